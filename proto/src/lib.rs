@@ -1,0 +1,23 @@
+//! Breakroom's protobuf APIs and events, generated at build time from `breakroom/**.proto`.
+//!
+//! One module per protobuf package (`breakroom.<service>.v1`). `FILE_DESCRIPTOR_SET` is the
+//! encoded descriptor set of every package, served by gRPC reflection.
+
+/// Encoded `FileDescriptorSet` of all Breakroom protos (for gRPC server reflection).
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/breakroom_descriptor.bin"));
+
+/// `breakroom.kit.*`: the event envelope and the kit's reference service.
+pub mod kit {
+    /// `breakroom.kit.v1`: the commit envelope every event travels in.
+    pub mod v1 {
+        tonic::include_proto!("breakroom.kit.v1");
+    }
+    /// `breakroom.kit.testing.v1`: the counter service the kit's tests and benchmark drive.
+    pub mod testing {
+        /// Version 1.
+        pub mod v1 {
+            tonic::include_proto!("breakroom.kit.testing.v1");
+        }
+    }
+}

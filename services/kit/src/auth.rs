@@ -1,0 +1,343 @@
+//! Access tokens: EdDSA (Ed25519) JWTs signed by identity and verified locally by every
+//! service against a key set, without a call to identity per request.
+//!
+//! A token names the user (`sub`), the tenant (`tid`) and the session (`sid`); a service
+//! turns it into a `Principal` and decides authorization from its own projection of
+//! memberships and roles. Only `EdDSA` is accepted, so `alg: none` and HMAC confusion
+//! attacks fail before any key is looked at.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// `iss` of every access token.
+pub const ISSUER: &str = "breakroom-identity";
+/// `aud` of every access token.
+pub const AUDIENCE: &str = "breakroom";
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer, always `breakroom-identity`.
+    pub iss: String,
+    /// Audience, always `breakroom`.
+    pub aud: String,
+    /// Subject: the user id (or service account id).
+    pub sub: String,
+    /// Tenant (chain) id.
+    pub tid: String,
+    /// Session id (revocation, refresh families).
+    pub sid: String,
+    /// `user` or `service_account`.
+    #[serde(default)]
+    pub kind: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: u64,
+    /// Expires at (seconds since the epoch).
+    pub exp: u64,
+}
+
+/// Who is calling, as proven by a valid token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// User or service account id.
+    pub user: String,
+    /// Tenant the token was issued for.
+    pub tenant: String,
+    /// Session id.
+    pub session: String,
+    /// Whether this is a service account (integration).
+    pub service_account: bool,
+}
+
+impl Principal {
+    /// Resource name of the caller (`tenants/t/users/u`), used as the commit actor.
+    pub fn resource_name(&self) -> String {
+        let collection = if self.service_account { "serviceAccounts" } else { "users" };
+        format!("tenants/{}/{collection}/{}", self.tenant, self.user)
+    }
+
+    /// Fails with UNAUTHENTICATED unless the token was issued for `tenant`.
+    pub fn require_tenant(&self, tenant: &str) -> Result<()> {
+        if self.tenant == tenant {
+            Ok(())
+        } else {
+            Err(Error::Unauthenticated("token is not valid for this tenant".into()))
+        }
+    }
+}
+
+/// Public keys by key id; shared and updatable (keys arrive by configuration or events).
+#[derive(Clone, Default)]
+pub struct KeySet {
+    keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
+}
+
+impl std::fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kids: Vec<String> = self
+            .keys
+            .read()
+            .map(|k| k.keys().cloned().collect())
+            .unwrap_or_default();
+        f.debug_struct("KeySet").field("kids", &kids).finish()
+    }
+}
+
+impl KeySet {
+    /// An empty key set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a key: `x` is the base64url raw Ed25519 public key (JWK `x`).
+    pub fn insert(&self, kid: &str, x: &str) -> Result<()> {
+        let raw = URL_SAFE_NO_PAD
+            .decode(x)
+            .map_err(|_| Error::invalid("x", "not base64url"))?;
+        if raw.len() != 32 {
+            return Err(Error::invalid("x", "an Ed25519 public key has 32 bytes"));
+        }
+        let key = DecodingKey::from_ed_components(x).map_err(|e| Error::invalid("x", e.to_string()))?;
+        if let Ok(mut keys) = self.keys.write() {
+            keys.insert(kid.to_owned(), key);
+        }
+        Ok(())
+    }
+
+    /// Removes a key (retired after rotation).
+    pub fn remove(&self, kid: &str) {
+        if let Ok(mut keys) = self.keys.write() {
+            keys.remove(kid);
+        }
+    }
+
+    /// Verifies a compact JWT and returns its principal.
+    pub fn verify(&self, token: &str) -> Result<Principal> {
+        let unauthenticated = |why: &str| Error::Unauthenticated(why.to_owned());
+        let header = jsonwebtoken::decode_header(token).map_err(|_| unauthenticated("malformed token"))?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(unauthenticated("unsupported token algorithm"));
+        }
+        let kid = header.kid.ok_or_else(|| unauthenticated("token has no key id"))?;
+        let key = self
+            .keys
+            .read()
+            .ok()
+            .and_then(|keys| keys.get(&kid).cloned())
+            .ok_or_else(|| unauthenticated("token signed with an unknown key"))?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "aud", "iss"]);
+        validation.leeway = 30;
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => unauthenticated("token expired"),
+                ErrorKind::InvalidSignature => unauthenticated("invalid token signature"),
+                _ => unauthenticated("invalid token"),
+            }
+        })?;
+        let claims = data.claims;
+        if claims.tid.is_empty() || claims.sid.is_empty() {
+            return Err(unauthenticated("token lacks tenant or session"));
+        }
+        Ok(Principal {
+            user: claims.sub,
+            tenant: claims.tid,
+            session: claims.sid,
+            service_account: claims.kind == "service_account",
+        })
+    }
+
+    /// Verifies the `authorization: Bearer <token>` metadata of a request.
+    pub fn authenticate<T>(&self, request: &tonic::Request<T>) -> Result<Principal> {
+        let value = request
+            .metadata()
+            .get("authorization")
+            .ok_or_else(|| Error::Unauthenticated("missing authorization metadata".into()))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .ok_or_else(|| Error::Unauthenticated("authorization must be 'Bearer <token>'".into()))?;
+        self.verify(token.trim())
+    }
+}
+
+/// An Ed25519 signing key with its key id.
+#[derive(Clone)]
+pub struct Signer {
+    kid: String,
+    signing: SigningKey,
+    encoding: EncodingKey,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer").field("kid", &self.kid).finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// A signer from the raw 32-byte Ed25519 seed.
+    pub fn from_seed(kid: &str, seed: &[u8; 32]) -> Result<Self> {
+        let signing = SigningKey::from_bytes(seed);
+        let der = signing
+            .to_pkcs8_der()
+            .map_err(|e| Error::internal(anyhow::anyhow!("encode signing key: {e}")))?;
+        Ok(Self {
+            kid: kid.to_owned(),
+            encoding: EncodingKey::from_ed_der(der.as_bytes()),
+            signing,
+        })
+    }
+
+    /// A new random signing key.
+    pub fn generate(kid: &str) -> Result<Self> {
+        let seed: [u8; 32] = rand::random();
+        Self::from_seed(kid, &seed)
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The raw seed (to persist a generated key).
+    pub fn seed(&self) -> [u8; 32] {
+        self.signing.to_bytes()
+    }
+
+    /// The public key, base64url (JWK `x`).
+    pub fn public_x(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.signing.verifying_key().as_bytes())
+    }
+
+    /// Signs an access token for `principal`, valid for `ttl` from `now`.
+    pub fn sign(&self, principal: &Principal, now: SystemTime, ttl: Duration) -> Result<String> {
+        let iat = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let claims = Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: principal.user.clone(),
+            tid: principal.tenant.clone(),
+            sid: principal.session.clone(),
+            kind: if principal.service_account { "service_account" } else { "user" }.into(),
+            iat,
+            exp: iat + ttl.as_secs(),
+        };
+        self.sign_claims(&claims)
+    }
+
+    /// Signs arbitrary claims (tests forge tokens with it).
+    pub fn sign_claims(&self, claims: &Claims) -> Result<String> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|e| Error::internal(anyhow::anyhow!("sign token: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn principal() -> Principal {
+        Principal {
+            user: "u1".into(),
+            tenant: "chain-a".into(),
+            session: "s1".into(),
+            service_account: false,
+        }
+    }
+
+    fn keyset_for(signer: &Signer) -> KeySet {
+        let keys = KeySet::new();
+        keys.insert(signer.kid(), &signer.public_x()).unwrap();
+        keys
+    }
+
+    fn is_unauthenticated(result: Result<Principal>) -> bool {
+        matches!(result, Err(Error::Unauthenticated(_)))
+    }
+
+    #[test]
+    fn a_valid_token_yields_its_principal() {
+        let signer = Signer::generate("k1").unwrap();
+        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        assert_eq!(keyset_for(&signer).verify(&token).unwrap(), principal());
+    }
+
+    #[test]
+    fn an_expired_token_is_rejected() {
+        let signer = Signer::generate("k1").unwrap();
+        let long_ago = SystemTime::now() - Duration::from_secs(3600);
+        let token = signer.sign(&principal(), long_ago, Duration::from_secs(600)).unwrap();
+        assert!(is_unauthenticated(keyset_for(&signer).verify(&token)));
+    }
+
+    #[test]
+    fn a_token_signed_by_a_foreign_key_with_a_known_kid_is_rejected() {
+        let signer = Signer::generate("k1").unwrap();
+        let forger = Signer::generate("k1").unwrap();
+        let token = forger.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        assert!(is_unauthenticated(keyset_for(&signer).verify(&token)));
+    }
+
+    #[test]
+    fn an_unsigned_alg_none_token_is_rejected() {
+        let signer = Signer::generate("k1").unwrap();
+        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"k1","typ":"JWT"}"#);
+        let forged = format!("{header}.{payload}.");
+        assert!(is_unauthenticated(keyset_for(&signer).verify(&forged)));
+    }
+
+    #[test]
+    fn tampered_claims_break_the_signature() {
+        let signer = Signer::generate("k1").unwrap();
+        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut claims: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        claims["tid"] = "chain-b".into();
+        let tampered = format!(
+            "{}.{}.{}",
+            parts[0],
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap()),
+            parts[2]
+        );
+        assert!(is_unauthenticated(keyset_for(&signer).verify(&tampered)));
+    }
+
+    #[test]
+    fn a_token_for_another_tenant_is_not_accepted_for_this_one() {
+        let signer = Signer::generate("k1").unwrap();
+        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let who = keyset_for(&signer).verify(&token).unwrap();
+        assert!(who.require_tenant("chain-a").is_ok());
+        assert!(matches!(who.require_tenant("chain-b"), Err(Error::Unauthenticated(_))));
+    }
+
+    #[test]
+    fn short_or_garbage_keys_are_refused_instead_of_panicking_later() {
+        let keys = KeySet::new();
+        assert!(keys.insert("k", "AAAA").is_err());
+        assert!(keys.insert("k", "***").is_err());
+        assert!(is_unauthenticated(keys.verify("not.a.token")));
+        assert!(is_unauthenticated(keys.verify("")));
+    }
+}

@@ -1,0 +1,137 @@
+//! Typed configuration from the environment, with defaults that work on a developer machine.
+//!
+//! Every service reads the same names (see the README's configuration table); service
+//! specific settings use the `BREAKROOM_` prefix and live in the service's own `config.rs`.
+
+use std::{net::SocketAddr, time::Duration};
+
+use crate::error::{Error, Result};
+
+/// A deployment namespace: prefixes streams, subjects, consumers and KV buckets so that
+/// environments and tests can share one NATS server without touching each other.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Namespace(String);
+
+impl Namespace {
+    /// Accepts 1..=32 characters of `[a-z0-9_]`, starting with a letter (valid in subjects,
+    /// stream names and database identifiers alike).
+    pub fn parse(value: &str) -> Result<Self> {
+        let ok = !value.is_empty()
+            && value.len() <= 32
+            && value.starts_with(|c: char| c.is_ascii_lowercase())
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(Error::invalid(
+                "BREAKROOM_NAMESPACE",
+                "1-32 characters of [a-z0-9_], starting with a letter",
+            ))
+        }
+    }
+
+    /// The namespace as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The settings every service shares.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Service name: `identity`, `scheduling`, `feed`, `notifications` (stream and DB name).
+    pub service: &'static str,
+    /// `NATS_URL`.
+    pub nats_url: String,
+    /// `DATABASE_URL`; the database is created if missing.
+    pub database_url: String,
+    /// `GRPC_LISTEN_ADDR`; port 0 picks a free port (tests).
+    pub grpc_listen_addr: SocketAddr,
+    /// `BREAKROOM_NAMESPACE`.
+    pub namespace: Namespace,
+    /// `BREAKROOM_LEASE_TTL_SECS`: how long a dead projector holds its lease before another
+    /// replica takes over (default 10 s).
+    pub lease_ttl: Duration,
+    /// `BREAKROOM_DUPLICATE_WINDOW_SECS`: how long JetStream remembers request ids (default 2 min).
+    pub duplicate_window: Duration,
+    /// `BREAKROOM_MAX_LAG`: projection lag (events) above which readiness reports NOT_SERVING
+    /// (default 10000).
+    pub max_lag: u64,
+    /// `BREAKROOM_CACHE_SIZE`: aggregates kept in memory per aggregate type (default 10000).
+    pub cache_size: usize,
+}
+
+impl Config {
+    /// Reads the environment; `default_port` is the service's well-known gRPC port.
+    pub fn from_env(service: &'static str, default_port: u16) -> Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let grpc_listen_addr = var("GRPC_LISTEN_ADDR")
+            .unwrap_or_else(|| format!("127.0.0.1:{default_port}"))
+            .parse()
+            .map_err(|e| Error::invalid("GRPC_LISTEN_ADDR", format!("not host:port: {e}")))?;
+        Ok(Self {
+            service,
+            nats_url: var("NATS_URL").unwrap_or_else(|| "nats://127.0.0.1:4222".into()),
+            database_url: var("DATABASE_URL").unwrap_or_else(|| {
+                format!("postgres://postgres@127.0.0.1:5432/breakroom_{service}")
+            }),
+            grpc_listen_addr,
+            namespace: Namespace::parse(&var("BREAKROOM_NAMESPACE").unwrap_or_else(|| "dev".into()))?,
+            lease_ttl: Duration::from_secs(parse_number(var("BREAKROOM_LEASE_TTL_SECS"), "BREAKROOM_LEASE_TTL_SECS", 10)?),
+            duplicate_window: Duration::from_secs(parse_number(
+                var("BREAKROOM_DUPLICATE_WINDOW_SECS"),
+                "BREAKROOM_DUPLICATE_WINDOW_SECS",
+                120,
+            )?),
+            max_lag: parse_number(var("BREAKROOM_MAX_LAG"), "BREAKROOM_MAX_LAG", 10_000)?,
+            cache_size: parse_number(var("BREAKROOM_CACHE_SIZE"), "BREAKROOM_CACHE_SIZE", 10_000)?
+                as usize,
+        })
+    }
+
+    /// Defaults for `service` in `namespace` against the given servers (tests, tools).
+    pub fn new(service: &'static str, namespace: Namespace, nats_url: &str, database_url: &str) -> Self {
+        Self {
+            service,
+            nats_url: nats_url.into(),
+            database_url: database_url.into(),
+            grpc_listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            namespace,
+            lease_ttl: Duration::from_secs(10),
+            duplicate_window: Duration::from_secs(120),
+            max_lag: 10_000,
+            cache_size: 10_000,
+        }
+    }
+}
+
+fn parse_number(value: Option<String>, name: &str, default: u64) -> Result<u64> {
+    match value {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| Error::invalid(name, format!("not a number: {v:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_must_be_usable_as_subject_tokens_and_identifiers() {
+        assert!(Namespace::parse("dev").is_ok());
+        assert!(Namespace::parse("t_0192ab").is_ok());
+        for bad in ["", "Dev", "a.b", "a-b", "1abc", "a*", &"a".repeat(33)] {
+            assert!(Namespace::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! PostgreSQL: the service's own database, created if missing, with the kit's tables and
+//! the service's embedded migrations applied.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    ConnectOptions, Connection, PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use crate::error::{Error, Result};
+
+/// The kit's own migrations (checkpoints, failed events).
+pub static KIT_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// A pool that connects on first use (no I/O here).
+pub fn lazy_pool(database_url: &str) -> Result<PgPool> {
+    let options = PgConnectOptions::from_str(database_url)
+        .map_err(|e| Error::invalid("DATABASE_URL", e.to_string()))?
+        .disable_statement_logging();
+    Ok(PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
+}
+
+/// Creates the database named in `database_url` when it does not exist.
+pub async fn ensure_database(database_url: &str) -> Result<()> {
+    let options = PgConnectOptions::from_str(database_url)
+        .map_err(|e| Error::invalid("DATABASE_URL", e.to_string()))?;
+    let Some(name) = options.get_database().map(str::to_owned) else {
+        return Ok(());
+    };
+    let mut admin = options.clone().database("postgres").connect().await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await?;
+    if !exists {
+        let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await {
+            // Another replica may have created it in the meantime.
+            let duplicate = e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04" || c == "23505");
+            if !duplicate {
+                return Err(e.into());
+            }
+        }
+    }
+    admin.close().await?;
+    Ok(())
+}
+
+/// Applies the kit's migrations, then the service's. Each migrator ignores the other's
+/// entries in the shared `_sqlx_migrations` table (kit versions are small numbers,
+/// service versions are timestamps).
+pub async fn migrate(pool: &PgPool, service: Option<&Migrator>) -> Result<()> {
+    run(pool, &KIT_MIGRATOR).await?;
+    if let Some(service) = service {
+        run(pool, service).await?;
+    }
+    Ok(())
+}
+
+async fn run(pool: &PgPool, migrator: &Migrator) -> Result<()> {
+    let mut migrator = Migrator {
+        migrations: migrator.migrations.clone(),
+        ..Migrator::DEFAULT
+    };
+    migrator.set_ignore_missing(true);
+    migrator
+        .run(pool)
+        .await
+        .map_err(|e| Error::internal(anyhow::Error::new(e).context("migrations")))
+}

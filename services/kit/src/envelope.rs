@@ -1,0 +1,140 @@
+//! The commit envelope: building commits for append and reading recorded ones back.
+//!
+//! A commit (`breakroom.kit.v1.Commit`) carries the events one command produced for one
+//! aggregate, plus who, when, why (correlation/causation/request id) and the trace context.
+
+use std::time::SystemTime;
+
+use breakroom_proto::kit::v1::{Commit, Event};
+use prost::Message;
+
+use crate::error::{Error, Result};
+
+/// Who and why behind a command: everything in the envelope that is not the events.
+#[derive(Debug, Clone, Default)]
+pub struct CommandMeta {
+    /// Resource name of the caller (`tenants/t/users/u`) or `system/<component>`.
+    pub actor: String,
+    /// Client request id (AIP-155); becomes `Nats-Msg-Id`.
+    pub request_id: Option<String>,
+    /// Correlation id of the user action; a new one is made when empty.
+    pub correlation_id: Option<String>,
+    /// Id of the commit or request that caused this command.
+    pub causation_id: Option<String>,
+    /// The handler's "now"; the aggregate never reads a clock itself.
+    pub now: Option<SystemTime>,
+}
+
+impl CommandMeta {
+    /// Meta for `actor` with the current time.
+    pub fn new(actor: impl Into<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            now: Some(SystemTime::now()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the client request id.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id.filter(|r| !r.is_empty());
+        self
+    }
+
+    /// The time the command is handled at.
+    pub fn now(&self) -> SystemTime {
+        self.now.unwrap_or_else(SystemTime::now)
+    }
+}
+
+/// A commit as stored in the stream, with where it sits.
+#[derive(Debug, Clone)]
+pub struct RecordedCommit {
+    /// Stream sequence of the message: the aggregate's version after this commit.
+    pub sequence: u64,
+    /// The message subject (`<ns>.<service>.<type>.<tenant>.<id>`).
+    pub subject: String,
+    /// The envelope.
+    pub commit: Commit,
+}
+
+impl RecordedCommit {
+    /// Decodes a message payload.
+    pub fn decode(sequence: u64, subject: &str, payload: &[u8]) -> Result<Self> {
+        let commit = Commit::decode(payload)
+            .map_err(|e| Error::internal(anyhow::anyhow!("undecodable commit at {sequence}: {e}")))?;
+        Ok(Self {
+            sequence,
+            subject: subject.to_owned(),
+            commit,
+        })
+    }
+
+    /// Decodes every event payload as `E` (the aggregate's event message).
+    pub fn events<E: Message + Default>(&self) -> Result<Vec<E>> {
+        decode_events(&self.commit)
+    }
+
+    /// When the command was handled.
+    pub fn occurred_at(&self) -> SystemTime {
+        self.commit
+            .occurred_at
+            .and_then(|t| SystemTime::try_from(t).ok())
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+}
+
+/// Decodes every event of a commit as `E`.
+pub fn decode_events<E: Message + Default>(commit: &Commit) -> Result<Vec<E>> {
+    commit
+        .events
+        .iter()
+        .map(|event| {
+            E::decode(event.payload.as_slice()).map_err(|e| {
+                Error::internal(anyhow::anyhow!(
+                    "undecodable event {} ({}): {e}",
+                    event.event_id,
+                    event.event_type
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Builds the envelope for `events` of one aggregate.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn build_commit<E: Message>(
+    tenant: &str,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    expected_version: u64,
+    meta: &CommandMeta,
+    trace_context: std::collections::HashMap<String, String>,
+    events: &[(&'static str, &E)],
+) -> Commit {
+    let commit_id = uuid::Uuid::now_v7().to_string();
+    Commit {
+        correlation_id: meta
+            .correlation_id
+            .clone()
+            .unwrap_or_else(|| commit_id.clone()),
+        commit_id,
+        tenant: tenant.to_owned(),
+        aggregate_type: aggregate_type.to_owned(),
+        aggregate_id: aggregate_id.to_owned(),
+        expected_version,
+        occurred_at: Some(meta.now().into()),
+        actor: meta.actor.clone(),
+        causation_id: meta.causation_id.clone().unwrap_or_default(),
+        request_id: meta.request_id.clone().unwrap_or_default(),
+        trace_context,
+        events: events
+            .iter()
+            .map(|(event_type, event)| Event {
+                event_id: uuid::Uuid::now_v7().to_string(),
+                event_type: (*event_type).to_owned(),
+                payload: event.encode_to_vec(),
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,229 @@
+//! The one error type of Breakroom services and its single mapping to `tonic::Status`.
+//!
+//! Domain code (`decide`) returns the client-facing variants (`Invalid`, `NotFound`, ...);
+//! infrastructure failures end up as `Unavailable` or `Internal`. `From<Error> for Status`
+//! is the only place a gRPC status is built, so every service answers the same way:
+//! INVALID_ARGUMENT carries `BadRequest` field violations, FAILED_PRECONDITION carries
+//! `PreconditionFailure`, and every status carries `ErrorInfo { reason, domain }`.
+
+use std::collections::HashMap;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// Result alias used across the kit and the services.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `ErrorInfo.domain` of every Breakroom error.
+pub const ERROR_DOMAIN: &str = "breakroom.app";
+
+/// One invalid field of a request: `field` is the request field path (`store.time_zone`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    /// Path of the offending field, as in the request message.
+    pub field: String,
+    /// What is wrong with it, for a developer.
+    pub description: String,
+}
+
+impl FieldViolation {
+    /// A violation of `field`.
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// Everything that can go wrong in a Breakroom service.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The request is malformed; one entry per offending field.
+    #[error("invalid argument: {}", describe_violations(.0))]
+    Invalid(Vec<FieldViolation>),
+    /// The named resource does not exist (or is not visible to the caller).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The resource to create exists already.
+    #[error("{0} already exists")]
+    AlreadyExists(String),
+    /// A business rule forbids the operation in the current state.
+    #[error("{description}")]
+    FailedPrecondition {
+        /// Machine-readable rule name, e.g. `SHIFT_OVERLAP` (`ErrorInfo.reason`).
+        reason: &'static str,
+        /// The resource the rule is about.
+        subject: String,
+        /// What is violated, for a developer.
+        description: String,
+    },
+    /// Optimistic concurrency lost after bounded retries: the client may retry.
+    #[error("concurrent modification of {0}; retry")]
+    Conflict(String),
+    /// No or invalid credentials.
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
+    /// Authenticated, but not allowed.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// Throttled, e.g. too many failed logins.
+    #[error("resource exhausted: {0}")]
+    ResourceExhausted(String),
+    /// A dependency (NATS, PostgreSQL) is unreachable or not caught up; retry later.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected failure; the client sees an opaque message.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+fn describe_violations(violations: &[FieldViolation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("{}: {}", v.field, v.description))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Error {
+    /// A single invalid field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldViolation::new(field, description)])
+    }
+
+    /// A broken business rule.
+    pub fn precondition(
+        reason: &'static str,
+        subject: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self::FailedPrecondition {
+            reason,
+            subject: subject.into(),
+            description: description.into(),
+        }
+    }
+
+    /// An unexpected failure with context.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    /// The `ErrorInfo.reason` of this error.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "INVALID_ARGUMENT",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::AlreadyExists(_) => "ALREADY_EXISTS",
+            Self::FailedPrecondition { reason, .. } => reason,
+            Self::Conflict(_) => "CONCURRENT_MODIFICATION",
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::PermissionDenied(_) => "PERMISSION_DENIED",
+            Self::ResourceExhausted(_) => "RESOURCE_EXHAUSTED",
+            Self::Unavailable(_) => "UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+/// Collects field violations while validating a request, then fails once with all of them.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    /// No violations yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation.
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    /// Records the violations of a parse result and returns its value, if any.
+    pub fn check<T>(&mut self, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(Error::Invalid(violations)) => {
+                self.0.extend(violations);
+                None
+            }
+            Err(other) => {
+                self.add("", other.to_string());
+                None
+            }
+        }
+    }
+
+    /// `Ok(())` when nothing was recorded, otherwise `Error::Invalid` with everything.
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
+    }
+}
+
+impl From<Error> for Status {
+    fn from(error: Error) -> Self {
+        let mut details = ErrorDetails::new();
+        details.set_error_info(error.reason(), ERROR_DOMAIN, HashMap::new());
+        let code = match &error {
+            Error::Invalid(violations) => {
+                for v in violations {
+                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                }
+                Code::InvalidArgument
+            }
+            Error::NotFound(_) => Code::NotFound,
+            Error::AlreadyExists(_) => Code::AlreadyExists,
+            Error::FailedPrecondition {
+                reason,
+                subject,
+                description,
+            } => {
+                details.add_precondition_failure_violation(
+                    *reason,
+                    subject.clone(),
+                    description.clone(),
+                );
+                Code::FailedPrecondition
+            }
+            Error::Conflict(_) => Code::Aborted,
+            Error::Unauthenticated(_) => Code::Unauthenticated,
+            Error::PermissionDenied(_) => Code::PermissionDenied,
+            Error::ResourceExhausted(_) => Code::ResourceExhausted,
+            Error::Unavailable(_) => Code::Unavailable,
+            Error::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error");
+                return Status::with_error_details(Code::Internal, "internal error", details);
+            }
+        };
+        Status::with_error_details(code, error.to_string(), details)
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        if is_transient_sql(&error) {
+            Self::Unavailable(format!("database: {error}"))
+        } else {
+            Self::Internal(anyhow::Error::new(error).context("database"))
+        }
+    }
+}
+
+/// Whether a database error is about reaching the database rather than about the query.
+pub fn is_transient_sql(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Tls(_)
+    )
+}

@@ -1,0 +1,352 @@
+//! The event store: one JetStream stream per service and namespace, one subject per
+//! aggregate instance, one message per commit.
+//!
+//! - Stream `<NS>_<SERVICE>` holds subjects `<ns>.<service>.>`; it is created or updated
+//!   idempotently at start-up (file storage, `allow_direct`, a duplicate window).
+//! - Append sets `Nats-Expected-Last-Subject-Sequence` to the version the command decided
+//!   on (0 for a new aggregate, which makes creation race-free) and the client request id
+//!   as `Nats-Msg-Id`, so a retried request appends nothing new.
+//! - Load reads one subject: a Direct Get of the last message answers "new" and
+//!   "single commit" aggregates in one round trip; longer histories are replayed with an
+//!   ordered consumer filtered to the subject.
+
+use std::{collections::HashMap, time::Duration};
+
+use async_nats::{
+    HeaderMap,
+    jetstream::{self, consumer::pull, context::PublishErrorKind, message::StreamMessage, stream},
+};
+use futures::StreamExt;
+use tokio::sync::OnceCell;
+
+use crate::{
+    aggregate::Aggregate,
+    config::Namespace,
+    envelope::{CommandMeta, RecordedCommit, build_commit},
+    error::{Error, Result},
+    telemetry,
+};
+
+/// Header carrying the client request id; JetStream deduplicates on it.
+pub const MSG_ID: &str = "Nats-Msg-Id";
+const EXPECTED_LAST_SUBJECT_SEQUENCE: &str = "Nats-Expected-Last-Subject-Sequence";
+/// How many request ids per aggregate are remembered for idempotent replies.
+const REMEMBERED_REQUESTS: usize = 32;
+
+/// Name of a service's stream in a namespace: `DEV_IDENTITY`.
+pub fn stream_name(namespace: &Namespace, service: &str) -> String {
+    format!("{}_{}", namespace, service).to_uppercase()
+}
+
+/// Subject prefix of a service's events: `dev.identity`.
+pub fn subject_prefix(namespace: &Namespace, service: &str) -> String {
+    format!("{namespace}.{service}")
+}
+
+/// Checks that `value` can be one subject token (tenant or aggregate id).
+pub fn check_token(field: &str, value: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            "must be 1-64 characters of letters, digits, '-' or '_'",
+        ))
+    }
+}
+
+/// Outcome of an append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// Stream sequence of the commit (the aggregate's new version).
+    pub sequence: u64,
+    /// The request id had been appended before: nothing new was written.
+    pub duplicate: bool,
+}
+
+/// An aggregate rebuilt from its subject.
+#[derive(Debug, Clone)]
+pub struct Loaded<A> {
+    /// State after every commit.
+    pub state: A,
+    /// Stream sequence of the last commit; 0 when the aggregate does not exist yet.
+    pub version: u64,
+    /// Recent request ids and the sequence each was committed at (newest last).
+    pub requests: Vec<(String, u64)>,
+}
+
+impl<A: Default> Default for Loaded<A> {
+    fn default() -> Self {
+        Self {
+            state: A::default(),
+            version: 0,
+            requests: Vec::new(),
+        }
+    }
+}
+
+impl<A: Aggregate> Loaded<A> {
+    fn fold(&mut self, recorded: &RecordedCommit) -> Result<()> {
+        let events: Vec<A::Event> = recorded.events()?;
+        self.state = std::mem::take(&mut self.state).replay(&events);
+        self.version = recorded.sequence;
+        if !recorded.commit.request_id.is_empty() {
+            self.remember(recorded.commit.request_id.clone(), recorded.sequence);
+        }
+        Ok(())
+    }
+
+    /// Notes that `request_id` was committed at `sequence`.
+    pub(crate) fn remember(&mut self, request_id: String, sequence: u64) {
+        if self.requests.len() == REMEMBERED_REQUESTS {
+            self.requests.remove(0);
+        }
+        self.requests.push((request_id, sequence));
+    }
+
+    /// The sequence a request id was committed at, if it is among the recent ones.
+    pub fn committed_request(&self, request_id: &str) -> Option<u64> {
+        self.requests
+            .iter()
+            .rev()
+            .find(|(id, _)| id == request_id)
+            .map(|(_, seq)| *seq)
+    }
+}
+
+/// Appends to and reads from one service's stream.
+#[derive(Clone)]
+pub struct EventStore {
+    js: jetstream::Context,
+    namespace: Namespace,
+    service: &'static str,
+    stream_name: String,
+    duplicate_window: Duration,
+    stream: std::sync::Arc<OnceCell<stream::Stream>>,
+}
+
+impl std::fmt::Debug for EventStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStore")
+            .field("stream", &self.stream_name)
+            .finish()
+    }
+}
+
+impl EventStore {
+    /// An event store for `service`'s stream; no I/O until used or `ensure_stream`.
+    pub fn new(
+        js: jetstream::Context,
+        namespace: Namespace,
+        service: &'static str,
+        duplicate_window: Duration,
+    ) -> Self {
+        Self {
+            stream_name: stream_name(&namespace, service),
+            js,
+            namespace,
+            service,
+            duplicate_window,
+            stream: Default::default(),
+        }
+    }
+
+    /// The JetStream context.
+    pub fn jetstream(&self) -> &jetstream::Context {
+        &self.js
+    }
+
+    /// The namespace.
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// The owning service's name.
+    pub fn service(&self) -> &'static str {
+        self.service
+    }
+
+    /// The stream's name.
+    pub fn stream_name(&self) -> &str {
+        &self.stream_name
+    }
+
+    /// Creates or updates the stream (idempotent; run at start-up).
+    pub async fn ensure_stream(&self) -> Result<()> {
+        self.stream().await.map(|_| ())
+    }
+
+    async fn stream(&self) -> Result<&stream::Stream> {
+        self.stream
+            .get_or_try_init(|| async {
+                let config = stream::Config {
+                    name: self.stream_name.clone(),
+                    subjects: vec![format!(
+                        "{}.>",
+                        subject_prefix(&self.namespace, self.service)
+                    )],
+                    storage: stream::StorageType::File,
+                    duplicate_window: self.duplicate_window,
+                    allow_direct: true,
+                    ..Default::default()
+                };
+                self.js.create_or_update_stream(config).await.map_err(|e| {
+                    Error::Unavailable(format!("stream {}: {e}", self.stream_name))
+                })?;
+                self.js
+                    .get_stream(&self.stream_name)
+                    .await
+                    .map_err(|e| Error::Unavailable(format!("stream {}: {e}", self.stream_name)))
+            })
+            .await
+    }
+
+    /// Sequence of the stream's last message (0 when empty).
+    pub async fn last_sequence(&self) -> Result<u64> {
+        let info = self
+            .stream()
+            .await?
+            .get_info()
+            .await
+            .map_err(|e| Error::Unavailable(format!("stream info: {e}")))?;
+        Ok(info.state.last_sequence)
+    }
+
+    /// Subject of one aggregate instance.
+    pub fn subject(&self, aggregate_type: &str, tenant: &str, id: &str) -> String {
+        format!(
+            "{}.{aggregate_type}.{tenant}.{id}",
+            subject_prefix(&self.namespace, self.service)
+        )
+    }
+
+    /// Appends the events of one command as one commit, expecting the aggregate to be at
+    /// `expected_version`. Returns `Error::Conflict` when it is not.
+    pub async fn append<A: Aggregate>(
+        &self,
+        tenant: &str,
+        id: &str,
+        expected_version: u64,
+        meta: &CommandMeta,
+        events: &[A::Event],
+    ) -> Result<Appended> {
+        let subject = self.subject(A::TYPE, tenant, id);
+        let typed: Vec<_> = events.iter().map(|e| (A::event_type(e), e)).collect();
+        let trace = telemetry::current_trace_context();
+        let commit = build_commit(tenant, A::TYPE, id, expected_version, meta, trace.clone(), &typed);
+        let mut headers = HeaderMap::new();
+        headers.insert(EXPECTED_LAST_SUBJECT_SEQUENCE, expected_version.to_string().as_str());
+        if let Some(request_id) = &meta.request_id {
+            headers.insert(MSG_ID, request_id.as_str());
+        }
+        telemetry::inject_headers(&trace, &mut headers);
+        let payload = prost::Message::encode_to_vec(&commit).into();
+        self.publish(&subject, headers, payload, meta.request_id.as_deref())
+            .await
+    }
+
+    async fn publish(
+        &self,
+        subject: &str,
+        headers: HeaderMap,
+        payload: bytes::Bytes,
+        request_id: Option<&str>,
+    ) -> Result<Appended> {
+        let unavailable = |e: &dyn std::fmt::Display| Error::Unavailable(format!("append to {subject}: {e}"));
+        let ack = self
+            .js
+            .publish_with_headers(subject.to_owned(), headers, payload)
+            .await
+            .map_err(|e| unavailable(&e))?
+            .await;
+        match ack {
+            Ok(ack) => Ok(Appended {
+                sequence: ack.sequence,
+                duplicate: ack.duplicate,
+            }),
+            Err(e) if e.kind() == PublishErrorKind::WrongLastSequence => {
+                // A retried append may be answered "wrong last sequence" instead of
+                // "duplicate" (server versions differ): if the subject's last message
+                // carries our request id, the append happened already.
+                if let Some(request_id) = request_id
+                    && let Some((sequence, last_id)) = self.last_message_id(subject).await?
+                    && last_id.as_deref() == Some(request_id)
+                {
+                    return Ok(Appended {
+                        sequence,
+                        duplicate: true,
+                    });
+                }
+                Err(Error::Conflict(subject.to_owned()))
+            }
+            Err(e) => Err(unavailable(&e)),
+        }
+    }
+
+    /// Sequence and `Nats-Msg-Id` of the last message of a subject.
+    async fn last_message_id(&self, subject: &str) -> Result<Option<(u64, Option<String>)>> {
+        Ok(self.last_message(subject).await?.map(|m| {
+            let id = m.headers.get(MSG_ID).map(|v| v.as_str().to_owned());
+            (m.sequence, id)
+        }))
+    }
+
+    async fn last_message(&self, subject: &str) -> Result<Option<StreamMessage>> {
+        use async_nats::jetstream::stream::DirectGetErrorKind;
+        match self.stream().await?.direct_get_last_for_subject(subject).await {
+            Ok(message) => Ok(Some(message)),
+            Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::Unavailable(format!("read {subject}: {e}"))),
+        }
+    }
+
+    /// Rebuilds an aggregate from its subject.
+    pub async fn load<A: Aggregate>(&self, tenant: &str, id: &str) -> Result<Loaded<A>> {
+        let subject = self.subject(A::TYPE, tenant, id);
+        let mut loaded = Loaded::<A>::default();
+        let Some(last) = self.last_message(&subject).await? else {
+            return Ok(loaded);
+        };
+        let last = RecordedCommit::decode(last.sequence, &subject, &last.payload)?;
+        if last.commit.expected_version == 0 {
+            // The last commit is also the first: the whole history in one round trip.
+            loaded.fold(&last)?;
+            return Ok(loaded);
+        }
+        let stream = self.stream().await?;
+        let consumer = stream
+            .create_consumer(pull::OrderedConfig {
+                filter_subject: subject.clone(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Unavailable(format!("replay {subject}: {e}")))?;
+        let mut messages = consumer
+            .messages()
+            .await
+            .map_err(|e| Error::Unavailable(format!("replay {subject}: {e}")))?;
+        while loaded.version < last.sequence {
+            let message = tokio::time::timeout(Duration::from_secs(10), messages.next())
+                .await
+                .map_err(|_| Error::Unavailable(format!("replay {subject}: timed out")))?
+                .ok_or_else(|| Error::Unavailable(format!("replay {subject}: ended early")))?
+                .map_err(|e| Error::Unavailable(format!("replay {subject}: {e}")))?;
+            let sequence = message
+                .info()
+                .map_err(|e| Error::internal(anyhow::anyhow!("replay {subject}: {e}")))?
+                .stream_sequence;
+            loaded.fold(&RecordedCommit::decode(sequence, &subject, &message.payload)?)?;
+        }
+        Ok(loaded)
+    }
+}
+
+/// The trace context of a commit, for continuing its trace in a consumer.
+pub fn trace_context(commit: &RecordedCommit) -> &HashMap<String, String> {
+    &commit.commit.trace_context
+}

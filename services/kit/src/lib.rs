@@ -1,0 +1,29 @@
+//! Breakroom's shared mechanisms, built once so the services stay thin.
+//!
+//! - `aggregate`: the `decide`/`apply` contract and given/when/then helpers.
+//! - `envelope`, `event_store`, `repository`: commits on JetStream with optimistic
+//!   concurrency, idempotent request ids, a cache and retries.
+//! - `projector`: read models in PostgreSQL, exactly-once via checkpoints, leases, rebuild.
+//! - `consistency`: read-your-writes between a command's reply and a later query.
+//! - `server`, `config`, `db`, `telemetry`: bootstrap, health, reflection, shutdown, OTLP.
+//! - `auth`: EdDSA access tokens and the caller's `Principal`.
+//! - `error`: the one error type and its mapping to gRPC statuses.
+//! - `testing` (feature `testing`): per-test namespaces and databases, spawn helpers.
+#![forbid(unsafe_code)]
+
+pub mod aggregate;
+pub mod auth;
+pub mod config;
+pub mod consistency;
+pub mod db;
+pub mod envelope;
+pub mod error;
+pub mod event_store;
+pub mod projector;
+pub mod repository;
+pub mod server;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::{Error, Result};

@@ -1,0 +1,117 @@
+//! A lease in NATS KV that makes one replica the active instance of a projection.
+//!
+//! The bucket `<ns>_leases` has `max_age` = the lease TTL, so an entry that is not renewed
+//! disappears by itself: a holder that dies without releasing is replaced after at most
+//! one TTL. `create` only succeeds when the key is absent, `update` only at the revision
+//! the holder last wrote, so two holders can never both believe they renewed.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, kv};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::Namespace,
+    error::{Error, Result},
+};
+
+/// The KV bucket holding a namespace's leases.
+pub async fn bucket(js: &jetstream::Context, namespace: &Namespace, ttl: Duration) -> Result<kv::Store> {
+    let name = format!("{namespace}_leases");
+    let config = kv::Config {
+        bucket: name.clone(),
+        description: "Breakroom projector leases".into(),
+        max_age: ttl,
+        history: 1,
+        storage: jetstream::stream::StorageType::File,
+        ..Default::default()
+    };
+    match js.create_key_value(config).await {
+        Ok(store) => Ok(store),
+        Err(_) => js
+            .get_key_value(&name)
+            .await
+            .map_err(|e| Error::Unavailable(format!("lease bucket {name}: {e}"))),
+    }
+}
+
+/// A held lease.
+#[derive(Debug)]
+pub struct Lease {
+    store: kv::Store,
+    key: String,
+    holder: String,
+    revision: u64,
+    ttl: Duration,
+}
+
+impl Lease {
+    /// Waits until the lease for `key` is free and takes it; `None` when cancelled first.
+    pub async fn acquire(
+        store: kv::Store,
+        key: &str,
+        holder: &str,
+        ttl: Duration,
+        cancel: &CancellationToken,
+    ) -> Option<Self> {
+        let poll = (ttl / 4).max(Duration::from_millis(100));
+        let mut waiting_logged = false;
+        loop {
+            match store.create(key, holder.to_owned().into()).await {
+                Ok(revision) => {
+                    tracing::info!(lease = key, holder, "lease acquired");
+                    return Some(Self {
+                        store,
+                        key: key.to_owned(),
+                        holder: holder.to_owned(),
+                        revision,
+                        ttl,
+                    });
+                }
+                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
+                    if !waiting_logged {
+                        tracing::info!(lease = key, holder, "lease held elsewhere, standing by");
+                        waiting_logged = true;
+                    }
+                }
+                Err(e) => tracing::warn!(lease = key, error = %e, "lease acquisition failed"),
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return None,
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+
+    /// How often to renew: a third of the TTL, so two renewals may fail before expiry.
+    pub fn renew_every(&self) -> Duration {
+        self.ttl / 3
+    }
+
+    /// Extends the lease; fails when someone else holds it now.
+    pub async fn renew(&mut self) -> Result<()> {
+        match self
+            .store
+            .update(&self.key, self.holder.clone().into(), self.revision)
+            .await
+        {
+            Ok(revision) => {
+                self.revision = revision;
+                Ok(())
+            }
+            Err(e) => Err(Error::Unavailable(format!("lease {} lost: {e}", self.key))),
+        }
+    }
+
+    /// Gives the lease up so a standby takes over at once.
+    pub async fn release(self) {
+        match self
+            .store
+            .delete_expect_revision(&self.key, Some(self.revision))
+            .await
+        {
+            Ok(()) => tracing::info!(lease = self.key, "lease released"),
+            Err(e) => tracing::warn!(lease = self.key, error = %e, "lease release failed"),
+        }
+    }
+}

@@ -1,0 +1,373 @@
+//! Server bootstrap: connections, start-up preparation, the gRPC server with health and
+//! reflection, projectors, readiness and graceful shutdown.
+//!
+//! The listener is bound in `Server::bind`, so `local_addr` is known before anything is
+//! reachable (tests use port 0). `run` serves at once with health NOT_SERVING, prepares
+//! the database (created if missing, migrated) and the stream in the background with
+//! retries, starts the projectors, and reports SERVING only while NATS and PostgreSQL
+//! answer and every projection's lag is under `max_lag`. On SIGTERM/SIGINT it stops
+//! accepting, drains requests, lets projectors finish their batch and release leases.
+
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use async_nats::jetstream;
+use opentelemetry::KeyValue;
+use sqlx::{PgPool, migrate::Migrator};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::{
+    body::Body,
+    codegen::Service,
+    server::NamedService,
+    service::RoutesBuilder,
+    transport::server::TcpIncoming,
+};
+use tonic_health::{ServingStatus, server::HealthReporter};
+
+use crate::{
+    config::Config,
+    db,
+    error::{Error, Result},
+    event_store::EventStore,
+    projector::{Projection, Projector, projection_lag},
+};
+
+/// Connections shared by a service's handlers, projectors and readiness checks.
+#[derive(Clone, Debug)]
+pub struct Infra {
+    /// The configuration it was made from.
+    pub config: Config,
+    /// NATS connection (reconnects by itself).
+    pub nats: async_nats::Client,
+    /// JetStream context.
+    pub js: jetstream::Context,
+    /// Database pool (connects lazily).
+    pub pool: PgPool,
+    /// The service's event store.
+    pub store: EventStore,
+}
+
+impl Infra {
+    /// Sets up connections without waiting for the servers: NATS connects in the
+    /// background and the pool on first use, so a service starts (NOT_SERVING) even
+    /// when a dependency is still coming up.
+    pub async fn connect(config: Config) -> Result<Self> {
+        let nats = async_nats::ConnectOptions::new()
+            .name(format!("breakroom-{}", config.service))
+            .retry_on_initial_connect()
+            .connect(config.nats_url.as_str())
+            .await
+            .map_err(|e| Error::Unavailable(format!("NATS at {}: {e}", config.nats_url)))?;
+        let js = jetstream::new(nats.clone());
+        let pool = db::lazy_pool(&config.database_url)?;
+        let store = EventStore::new(
+            js.clone(),
+            config.namespace.clone(),
+            config.service,
+            config.duplicate_window,
+        );
+        Ok(Self {
+            config,
+            nats,
+            js,
+            pool,
+            store,
+        })
+    }
+
+    /// Creates the database if missing, migrates it, and creates or updates the stream.
+    pub async fn prepare(&self, migrator: Option<&Migrator>) -> Result<()> {
+        db::ensure_database(&self.config.database_url).await?;
+        db::migrate(&self.pool, migrator).await?;
+        self.store.ensure_stream().await
+    }
+
+    /// A projector for `projection` with this service's settings.
+    pub fn projector(&self, projection: Arc<dyn Projection>) -> Projector {
+        Projector::new(
+            projection,
+            self.js.clone(),
+            self.pool.clone(),
+            self.config.namespace.clone(),
+            self.config.lease_ttl,
+        )
+    }
+}
+
+/// A bound, not yet running, service.
+pub struct Server {
+    infra: Infra,
+    listener: TcpListener,
+    routes: RoutesBuilder,
+    service_names: Vec<&'static str>,
+    projections: Vec<Arc<dyn Projection>>,
+    migrator: Option<&'static Migrator>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.listener.local_addr().ok())
+            .field("services", &self.service_names)
+            .finish()
+    }
+}
+
+impl Server {
+    /// Binds `GRPC_LISTEN_ADDR`.
+    pub async fn bind(infra: Infra, migrator: Option<&'static Migrator>) -> Result<Self> {
+        let addr = infra.config.grpc_listen_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::internal(anyhow::Error::new(e).context(format!("bind {addr}"))))?;
+        Ok(Self {
+            infra,
+            listener,
+            routes: RoutesBuilder::default(),
+            service_names: Vec::new(),
+            projections: Vec::new(),
+            migrator,
+        })
+    }
+
+    /// Adds a gRPC service (its health status follows the server's readiness).
+    pub fn add_service<S>(mut self, service: S) -> Self
+    where
+        S: Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        self.service_names.push(S::NAME);
+        self.routes.add_service(service);
+        self
+    }
+
+    /// Adds a projection, run by this replica while it holds the projection's lease.
+    pub fn add_projection(mut self, projection: Arc<dyn Projection>) -> Self {
+        self.projections.push(projection);
+        self
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.infra.config.grpc_listen_addr)
+    }
+
+    /// Serves until SIGTERM or SIGINT.
+    pub async fn run_until_stopped(self) -> Result<()> {
+        let shutdown = CancellationToken::new();
+        let trigger = shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown requested");
+            trigger.cancel();
+        });
+        self.run(shutdown).await
+    }
+
+    /// Serves until `shutdown` fires.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
+        let addr = self.local_addr();
+        let (health, health_service) = tonic_health::server::health_reporter();
+        let names: Vec<&'static str> = std::iter::once("").chain(self.service_names.iter().copied()).collect();
+        set_status(&health, &names, ServingStatus::NotServing).await;
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(Error::internal)?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()
+            .map_err(Error::internal)?;
+        let mut routes = self.routes;
+        routes
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
+
+        let prepared = Arc::new(AtomicBool::new(false));
+        let background = shutdown.child_token();
+        let projectors = tokio::spawn(prepare_and_project(
+            self.infra.clone(),
+            self.migrator,
+            self.projections.clone(),
+            prepared.clone(),
+            background.clone(),
+        ));
+        let readiness = tokio::spawn(readiness_loop(
+            self.infra.clone(),
+            self.projections,
+            names.clone(),
+            health.clone(),
+            prepared,
+            background.clone(),
+        ));
+
+        tracing::info!(%addr, service = self.infra.config.service, "serving gRPC");
+        let incoming = TcpIncoming::from(self.listener).with_nodelay(Some(true));
+        let stopping = shutdown.clone();
+        let served = tonic::transport::Server::builder()
+            .trace_fn(crate::telemetry::grpc_request_span)
+            .add_routes(routes.routes())
+            .serve_with_incoming_shutdown(incoming, async move {
+                stopping.cancelled().await;
+                set_status(&health, &names, ServingStatus::NotServing).await;
+            })
+            .await;
+
+        background.cancel();
+        let _ = readiness.await;
+        if tokio::time::timeout(Duration::from_secs(20), projectors).await.is_err() {
+            tracing::warn!("projectors did not stop in time");
+        }
+        tracing::info!("stopped");
+        served.map_err(|e| Error::internal(anyhow::Error::new(e).context("gRPC server")))
+    }
+}
+
+async fn set_status(health: &HealthReporter, names: &[&'static str], status: ServingStatus) {
+    for name in names {
+        health.set_service_status(*name, status).await;
+    }
+}
+
+/// Prepares storage (retrying until it succeeds), then runs the projectors until cancelled.
+async fn prepare_and_project(
+    infra: Infra,
+    migrator: Option<&'static Migrator>,
+    projections: Vec<Arc<dyn Projection>>,
+    prepared: Arc<AtomicBool>,
+    cancel: CancellationToken,
+) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match infra.prepare(migrator).await {
+            Ok(()) => break,
+            Err(e) => tracing::warn!(error = %e, "start-up preparation failed; retrying"),
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(backoff) => {}
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+    prepared.store(true, Ordering::SeqCst);
+    let handles: Vec<_> = projections
+        .into_iter()
+        .map(|p| infra.projector(p).spawn(cancel.clone()))
+        .collect();
+    for handle in handles {
+        let _ = handle.task.await;
+    }
+}
+
+/// Re-evaluates readiness every two seconds and publishes projection lag.
+async fn readiness_loop(
+    infra: Infra,
+    projections: Vec<Arc<dyn Projection>>,
+    names: Vec<&'static str>,
+    health: HealthReporter,
+    prepared: Arc<AtomicBool>,
+    cancel: CancellationToken,
+) {
+    let gauge = opentelemetry::global::meter("breakroom")
+        .u64_gauge("breakroom.projection.lag")
+        .with_description("Events in the stream not yet applied by the projection")
+        .build();
+    let mut last: Option<bool> = None;
+    loop {
+        let problem = check_ready(&infra, &projections, &prepared, &gauge).await;
+        let ready = problem.is_none();
+        if last != Some(ready) {
+            match &problem {
+                None => tracing::info!("ready"),
+                Some(why) => tracing::warn!(reason = %why, "not ready"),
+            }
+            let status = if ready { ServingStatus::Serving } else { ServingStatus::NotServing };
+            set_status(&health, &names, status).await;
+            last = Some(ready);
+        }
+        let pause = if ready { Duration::from_secs(2) } else { Duration::from_millis(250) };
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(pause) => {}
+        }
+    }
+}
+
+/// `None` when ready, else the reason.
+async fn check_ready(
+    infra: &Infra,
+    projections: &[Arc<dyn Projection>],
+    prepared: &AtomicBool,
+    gauge: &opentelemetry::metrics::Gauge<u64>,
+) -> Option<String> {
+    if infra.nats.connection_state() != async_nats::connection::State::Connected {
+        return Some("NATS not connected".into());
+    }
+    if !prepared.load(Ordering::SeqCst) {
+        return Some("database and stream not prepared yet".into());
+    }
+    let ping = tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&infra.pool)).await;
+    if !matches!(ping, Ok(Ok(_))) {
+        return Some("PostgreSQL not answering".into());
+    }
+    for projection in projections {
+        match projection_lag(&infra.js, &infra.pool, &infra.config.namespace, projection.as_ref()).await {
+            Ok(lags) => {
+                for (stream, lag) in lags {
+                    gauge.record(
+                        lag,
+                        &[
+                            KeyValue::new("projection", projection.name()),
+                            KeyValue::new("stream", stream.clone()),
+                        ],
+                    );
+                    if lag > infra.config.max_lag {
+                        return Some(format!("projection {} lags {lag} events behind {stream}", projection.name()));
+                    }
+                }
+            }
+            Err(e) => return Some(format!("projection {}: {e}", projection.name())),
+        }
+    }
+    None
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
