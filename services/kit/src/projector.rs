@@ -24,7 +24,7 @@ use std::{
 };
 
 use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, consumer::DeliverPolicy};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use sqlx::{Acquire, PgConnection, PgPool};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -120,6 +120,9 @@ pub enum HaltPoint {
 /// Runs one projection: lease, consume, apply, checkpoint, ack.
 pub struct Projector {
     projection: Arc<dyn Projection>,
+    /// The service running it: lease keys and consumer names are `<owner>_<projection>`
+    /// so that two services may both keep, say, a `users` projection of identity events.
+    owner: &'static str,
     js: jetstream::Context,
     pool: PgPool,
     namespace: Namespace,
@@ -167,6 +170,7 @@ impl Projector {
     /// A projector for `projection`, identified as one lease holder among the replicas.
     pub fn new(
         projection: Arc<dyn Projection>,
+        owner: &'static str,
         js: jetstream::Context,
         pool: PgPool,
         namespace: Namespace,
@@ -174,6 +178,7 @@ impl Projector {
     ) -> Self {
         Self {
             projection,
+            owner,
             js,
             pool,
             namespace,
@@ -224,8 +229,13 @@ impl Projector {
         }
     }
 
+    /// Lease key and durable consumer name.
+    fn consumer_name(&self) -> String {
+        format!("{}_{}", self.owner, self.projection.name())
+    }
+
     async fn run(self, cancel: CancellationToken) {
-        let name = self.projection.name();
+        let name = self.consumer_name();
         let bucket = loop {
             match lease::bucket(&self.js, &self.namespace, self.lease_ttl).await {
                 Ok(bucket) => break bucket,
@@ -238,7 +248,7 @@ impl Projector {
         };
         loop {
             let Some(mut lease) =
-                lease::Lease::acquire(bucket.clone(), name, &self.holder, self.lease_ttl, &cancel).await
+                lease::Lease::acquire(bucket.clone(), &name, &self.holder, self.lease_ttl, &cancel).await
             else {
                 return;
             };
@@ -306,21 +316,40 @@ impl Projector {
             source.filter.unwrap_or(">")
         );
         let mut position = checkpoint::read(&self.pool, name, &stream_name).await?;
-        let mut consumer = recreate_consumer(&stream, name, &filter, position).await?;
+        let consumer_name = self.consumer_name();
+        let mut messages = self.subscribe(&stream, &consumer_name, &filter, position).await?;
+        let mut idle_check = tokio::time::interval(Duration::from_secs(1));
         #[cfg(feature = "testing")]
         let mut batches = 0usize;
         loop {
-            let mut fetched = tokio::select! {
+            let first = tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
-                batch = consumer.batch().max_messages(self.batch_size).expires(Duration::from_secs(1)).messages() => {
-                    batch.map_err(|e| Error::Unavailable(format!("fetch: {e}")))?
+                _ = idle_check.tick() => {
+                    // Nothing arrives after a rebuild: notice a moved checkpoint while idle too.
+                    let stored = checkpoint::read(&self.pool, name, &stream_name).await?;
+                    if stored != position {
+                        tracing::info!(from = position, to = stored, "checkpoint moved (rebuild or another holder); resyncing");
+                        position = stored;
+                        messages = self.subscribe(&stream, &consumer_name, &filter, position).await?;
+                    }
+                    continue;
                 }
+                next = messages.next() => next,
             };
-            let mut messages = Vec::new();
-            while let Some(message) = fetched.next().await {
-                messages.push(message.map_err(|e| Error::Unavailable(format!("fetch: {e}")))?);
+            let first = first
+                .ok_or_else(|| Error::Unavailable("consumer stream ended".into()))?
+                .map_err(|e| Error::Unavailable(format!("fetch: {e}")))?;
+            // Take what has already arrived, up to a batch: no waiting for a full batch.
+            let mut batch = vec![first];
+            while batch.len() < self.batch_size {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(message))) => batch.push(message),
+                    Some(Some(Err(e))) => return Err(Error::Unavailable(format!("fetch: {e}"))),
+                    _ => break,
+                }
             }
-            let Some(last) = messages.last() else { continue };
+            let messages_in_batch = batch;
+            let Some(last) = messages_in_batch.last() else { continue };
             let last_sequence = sequence_of(last)?;
             let mut tx = self.pool.begin().await?;
             let stored = checkpoint::lock(&mut tx, name, &stream_name).await?;
@@ -328,11 +357,11 @@ impl Projector {
                 tracing::info!(from = position, to = stored, "checkpoint moved (rebuild or another holder); resyncing");
                 drop(tx);
                 position = stored;
-                consumer = recreate_consumer(&stream, name, &filter, position).await?;
+                messages = self.subscribe(&stream, &consumer_name, &filter, position).await?;
                 continue;
             }
-            let mut commits = Vec::with_capacity(messages.len());
-            for message in &messages {
+            let mut commits = Vec::with_capacity(messages_in_batch.len());
+            for message in &messages_in_batch {
                 let sequence = sequence_of(message)?;
                 if sequence <= position {
                     continue;
@@ -361,6 +390,25 @@ impl Projector {
                 .map_err(|e| Error::Unavailable(format!("ack: {e}")))?;
             position = position.max(last_sequence);
         }
+    }
+
+    /// A continuous pull subscription starting right after `position`.
+    async fn subscribe(
+        &self,
+        stream: &jetstream::stream::Stream,
+        consumer_name: &str,
+        filter: &str,
+        position: u64,
+    ) -> Result<pull::Stream> {
+        let consumer = recreate_consumer(stream, consumer_name, filter, position).await?;
+        consumer
+            .stream()
+            .max_messages_per_batch(self.batch_size)
+            .heartbeat(Duration::from_secs(5))
+            .expires(Duration::from_secs(30))
+            .messages()
+            .await
+            .map_err(|e| Error::Unavailable(format!("consumer {consumer_name}: {e}")))
     }
 
     /// Applies commits: the whole batch at once, or, when that fails on a poison commit,

@@ -94,6 +94,7 @@ impl Infra {
     pub fn projector(&self, projection: Arc<dyn Projection>) -> Projector {
         Projector::new(
             projection,
+            self.config.service,
             self.js.clone(),
             self.pool.clone(),
             self.config.namespace.clone(),

@@ -16,23 +16,31 @@ use crate::{
 };
 
 /// The KV bucket holding a namespace's leases.
+///
+/// The backing stream is created here rather than through `create_key_value`, whose
+/// account query fails to parse on the 2.9 servers the machines run.
 pub async fn bucket(js: &jetstream::Context, namespace: &Namespace, ttl: Duration) -> Result<kv::Store> {
     let name = format!("{namespace}_leases");
-    let config = kv::Config {
-        bucket: name.clone(),
-        description: "Breakroom projector leases".into(),
+    let stream = jetstream::stream::Config {
+        name: format!("KV_{name}"),
+        description: Some("Breakroom projector leases".into()),
+        subjects: vec![format!("$KV.{name}.>")],
+        max_messages_per_subject: 1,
         max_age: ttl,
-        history: 1,
+        duplicate_window: ttl.min(Duration::from_secs(120)),
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: jetstream::stream::DiscardPolicy::New,
         storage: jetstream::stream::StorageType::File,
         ..Default::default()
     };
-    match js.create_key_value(config).await {
-        Ok(store) => Ok(store),
-        Err(_) => js
-            .get_key_value(&name)
-            .await
-            .map_err(|e| Error::Unavailable(format!("lease bucket {name}: {e}"))),
+    if let Err(e) = js.get_or_create_stream(stream).await {
+        return Err(Error::Unavailable(format!("lease bucket {name}: {e}")));
     }
+    js.get_key_value(&name)
+        .await
+        .map_err(|e| Error::Unavailable(format!("lease bucket {name}: {e}")))
 }
 
 /// A held lease.

@@ -1,0 +1,165 @@
+//! Test support: every test gets its own namespace (streams, KV buckets) and its own
+//! database on the one NATS and one PostgreSQL server, so the suite runs in parallel.
+//! Leftovers of old runs (older than two hours) are removed when a process first asks
+//! for an environment.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+pub mod counter;
+
+use std::{
+    net::SocketAddr,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use sqlx::{ConnectOptions, migrate::Migrator, postgres::PgConnectOptions};
+use tokio::sync::OnceCell;
+use tonic::transport::Channel;
+
+use crate::{config::{Config, Namespace}, server::Infra};
+
+/// Age after which test databases and streams are garbage.
+const STALE_AFTER: Duration = Duration::from_secs(2 * 3600);
+
+/// One test's private slice of the servers.
+#[derive(Debug, Clone)]
+pub struct TestEnv {
+    /// The namespace (streams, subjects, buckets).
+    pub namespace: Namespace,
+    /// NATS URL.
+    pub nats_url: String,
+    /// URL of the server without a database name.
+    server_url: String,
+    /// This test's database name prefix (`<prefix>_<service>`).
+    db_prefix: String,
+}
+
+impl TestEnv {
+    /// A fresh namespace and database prefix; servers from `NATS_URL` and
+    /// `TEST_DATABASE_SERVER` (default `postgres://postgres@127.0.0.1:5432`).
+    pub async fn new() -> Self {
+        let epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let tag = format!("{:08x}", rand::random::<u32>());
+        let env = Self {
+            namespace: Namespace::parse(&format!("t{epoch}_{tag}")).unwrap(),
+            nats_url: std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+            server_url: std::env::var("TEST_DATABASE_SERVER")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
+            db_prefix: format!("brt_{epoch}_{tag}"),
+        };
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            )
+            .with_test_writer()
+            .try_init();
+        static CLEANED: OnceCell<()> = OnceCell::const_new();
+        CLEANED.get_or_init(|| env.remove_stale()).await;
+        env
+    }
+
+    /// The database URL a service of this test uses.
+    pub fn database_url(&self, service: &str) -> String {
+        format!("{}/{}_{service}", self.server_url, self.db_prefix)
+    }
+
+    /// Configuration for `service` in this test: port 0, short lease TTL.
+    pub fn config(&self, service: &'static str) -> Config {
+        let mut config = Config::new(service, self.namespace.clone(), &self.nats_url, &self.database_url(service));
+        config.lease_ttl = Duration::from_secs(2);
+        config
+    }
+
+    /// Connected and prepared infrastructure for `service` (with its migrations).
+    pub async fn infra(&self, service: &'static str, migrator: Option<&Migrator>) -> Infra {
+        self.infra_with(self.config(service), migrator).await
+    }
+
+    /// Connected and prepared infrastructure for a configuration.
+    pub async fn infra_with(&self, config: Config, migrator: Option<&Migrator>) -> Infra {
+        let infra = Infra::connect(config).await.expect("connect");
+        infra.prepare(migrator).await.expect("prepare");
+        infra
+    }
+
+    /// A plain NATS client.
+    pub async fn nats(&self) -> async_nats::Client {
+        async_nats::connect(self.nats_url.as_str()).await.expect("NATS")
+    }
+
+    async fn remove_stale(&self) {
+        let cutoff = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().saturating_sub(STALE_AFTER).as_secs();
+        let stale = |name: &str, prefix: &str| {
+            name.strip_prefix(prefix)
+                .and_then(|rest| rest.split('_').next())
+                .and_then(|epoch| epoch.parse::<u64>().ok())
+                .is_some_and(|epoch| epoch < cutoff)
+        };
+        if let Ok(options) = self.server_url.parse::<PgConnectOptions>()
+            && let Ok(mut conn) = options.database("postgres").connect().await
+        {
+            let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'brt\\_%'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+            for name in names.iter().filter(|n| stale(n, "brt_")) {
+                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+            }
+        }
+        if let Ok(client) = async_nats::connect(self.nats_url.as_str()).await {
+            use futures::TryStreamExt;
+            let js = async_nats::jetstream::new(client);
+            let names: Vec<String> = js.stream_names().try_collect().await.unwrap_or_default();
+            for name in names {
+                let lower = name.to_lowercase();
+                if stale(&lower, "t") || stale(&lower, "kv_t") {
+                    let _ = js.delete_stream(&name).await;
+                }
+            }
+        }
+    }
+}
+
+/// A gRPC channel to a local server.
+pub async fn channel(addr: SocketAddr) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect to test server")
+}
+
+/// Polls the health service until `service` is SERVING (at most 30 s).
+pub async fn wait_serving(addr: SocketAddr, service: &str) {
+    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+    let mut client = HealthClient::new(channel(addr).await);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = client
+            .check(HealthCheckRequest { service: service.into() })
+            .await
+            .map(|r| r.into_inner().status);
+        if matches!(status, Ok(s) if s == ServingStatus::Serving as i32) {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{service} not serving in time: {status:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Polls `check` until it returns `Some` (at most `timeout`).
+pub async fn eventually<T, F, Fut>(timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "condition not met within {timeout:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

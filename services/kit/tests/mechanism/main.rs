@@ -1,0 +1,6 @@
+//! The kit's mechanism, proven against the real NATS server and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod event_store;
+mod projector;
+mod server;
