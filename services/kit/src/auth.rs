@@ -62,7 +62,11 @@ pub struct Principal {
 impl Principal {
     /// Resource name of the caller (`tenants/t/users/u`), used as the commit actor.
     pub fn resource_name(&self) -> String {
-        let collection = if self.service_account { "serviceAccounts" } else { "users" };
+        let collection = if self.service_account {
+            "serviceAccounts"
+        } else {
+            "users"
+        };
         format!("tenants/{}/{collection}/{}", self.tenant, self.user)
     }
 
@@ -71,7 +75,9 @@ impl Principal {
         if self.tenant == tenant {
             Ok(())
         } else {
-            Err(Error::Unauthenticated("token is not valid for this tenant".into()))
+            Err(Error::Unauthenticated(
+                "token is not valid for this tenant".into(),
+            ))
         }
     }
 }
@@ -107,7 +113,8 @@ impl KeySet {
         if raw.len() != 32 {
             return Err(Error::invalid("x", "an Ed25519 public key has 32 bytes"));
         }
-        let key = DecodingKey::from_ed_components(x).map_err(|e| Error::invalid("x", e.to_string()))?;
+        let key =
+            DecodingKey::from_ed_components(x).map_err(|e| Error::invalid("x", e.to_string()))?;
         if let Ok(mut keys) = self.keys.write() {
             keys.insert(kid.to_owned(), key);
         }
@@ -124,11 +131,14 @@ impl KeySet {
     /// Verifies a compact JWT and returns its principal.
     pub fn verify(&self, token: &str) -> Result<Principal> {
         let unauthenticated = |why: &str| Error::Unauthenticated(why.to_owned());
-        let header = jsonwebtoken::decode_header(token).map_err(|_| unauthenticated("malformed token"))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| unauthenticated("malformed token"))?;
         if header.alg != Algorithm::EdDSA {
             return Err(unauthenticated("unsupported token algorithm"));
         }
-        let kid = header.kid.ok_or_else(|| unauthenticated("token has no key id"))?;
+        let kid = header
+            .kid
+            .ok_or_else(|| unauthenticated("token has no key id"))?;
         let key = self
             .keys
             .read()
@@ -169,8 +179,13 @@ impl KeySet {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .ok_or_else(|| Error::Unauthenticated("authorization must be 'Bearer <token>'".into()))?;
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| {
+                Error::Unauthenticated("authorization must be 'Bearer <token>'".into())
+            })?;
         self.verify(token.trim())
     }
 }
@@ -185,7 +200,9 @@ pub struct Signer {
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -233,7 +250,12 @@ impl Signer {
             sub: principal.user.clone(),
             tid: principal.tenant.clone(),
             sid: principal.session.clone(),
-            kind: if principal.service_account { "service_account" } else { "user" }.into(),
+            kind: if principal.service_account {
+                "service_account"
+            } else {
+                "user"
+            }
+            .into(),
             iat,
             exp: iat + ttl.as_secs(),
         };
@@ -276,7 +298,9 @@ mod tests {
     #[test]
     fn a_valid_token_yields_its_principal() {
         let signer = Signer::generate("k1").unwrap();
-        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let token = signer
+            .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
+            .unwrap();
         assert_eq!(keyset_for(&signer).verify(&token).unwrap(), principal());
     }
 
@@ -284,7 +308,9 @@ mod tests {
     fn an_expired_token_is_rejected() {
         let signer = Signer::generate("k1").unwrap();
         let long_ago = SystemTime::now() - Duration::from_secs(3600);
-        let token = signer.sign(&principal(), long_ago, Duration::from_secs(600)).unwrap();
+        let token = signer
+            .sign(&principal(), long_ago, Duration::from_secs(600))
+            .unwrap();
         assert!(is_unauthenticated(keyset_for(&signer).verify(&token)));
     }
 
@@ -292,14 +318,18 @@ mod tests {
     fn a_token_signed_by_a_foreign_key_with_a_known_kid_is_rejected() {
         let signer = Signer::generate("k1").unwrap();
         let forger = Signer::generate("k1").unwrap();
-        let token = forger.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let token = forger
+            .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
+            .unwrap();
         assert!(is_unauthenticated(keyset_for(&signer).verify(&token)));
     }
 
     #[test]
     fn an_unsigned_alg_none_token_is_rejected() {
         let signer = Signer::generate("k1").unwrap();
-        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let token = signer
+            .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
+            .unwrap();
         let payload = token.split('.').nth(1).unwrap();
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"k1","typ":"JWT"}"#);
         let forged = format!("{header}.{payload}.");
@@ -309,7 +339,9 @@ mod tests {
     #[test]
     fn tampered_claims_break_the_signature() {
         let signer = Signer::generate("k1").unwrap();
-        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let token = signer
+            .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
+            .unwrap();
         let parts: Vec<&str> = token.split('.').collect();
         let mut claims: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
@@ -326,10 +358,15 @@ mod tests {
     #[test]
     fn a_token_for_another_tenant_is_not_accepted_for_this_one() {
         let signer = Signer::generate("k1").unwrap();
-        let token = signer.sign(&principal(), SystemTime::now(), Duration::from_secs(600)).unwrap();
+        let token = signer
+            .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
+            .unwrap();
         let who = keyset_for(&signer).verify(&token).unwrap();
         assert!(who.require_tenant("chain-a").is_ok());
-        assert!(matches!(who.require_tenant("chain-b"), Err(Error::Unauthenticated(_))));
+        assert!(matches!(
+            who.require_tenant("chain-b"),
+            Err(Error::Unauthenticated(_))
+        ));
     }
 
     #[test]

@@ -77,6 +77,17 @@ impl Config {
             .unwrap_or_else(|| format!("127.0.0.1:{default_port}"))
             .parse()
             .map_err(|e| Error::invalid("GRPC_LISTEN_ADDR", format!("not host:port: {e}")))?;
+        let lease_secs = parse_number(
+            var("BREAKROOM_LEASE_TTL_SECS"),
+            "BREAKROOM_LEASE_TTL_SECS",
+            10,
+        )?;
+        if lease_secs == 0 {
+            return Err(Error::invalid(
+                "BREAKROOM_LEASE_TTL_SECS",
+                "must be at least 1",
+            ));
+        }
         Ok(Self {
             service,
             nats_url: var("NATS_URL").unwrap_or_else(|| "nats://127.0.0.1:4222".into()),
@@ -84,8 +95,10 @@ impl Config {
                 format!("postgres://postgres@127.0.0.1:5432/breakroom_{service}")
             }),
             grpc_listen_addr,
-            namespace: Namespace::parse(&var("BREAKROOM_NAMESPACE").unwrap_or_else(|| "dev".into()))?,
-            lease_ttl: Duration::from_secs(parse_number(var("BREAKROOM_LEASE_TTL_SECS"), "BREAKROOM_LEASE_TTL_SECS", 10)?),
+            namespace: Namespace::parse(
+                &var("BREAKROOM_NAMESPACE").unwrap_or_else(|| "dev".into()),
+            )?,
+            lease_ttl: Duration::from_secs(lease_secs),
             duplicate_window: Duration::from_secs(parse_number(
                 var("BREAKROOM_DUPLICATE_WINDOW_SECS"),
                 "BREAKROOM_DUPLICATE_WINDOW_SECS",
@@ -98,7 +111,12 @@ impl Config {
     }
 
     /// Defaults for `service` in `namespace` against the given servers (tests, tools).
-    pub fn new(service: &'static str, namespace: Namespace, nats_url: &str, database_url: &str) -> Self {
+    pub fn new(
+        service: &'static str,
+        namespace: Namespace,
+        nats_url: &str,
+        database_url: &str,
+    ) -> Self {
         Self {
             service,
             nats_url: nats_url.into(),

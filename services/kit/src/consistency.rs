@@ -48,7 +48,14 @@ impl ReadModel {
     pub async fn catch_up<T>(&self, request: &tonic::Request<T>) -> Result<()> {
         match min_sequence(request.metadata())? {
             Some(sequence) => {
-                projector::wait_for(&self.pool, self.projection, &self.stream, sequence, MAX_WAIT).await
+                projector::wait_for(
+                    &self.pool,
+                    self.projection,
+                    &self.stream,
+                    sequence,
+                    MAX_WAIT,
+                )
+                .await
             }
             None => Ok(()),
         }

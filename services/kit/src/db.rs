@@ -18,7 +18,14 @@ pub static KIT_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 pub fn lazy_pool(database_url: &str) -> Result<PgPool> {
     let options = PgConnectOptions::from_str(database_url)
         .map_err(|e| Error::invalid("DATABASE_URL", e.to_string()))?
-        .disable_statement_logging();
+        .disable_statement_logging()
+        // A hung statement or a lock held by a stuck session must not freeze a projector
+        // that keeps renewing its lease: fail, and the projector resumes from its checkpoint.
+        .options([
+            ("statement_timeout", "30s"),
+            ("lock_timeout", "10s"),
+            ("idle_in_transaction_session_timeout", "60s"),
+        ]);
     Ok(PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(5))
@@ -40,7 +47,10 @@ pub async fn ensure_database(database_url: &str) -> Result<()> {
             .await?;
     if !exists {
         let sql = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
-        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await {
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut admin)
+            .await
+        {
             // Another replica may have created it in the meantime.
             let duplicate = e
                 .as_database_error()

@@ -47,6 +47,20 @@ impl CommandMeta {
     }
 }
 
+/// The id of an aggregate a request creates, derived from the request id (UUID v5), so
+/// that a retried creation addresses the same aggregate and is recognised as a retry.
+/// Without a request id, a fresh UUID v7.
+pub fn new_aggregate_id(tenant: &str, aggregate_type: &str, request_id: Option<&str>) -> String {
+    match request_id {
+        Some(request_id) => uuid::Uuid::new_v5(
+            &uuid::Uuid::NAMESPACE_OID,
+            format!("breakroom/{tenant}/{aggregate_type}/{request_id}").as_bytes(),
+        )
+        .to_string(),
+        None => uuid::Uuid::now_v7().to_string(),
+    }
+}
+
 /// A commit as stored in the stream, with where it sits.
 #[derive(Debug, Clone)]
 pub struct RecordedCommit {
@@ -61,8 +75,9 @@ pub struct RecordedCommit {
 impl RecordedCommit {
     /// Decodes a message payload.
     pub fn decode(sequence: u64, subject: &str, payload: &[u8]) -> Result<Self> {
-        let commit = Commit::decode(payload)
-            .map_err(|e| Error::internal(anyhow::anyhow!("undecodable commit at {sequence}: {e}")))?;
+        let commit = Commit::decode(payload).map_err(|e| {
+            Error::internal(anyhow::anyhow!("undecodable commit at {sequence}: {e}"))
+        })?;
         Ok(Self {
             sequence,
             subject: subject.to_owned(),
@@ -136,5 +151,22 @@ pub(crate) fn build_commit<E: Message>(
                 payload: event.encode_to_vec(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retried_creation_gets_the_same_id_and_other_requests_do_not() {
+        let first = new_aggregate_id("chain", "store", Some("r1"));
+        assert_eq!(first, new_aggregate_id("chain", "store", Some("r1")));
+        assert_ne!(first, new_aggregate_id("chain", "store", Some("r2")));
+        assert_ne!(first, new_aggregate_id("other", "store", Some("r1")));
+        assert_ne!(
+            new_aggregate_id("chain", "store", None),
+            new_aggregate_id("chain", "store", None)
+        );
     }
 }

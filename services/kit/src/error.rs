@@ -128,8 +128,9 @@ impl Error {
 }
 
 /// Collects field violations while validating a request, then fails once with all of them.
+/// An error that is not a validation error is kept and returned as it is.
 #[derive(Debug, Default)]
-pub struct Violations(Vec<FieldViolation>);
+pub struct Violations(Vec<FieldViolation>, Option<Error>);
 
 impl Violations {
     /// No violations yet.
@@ -151,7 +152,7 @@ impl Violations {
                 None
             }
             Err(other) => {
-                self.add("", other.to_string());
+                self.1.get_or_insert(other);
                 None
             }
         }
@@ -159,7 +160,9 @@ impl Violations {
 
     /// `Ok(())` when nothing was recorded, otherwise `Error::Invalid` with everything.
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() {
+        if let Some(other) = self.1 {
+            Err(other)
+        } else if self.0.is_empty() {
             Ok(())
         } else {
             Err(Error::Invalid(self.0))
@@ -216,14 +219,23 @@ impl From<sqlx::Error> for Error {
     }
 }
 
-/// Whether a database error is about reaching the database rather than about the query.
+/// Whether a database error is worth retrying: the database is unreachable, shutting
+/// down or out of resources, or the transaction lost a serialisation race or deadlock.
 pub fn is_transient_sql(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
+    match error {
         sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Tls(_)
-    )
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            matches!(
+                code.as_ref(),
+                "40001" | "40P01" | "57014" | "55P03" | "55006"
+            ) || code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P")
+        }),
+        _ => false,
+    }
 }

@@ -60,6 +60,23 @@ pub fn check_token(field: &str, value: &str) -> Result<()> {
     }
 }
 
+/// Checks a client request id: 1-128 characters of letters, digits, '-' or '_' (UUIDs).
+pub fn check_request_id(request_id: &str) -> Result<()> {
+    let ok = !request_id.is_empty()
+        && request_id.len() <= 128
+        && request_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "request_id",
+            "must be 1-128 characters of letters, digits, '-' or '_' (a UUID)",
+        ))
+    }
+}
+
 /// Outcome of an append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
@@ -77,7 +94,7 @@ pub struct Loaded<A> {
     /// Stream sequence of the last commit; 0 when the aggregate does not exist yet.
     pub version: u64,
     /// Recent request ids and the sequence each was committed at (newest last).
-    pub requests: Vec<(String, u64)>,
+    pub requests: std::collections::VecDeque<(String, u64)>,
 }
 
 impl<A: Default> Default for Loaded<A> {
@@ -85,7 +102,7 @@ impl<A: Default> Default for Loaded<A> {
         Self {
             state: A::default(),
             version: 0,
-            requests: Vec::new(),
+            requests: std::collections::VecDeque::new(),
         }
     }
 }
@@ -104,9 +121,9 @@ impl<A: Aggregate> Loaded<A> {
     /// Notes that `request_id` was committed at `sequence`.
     pub(crate) fn remember(&mut self, request_id: String, sequence: u64) {
         if self.requests.len() == REMEMBERED_REQUESTS {
-            self.requests.remove(0);
+            self.requests.pop_front();
         }
-        self.requests.push((request_id, sequence));
+        self.requests.push_back((request_id, sequence));
     }
 
     /// The sequence a request id was committed at, if it is among the recent ones.
@@ -195,9 +212,10 @@ impl EventStore {
                     allow_direct: true,
                     ..Default::default()
                 };
-                self.js.create_or_update_stream(config).await.map_err(|e| {
-                    Error::Unavailable(format!("stream {}: {e}", self.stream_name))
-                })?;
+                self.js
+                    .create_or_update_stream(config)
+                    .await
+                    .map_err(|e| Error::Unavailable(format!("stream {}: {e}", self.stream_name)))?;
                 self.js
                     .get_stream(&self.stream_name)
                     .await
@@ -236,17 +254,38 @@ impl EventStore {
         events: &[A::Event],
     ) -> Result<Appended> {
         let subject = self.subject(A::TYPE, tenant, id);
+        // JetStream deduplicates message ids across the whole stream; scoping the id to
+        // the aggregate keeps one request id usable for many aggregates (batch calls) and
+        // keeps one aggregate's retry from being mistaken for another's.
+        let msg_id = match &meta.request_id {
+            Some(request_id) => {
+                check_request_id(request_id)?;
+                Some(format!("{}.{tenant}.{id}:{request_id}", A::TYPE))
+            }
+            None => None,
+        };
         let typed: Vec<_> = events.iter().map(|e| (A::event_type(e), e)).collect();
         let trace = telemetry::current_trace_context();
-        let commit = build_commit(tenant, A::TYPE, id, expected_version, meta, trace.clone(), &typed);
+        let commit = build_commit(
+            tenant,
+            A::TYPE,
+            id,
+            expected_version,
+            meta,
+            trace.clone(),
+            &typed,
+        );
         let mut headers = HeaderMap::new();
-        headers.insert(EXPECTED_LAST_SUBJECT_SEQUENCE, expected_version.to_string().as_str());
-        if let Some(request_id) = &meta.request_id {
-            headers.insert(MSG_ID, request_id.as_str());
+        headers.insert(
+            EXPECTED_LAST_SUBJECT_SEQUENCE,
+            expected_version.to_string().as_str(),
+        );
+        if let Some(msg_id) = &msg_id {
+            headers.insert(MSG_ID, msg_id.as_str());
         }
         telemetry::inject_headers(&trace, &mut headers);
         let payload = prost::Message::encode_to_vec(&commit).into();
-        self.publish(&subject, headers, payload, meta.request_id.as_deref())
+        self.publish(&subject, headers, payload, msg_id.as_deref())
             .await
     }
 
@@ -255,9 +294,10 @@ impl EventStore {
         subject: &str,
         headers: HeaderMap,
         payload: bytes::Bytes,
-        request_id: Option<&str>,
+        msg_id: Option<&str>,
     ) -> Result<Appended> {
-        let unavailable = |e: &dyn std::fmt::Display| Error::Unavailable(format!("append to {subject}: {e}"));
+        let unavailable =
+            |e: &dyn std::fmt::Display| Error::Unavailable(format!("append to {subject}: {e}"));
         let ack = self
             .js
             .publish_with_headers(subject.to_owned(), headers, payload)
@@ -273,9 +313,9 @@ impl EventStore {
                 // A retried append may be answered "wrong last sequence" instead of
                 // "duplicate" (server versions differ): if the subject's last message
                 // carries our request id, the append happened already.
-                if let Some(request_id) = request_id
+                if let Some(msg_id) = msg_id
                     && let Some((sequence, last_id)) = self.last_message_id(subject).await?
-                    && last_id.as_deref() == Some(request_id)
+                    && last_id.as_deref() == Some(msg_id)
                 {
                     return Ok(Appended {
                         sequence,
@@ -298,11 +338,22 @@ impl EventStore {
 
     async fn last_message(&self, subject: &str) -> Result<Option<StreamMessage>> {
         use async_nats::jetstream::stream::DirectGetErrorKind;
-        match self.stream().await?.direct_get_last_for_subject(subject).await {
+        match self
+            .stream()
+            .await?
+            .direct_get_last_for_subject(subject)
+            .await
+        {
             Ok(message) => Ok(Some(message)),
             Err(e) if e.kind() == DirectGetErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::Unavailable(format!("read {subject}: {e}"))),
         }
+    }
+
+    /// The version (last commit's sequence) of an aggregate, 0 when it does not exist.
+    pub async fn version(&self, aggregate_type: &str, tenant: &str, id: &str) -> Result<u64> {
+        let subject = self.subject(aggregate_type, tenant, id);
+        Ok(self.last_message(&subject).await?.map_or(0, |m| m.sequence))
     }
 
     /// Rebuilds an aggregate from its subject.
@@ -340,7 +391,11 @@ impl EventStore {
                 .info()
                 .map_err(|e| Error::internal(anyhow::anyhow!("replay {subject}: {e}")))?
                 .stream_sequence;
-            loaded.fold(&RecordedCommit::decode(sequence, &subject, &message.payload)?)?;
+            loaded.fold(&RecordedCommit::decode(
+                sequence,
+                &subject,
+                &message.payload,
+            )?)?;
         }
         Ok(loaded)
     }

@@ -16,6 +16,7 @@ mod checkpoint;
 pub mod lease;
 
 use std::{
+    panic::AssertUnwindSafe,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -23,7 +24,7 @@ use std::{
     time::Duration,
 };
 
-use async_nats::jetstream::{self, consumer::pull, consumer::AckPolicy, consumer::DeliverPolicy};
+use async_nats::jetstream::{self, consumer::AckPolicy, consumer::DeliverPolicy, consumer::pull};
 use futures::{FutureExt, StreamExt};
 use sqlx::{Acquire, PgConnection, PgPool};
 use tokio::task::JoinHandle;
@@ -88,22 +89,36 @@ pub trait Projection: Send + Sync + 'static {
 
 /// Drops a projection's read model and checkpoints so that it is rebuilt from the streams.
 /// Safe while the projector runs: it notices the moved checkpoint and replays.
-pub async fn rebuild(pool: &PgPool, namespace: &Namespace, projection: &dyn Projection) -> Result<()> {
+pub async fn rebuild(
+    pool: &PgPool,
+    namespace: &Namespace,
+    projection: &dyn Projection,
+) -> Result<()> {
     let mut tx = pool.begin().await?;
     for source in projection.sources() {
-        checkpoint::lock(&mut tx, projection.name(), &stream_name(namespace, source.service)).await?;
+        checkpoint::lock(
+            &mut tx,
+            projection.name(),
+            &stream_name(namespace, source.service),
+        )
+        .await?;
     }
     projection.reset(&mut tx).await?;
-    sqlx::query("UPDATE kit_checkpoints SET last_sequence = 0, updated_at = now() WHERE projection = $1")
-        .bind(projection.name())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE kit_checkpoints SET last_sequence = 0, updated_at = now() WHERE projection = $1",
+    )
+    .bind(projection.name())
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM kit_failed_events WHERE projection = $1")
         .bind(projection.name())
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    tracing::info!(projection = projection.name(), "projection reset; replaying from the start");
+    tracing::info!(
+        projection = projection.name(),
+        "projection reset; replaying from the start"
+    );
     Ok(())
 }
 
@@ -236,6 +251,16 @@ impl Projector {
 
     async fn run(self, cancel: CancellationToken) {
         let name = self.consumer_name();
+        let sources = self.projection.sources();
+        let mut services: Vec<_> = sources.iter().map(|s| s.service).collect();
+        services.sort_unstable();
+        services.dedup();
+        if services.len() != sources.len() {
+            // One consumer and one checkpoint per source stream: two filters on one stream
+            // would fight over both. Use one source with a wider filter instead.
+            tracing::error!("projection reads one stream through two sources; not started");
+            return;
+        }
         let bucket = loop {
             match lease::bucket(&self.js, &self.namespace, self.lease_ttl).await {
                 Ok(bucket) => break bucket,
@@ -248,15 +273,17 @@ impl Projector {
         };
         loop {
             let Some(mut lease) =
-                lease::Lease::acquire(bucket.clone(), &name, &self.holder, self.lease_ttl, &cancel).await
+                lease::Lease::acquire(bucket.clone(), &name, &self.holder, self.lease_ttl, &cancel)
+                    .await
             else {
                 return;
             };
             self.active.store(true, Ordering::SeqCst);
             let work_cancel = cancel.child_token();
-            let sources = self.projection.sources();
             let work = futures::future::join_all(
-                sources.iter().map(|source| self.follow_source(source, &work_cancel)),
+                sources
+                    .iter()
+                    .map(|source| self.follow_source(source, &work_cancel)),
             );
             tokio::pin!(work);
             let mut renew = tokio::time::interval(lease.renew_every());
@@ -317,7 +344,9 @@ impl Projector {
         );
         let mut position = checkpoint::read(&self.pool, name, &stream_name).await?;
         let consumer_name = self.consumer_name();
-        let mut messages = self.subscribe(&stream, &consumer_name, &filter, position).await?;
+        let mut messages = self
+            .subscribe(&stream, &consumer_name, &filter, position)
+            .await?;
         let mut idle_check = tokio::time::interval(Duration::from_secs(1));
         #[cfg(feature = "testing")]
         let mut batches = 0usize;
@@ -348,35 +377,54 @@ impl Projector {
                     _ => break,
                 }
             }
-            let messages_in_batch = batch;
-            let Some(last) = messages_in_batch.last() else { continue };
-            let last_sequence = sequence_of(last)?;
             let mut tx = self.pool.begin().await?;
             let stored = checkpoint::lock(&mut tx, name, &stream_name).await?;
             if stored != position {
-                tracing::info!(from = position, to = stored, "checkpoint moved (rebuild or another holder); resyncing");
+                tracing::info!(
+                    from = position,
+                    to = stored,
+                    "checkpoint moved (rebuild or another holder); resyncing"
+                );
                 drop(tx);
                 position = stored;
-                messages = self.subscribe(&stream, &consumer_name, &filter, position).await?;
+                messages = self
+                    .subscribe(&stream, &consumer_name, &filter, position)
+                    .await?;
                 continue;
             }
-            let mut commits = Vec::with_capacity(messages_in_batch.len());
-            for message in &messages_in_batch {
+            // Strictly increasing sequences only: redeliveries (also of messages buffered
+            // behind this batch) are skipped, and the checkpoint never moves backwards.
+            let mut high = position;
+            let mut high_message = None;
+            let mut commits = Vec::with_capacity(batch.len());
+            for message in &batch {
                 let sequence = sequence_of(message)?;
-                if sequence <= position {
+                if sequence <= high {
                     continue;
                 }
+                high = sequence;
+                high_message = Some(message);
                 match RecordedCommit::decode(sequence, message.subject.as_str(), &message.payload) {
                     Ok(commit) => commits.push(commit),
                     Err(e) => {
-                        poison(&mut tx, name, &stream_name, sequence, message.subject.as_str(), &e, &message.payload).await?
+                        poison(
+                            &mut tx,
+                            name,
+                            &stream_name,
+                            sequence,
+                            message.subject.as_str(),
+                            &e,
+                            &message.payload,
+                        )
+                        .await?
                     }
                 }
             }
-            if last_sequence > position {
-                self.apply(&mut tx, &stream_name, &commits).await?;
-                checkpoint::store(&mut tx, name, &stream_name, last_sequence).await?;
-            }
+            let Some(high_message) = high_message else {
+                continue;
+            };
+            self.apply(&mut tx, &stream_name, &commits).await?;
+            checkpoint::store(&mut tx, name, &stream_name, high).await?;
             #[cfg(feature = "testing")]
             {
                 batches += 1;
@@ -385,10 +433,11 @@ impl Projector {
             tx.commit().await?;
             #[cfg(feature = "testing")]
             self.maybe_halt(HaltPoint::AfterCommit, batches).await;
-            last.ack()
+            high_message
+                .ack()
                 .await
                 .map_err(|e| Error::Unavailable(format!("ack: {e}")))?;
-            position = position.max(last_sequence);
+            position = high;
         }
     }
 
@@ -437,14 +486,25 @@ impl Projector {
         }
         for commit in commits {
             let mut savepoint = tx.begin().await?;
-            let result = self.apply_traced(&mut savepoint, std::slice::from_ref(commit)).await;
+            let result = self
+                .apply_traced(&mut savepoint, std::slice::from_ref(commit))
+                .await;
             match result {
                 Ok(()) => savepoint.commit().await?,
                 Err(e @ Error::Unavailable(_)) => return Err(e),
                 Err(e) => {
                     drop(savepoint);
                     let payload = prost::Message::encode_to_vec(&commit.commit);
-                    poison(tx, name, stream_name, commit.sequence, &commit.subject, &e, &payload).await?;
+                    poison(
+                        tx,
+                        name,
+                        stream_name,
+                        commit.sequence,
+                        &commit.subject,
+                        &e,
+                        &payload,
+                    )
+                    .await?;
                 }
             }
         }
@@ -452,7 +512,11 @@ impl Projector {
     }
 
     /// Applies commits under one span per batch, linked to each commit's trace.
-    async fn apply_traced(&self, conn: &mut PgConnection, commits: &[RecordedCommit]) -> Result<()> {
+    async fn apply_traced(
+        &self,
+        conn: &mut PgConnection,
+        commits: &[RecordedCommit],
+    ) -> Result<()> {
         let span = tracing::info_span!(
             "projection.apply",
             projection = self.projection.name(),
@@ -466,7 +530,12 @@ impl Projector {
                 telemetry::add_link(&span, &commit.commit.trace_context);
             }
         }
-        self.projection.apply_batch(conn, commits).instrument(span).await
+        // A panicking projection must not take the projector (and its lease) down on every
+        // replica in turn: a panic is treated like any other poison commit.
+        AssertUnwindSafe(self.projection.apply_batch(conn, commits).instrument(span))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(Error::internal(anyhow::anyhow!("projection panicked"))))
     }
 
     #[cfg(feature = "testing")]
@@ -482,7 +551,13 @@ impl Projector {
 
     /// Events not yet applied per source stream: stream last sequence minus checkpoint.
     pub async fn lag(&self) -> Result<Vec<(String, u64)>> {
-        projection_lag(&self.js, &self.pool, &self.namespace, self.projection.as_ref()).await
+        projection_lag(
+            &self.js,
+            &self.pool,
+            &self.namespace,
+            self.projection.as_ref(),
+        )
+        .await
     }
 }
 
@@ -497,12 +572,14 @@ pub async fn projection_lag(
     for source in projection.sources() {
         let name = stream_name(namespace, source.service);
         let last = match js.get_stream(&name).await {
-            Ok(mut stream) => stream
-                .info()
-                .await
-                .map_err(|e| Error::Unavailable(format!("stream {name}: {e}")))?
-                .state
-                .last_sequence,
+            Ok(mut stream) => {
+                stream
+                    .info()
+                    .await
+                    .map_err(|e| Error::Unavailable(format!("stream {name}: {e}")))?
+                    .state
+                    .last_sequence
+            }
             Err(e)
                 if matches!(e.kind(), jetstream::context::GetStreamErrorKind::JetStream(ref js)
                     if js.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND) =>
@@ -534,7 +611,16 @@ async fn poison(
     payload: &[u8],
 ) -> Result<()> {
     tracing::error!(projection, stream, sequence, subject, error = %error, "poison commit recorded and skipped");
-    checkpoint::record_failure(conn, projection, stream, sequence, subject, &format!("{error:#}"), payload).await
+    checkpoint::record_failure(
+        conn,
+        projection,
+        stream,
+        sequence,
+        subject,
+        &format!("{error:#}"),
+        payload,
+    )
+    .await
 }
 
 async fn recreate_consumer(
@@ -543,8 +629,15 @@ async fn recreate_consumer(
     filter: &str,
     position: u64,
 ) -> Result<jetstream::consumer::PullConsumer> {
-    // The SQL checkpoint is the truth: the consumer always restarts right after it.
-    let _ = stream.delete_consumer(name).await;
+    // The SQL checkpoint is the truth: the consumer always restarts right after it. An
+    // old consumer that could not be deleted would resume from its own ack floor instead.
+    if let Err(e) = stream.delete_consumer(name).await {
+        let missing = matches!(e.kind(), jetstream::stream::ConsumerErrorKind::JetStream(ref js)
+            if js.error_code() == jetstream::ErrorCode::CONSUMER_NOT_FOUND);
+        if !missing {
+            return Err(Error::Unavailable(format!("delete consumer {name}: {e}")));
+        }
+    }
     stream
         .create_consumer(pull::Config {
             durable_name: Some(name.to_owned()),
@@ -553,7 +646,7 @@ async fn recreate_consumer(
                 start_sequence: position + 1,
             },
             ack_policy: AckPolicy::All,
-            ack_wait: Duration::from_secs(30),
+            ack_wait: Duration::from_secs(120),
             max_ack_pending: 100_000,
             ..Default::default()
         })

@@ -48,7 +48,9 @@ pub struct Repository<A: Aggregate> {
 
 impl<A: Aggregate> std::fmt::Debug for Repository<A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Repository").field("type", &A::TYPE).finish()
+        f.debug_struct("Repository")
+            .field("type", &A::TYPE)
+            .finish()
     }
 }
 
@@ -77,7 +79,10 @@ impl<A: Aggregate> Repository<A> {
             return Ok(hit);
         }
         let loaded = self.store.load::<A>(tenant, id).await?;
-        self.put(key, loaded.clone());
+        if loaded.version > 0 {
+            // "Does not exist" is not cached: another replica may create it any moment.
+            self.put(key, loaded.clone());
+        }
         Ok(loaded)
     }
 
@@ -92,26 +97,46 @@ impl<A: Aggregate> Repository<A> {
     ) -> Result<Committed<A>> {
         check_token("tenant", tenant)?;
         check_token("id", id)?;
+        if let Some(request_id) = &meta.request_id {
+            crate::event_store::check_request_id(request_id)?;
+        }
         let key = (tenant.to_owned(), id.to_owned());
         let _serialised = self.stripes[stripe(&key)].lock().await;
         for _ in 0..MAX_ATTEMPTS {
-            let mut loaded = match self.cached(&key) {
-                Some(hit) => hit,
-                None => self.store.load::<A>(tenant, id).await?,
+            // Commands on this aggregate are serialised here, so the entry can be taken out
+            // of the cache and put back, instead of being cloned on every command.
+            let (mut loaded, from_cache) = match self.take(&key) {
+                Some(hit) => (hit, true),
+                None => (self.store.load::<A>(tenant, id).await?, false),
             };
             if let Some(request_id) = &meta.request_id
                 && let Some(sequence) = loaded.committed_request(request_id)
             {
-                self.put(key, loaded.clone());
-                return Ok(replayed(loaded, sequence));
+                let state = loaded.state.clone();
+                self.put(key, loaded);
+                return Ok(replayed(state, sequence));
             }
-            let events = loaded.state.decide(command)?;
+            let decided = loaded.state.decide(command);
+            if from_cache && !matches!(&decided, Ok(events) if !events.is_empty()) {
+                // A refusal or a no-op decided on a cached state never meets the version
+                // check of an append: make sure no other replica has moved the aggregate.
+                if self.store.version(A::TYPE, tenant, id).await? != loaded.version {
+                    continue;
+                }
+            }
+            let events = match decided {
+                Ok(events) => events,
+                Err(e) => {
+                    self.put(key, loaded);
+                    return Err(e);
+                }
+            };
             if events.is_empty() {
-                let sequence = loaded.version;
-                self.put(key, loaded.clone());
+                let (sequence, state) = (loaded.version, loaded.state.clone());
+                self.put(key, loaded);
                 return Ok(Committed {
                     sequence,
-                    state: loaded.state,
+                    state,
                     events,
                     replayed: false,
                 });
@@ -124,10 +149,10 @@ impl<A: Aggregate> Repository<A> {
                 Ok(appended) if appended.duplicate => {
                     // Handled before by someone whose reply was lost: answer with the state
                     // as it is now, which includes that commit.
-                    self.forget(&key);
                     let fresh = self.store.load::<A>(tenant, id).await?;
-                    self.put(key, fresh.clone());
-                    return Ok(replayed(fresh, appended.sequence));
+                    let state = fresh.state.clone();
+                    self.put(key, fresh);
+                    return Ok(replayed(state, appended.sequence));
                 }
                 Ok(appended) => {
                     loaded.state = loaded.state.replay(&events);
@@ -135,22 +160,25 @@ impl<A: Aggregate> Repository<A> {
                     if let Some(request_id) = &meta.request_id {
                         loaded.remember(request_id.clone(), appended.sequence);
                     }
-                    self.put(key, loaded.clone());
+                    let state = loaded.state.clone();
+                    self.put(key, loaded);
                     return Ok(Committed {
                         sequence: appended.sequence,
-                        state: loaded.state,
+                        state,
                         events,
                         replayed: false,
                     });
                 }
                 Err(Error::Conflict(_)) => {
-                    tracing::debug!(aggregate = A::TYPE, tenant, id, "version conflict, reloading");
-                    self.forget(&key);
+                    // Another replica wrote: the entry stays out of the cache; reload.
+                    tracing::debug!(
+                        aggregate = A::TYPE,
+                        tenant,
+                        id,
+                        "version conflict, reloading"
+                    );
                 }
-                Err(other) => {
-                    self.forget(&key);
-                    return Err(other);
-                }
+                Err(other) => return Err(other),
             }
         }
         Err(Error::Conflict(format!("{}/{tenant}/{id}", A::TYPE)))
@@ -160,23 +188,28 @@ impl<A: Aggregate> Repository<A> {
         self.cache.lock().ok()?.get(key).cloned()
     }
 
+    /// Caches an entry unless a newer one is there already (a slow read racing a write).
     fn put(&self, key: (String, String), loaded: Loaded<A>) {
         if let Ok(mut cache) = self.cache.lock() {
+            if cache
+                .peek(&key)
+                .is_some_and(|cached| cached.version > loaded.version)
+            {
+                return;
+            }
             cache.put(key, loaded);
         }
     }
 
-    fn forget(&self, key: &(String, String)) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.pop(key);
-        }
+    fn take(&self, key: &(String, String)) -> Option<Loaded<A>> {
+        self.cache.lock().ok()?.pop(key)
     }
 }
 
-fn replayed<A: Aggregate>(loaded: Loaded<A>, sequence: u64) -> Committed<A> {
+fn replayed<A: Aggregate>(state: A, sequence: u64) -> Committed<A> {
     Committed {
         sequence,
-        state: loaded.state,
+        state,
         events: Vec::new(),
         replayed: true,
     }

@@ -24,10 +24,7 @@ use sqlx::{PgPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::{
-    body::Body,
-    codegen::Service,
-    server::NamedService,
-    service::RoutesBuilder,
+    body::Body, codegen::Service, server::NamedService, service::RoutesBuilder,
     transport::server::TcpIncoming,
 };
 use tonic_health::{ServingStatus, server::HealthReporter};
@@ -39,6 +36,9 @@ use crate::{
     event_store::EventStore,
     projector::{Projection, Projector, projection_lag},
 };
+
+/// Longest a shutdown waits for open connections to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Connections shared by a service's handlers, projectors and readiness checks.
 #[derive(Clone, Debug)]
@@ -184,7 +184,9 @@ impl Server {
     pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
         let addr = self.local_addr();
         let (health, health_service) = tonic_health::server::health_reporter();
-        let names: Vec<&'static str> = std::iter::once("").chain(self.service_names.iter().copied()).collect();
+        let names: Vec<&'static str> = std::iter::once("")
+            .chain(self.service_names.iter().copied())
+            .collect();
         set_status(&health, &names, ServingStatus::NotServing).await;
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
@@ -223,18 +225,31 @@ impl Server {
         tracing::info!(%addr, service = self.infra.config.service, "serving gRPC");
         let incoming = TcpIncoming::from(self.listener).with_nodelay(Some(true));
         let stopping = shutdown.clone();
-        let served = tonic::transport::Server::builder()
+        let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move {
                 stopping.cancelled().await;
                 set_status(&health, &names, ServingStatus::NotServing).await;
-            })
-            .await;
+            });
+        // Draining waits for open streams (e.g. health watches) that may never end: bound it.
+        let served = tokio::select! {
+            served = serving => served,
+            _ = async {
+                shutdown.cancelled().await;
+                tokio::time::sleep(DRAIN_TIMEOUT).await;
+            } => {
+                tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; stopping anyway");
+                Ok(())
+            }
+        };
 
         background.cancel();
         let _ = readiness.await;
-        if tokio::time::timeout(Duration::from_secs(20), projectors).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(20), projectors)
+            .await
+            .is_err()
+        {
             tracing::warn!("projectors did not stop in time");
         }
         tracing::info!("stopped");
@@ -300,11 +315,19 @@ async fn readiness_loop(
                 None => tracing::info!("ready"),
                 Some(why) => tracing::warn!(reason = %why, "not ready"),
             }
-            let status = if ready { ServingStatus::Serving } else { ServingStatus::NotServing };
+            let status = if ready {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
             set_status(&health, &names, status).await;
             last = Some(ready);
         }
-        let pause = if ready { Duration::from_secs(2) } else { Duration::from_millis(250) };
+        let pause = if ready {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_millis(250)
+        };
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(pause) => {}
@@ -325,12 +348,23 @@ async fn check_ready(
     if !prepared.load(Ordering::SeqCst) {
         return Some("database and stream not prepared yet".into());
     }
-    let ping = tokio::time::timeout(Duration::from_secs(2), sqlx::query("SELECT 1").execute(&infra.pool)).await;
+    let ping = tokio::time::timeout(
+        Duration::from_secs(2),
+        sqlx::query("SELECT 1").execute(&infra.pool),
+    )
+    .await;
     if !matches!(ping, Ok(Ok(_))) {
         return Some("PostgreSQL not answering".into());
     }
     for projection in projections {
-        match projection_lag(&infra.js, &infra.pool, &infra.config.namespace, projection.as_ref()).await {
+        match projection_lag(
+            &infra.js,
+            &infra.pool,
+            &infra.config.namespace,
+            projection.as_ref(),
+        )
+        .await
+        {
             Ok(lags) => {
                 for (stream, lag) in lags {
                     gauge.record(
@@ -341,7 +375,10 @@ async fn check_ready(
                         ],
                     );
                     if lag > infra.config.max_lag {
-                        return Some(format!("projection {} lags {lag} events behind {stream}", projection.name()));
+                        return Some(format!(
+                            "projection {} lags {lag} events behind {stream}",
+                            projection.name()
+                        ));
                     }
                 }
             }

@@ -15,7 +15,10 @@ use sqlx::{ConnectOptions, migrate::Migrator, postgres::PgConnectOptions};
 use tokio::sync::OnceCell;
 use tonic::transport::Channel;
 
-use crate::{config::{Config, Namespace}, server::Infra};
+use crate::{
+    config::{Config, Namespace},
+    server::Infra,
+};
 
 /// Age after which test databases and streams are garbage.
 const STALE_AFTER: Duration = Duration::from_secs(2 * 3600);
@@ -37,7 +40,10 @@ impl TestEnv {
     /// A fresh namespace and database prefix; servers from `NATS_URL` and
     /// `TEST_DATABASE_SERVER` (default `postgres://postgres@127.0.0.1:5432`).
     pub async fn new() -> Self {
-        let epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let tag = format!("{:08x}", rand::random::<u32>());
         let env = Self {
             namespace: Namespace::parse(&format!("t{epoch}_{tag}")).unwrap(),
@@ -65,7 +71,12 @@ impl TestEnv {
 
     /// Configuration for `service` in this test: port 0, short lease TTL.
     pub fn config(&self, service: &'static str) -> Config {
-        let mut config = Config::new(service, self.namespace.clone(), &self.nats_url, &self.database_url(service));
+        let mut config = Config::new(
+            service,
+            self.namespace.clone(),
+            &self.nats_url,
+            &self.database_url(service),
+        );
         config.lease_ttl = Duration::from_secs(2);
         config
     }
@@ -84,11 +95,17 @@ impl TestEnv {
 
     /// A plain NATS client.
     pub async fn nats(&self) -> async_nats::Client {
-        async_nats::connect(self.nats_url.as_str()).await.expect("NATS")
+        async_nats::connect(self.nats_url.as_str())
+            .await
+            .expect("NATS")
     }
 
     async fn remove_stale(&self) {
-        let cutoff = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().saturating_sub(STALE_AFTER).as_secs();
+        let cutoff = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .saturating_sub(STALE_AFTER)
+            .as_secs();
         let stale = |name: &str, prefix: &str| {
             name.strip_prefix(prefix)
                 .and_then(|rest| rest.split('_').next())
@@ -98,13 +115,16 @@ impl TestEnv {
         if let Ok(options) = self.server_url.parse::<PgConnectOptions>()
             && let Ok(mut conn) = options.database("postgres").connect().await
         {
-            let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'brt\\_%'")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap_or_default();
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'brt\\_%'")
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap_or_default();
             for name in names.iter().filter(|n| stale(n, "brt_")) {
                 let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut conn)
+                    .await;
             }
         }
         if let Ok(client) = async_nats::connect(self.nats_url.as_str()).await {
@@ -121,6 +141,38 @@ impl TestEnv {
     }
 }
 
+/// A service running inside a test.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Stops it (graceful shutdown).
+    pub shutdown: tokio_util::sync::CancellationToken,
+    /// The server task; yields the server's result after shutdown.
+    pub task: tokio::task::JoinHandle<crate::Result<()>>,
+}
+
+impl Running {
+    /// A client channel to it.
+    pub async fn channel(&self) -> Channel {
+        channel(self.addr).await
+    }
+}
+
+/// Runs a bound server (port 0 in tests) in the background and waits until `service`
+/// reports SERVING.
+pub async fn spawn(server: crate::server::Server, service: &str) -> Running {
+    let addr = server.local_addr();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(server.run(shutdown.clone()));
+    wait_serving(addr, service).await;
+    Running {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
 /// A gRPC channel to a local server.
 pub async fn channel(addr: SocketAddr) -> Channel {
     Channel::from_shared(format!("http://{addr}"))
@@ -132,18 +184,25 @@ pub async fn channel(addr: SocketAddr) -> Channel {
 
 /// Polls the health service until `service` is SERVING (at most 30 s).
 pub async fn wait_serving(addr: SocketAddr, service: &str) {
-    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
     let mut client = HealthClient::new(channel(addr).await);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let status = client
-            .check(HealthCheckRequest { service: service.into() })
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
             .await
             .map(|r| r.into_inner().status);
         if matches!(status, Ok(s) if s == ServingStatus::Serving as i32) {
             return;
         }
-        assert!(tokio::time::Instant::now() < deadline, "{service} not serving in time: {status:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{service} not serving in time: {status:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -159,7 +218,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "condition not met within {timeout:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met within {timeout:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

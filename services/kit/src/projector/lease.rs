@@ -19,7 +19,11 @@ use crate::{
 ///
 /// The backing stream is created here rather than through `create_key_value`, whose
 /// account query fails to parse on the 2.9 servers the machines run.
-pub async fn bucket(js: &jetstream::Context, namespace: &Namespace, ttl: Duration) -> Result<kv::Store> {
+pub async fn bucket(
+    js: &jetstream::Context,
+    namespace: &Namespace,
+    ttl: Duration,
+) -> Result<kv::Store> {
     let name = format!("{namespace}_leases");
     let stream = jetstream::stream::Config {
         name: format!("KV_{name}"),
@@ -35,7 +39,7 @@ pub async fn bucket(js: &jetstream::Context, namespace: &Namespace, ttl: Duratio
         storage: jetstream::stream::StorageType::File,
         ..Default::default()
     };
-    if let Err(e) = js.get_or_create_stream(stream).await {
+    if let Err(e) = js.create_or_update_stream(stream).await {
         return Err(Error::Unavailable(format!("lease bucket {name}: {e}")));
     }
     js.get_key_value(&name)
@@ -107,7 +111,18 @@ impl Lease {
                 self.revision = revision;
                 Ok(())
             }
-            Err(e) => Err(Error::Unavailable(format!("lease {} lost: {e}", self.key))),
+            Err(e) => {
+                // The update may have landed with only its reply lost: still ours if the
+                // entry carries our name.
+                if let Ok(Some(entry)) = self.store.entry(&self.key).await
+                    && entry.operation == kv::Operation::Put
+                    && entry.value.as_ref() == self.holder.as_bytes()
+                {
+                    self.revision = entry.revision;
+                    return Ok(());
+                }
+                Err(Error::Unavailable(format!("lease {} lost: {e}", self.key)))
+            }
         }
     }
 

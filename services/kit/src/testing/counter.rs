@@ -5,7 +5,9 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use breakroom_proto::kit::testing::v1::{
-    self as pb, counter_event::Event as Ev, counter_service_client::CounterServiceClient,
+    self as pb,
+    counter_event::Event as Ev,
+    counter_service_client::CounterServiceClient,
     counter_service_server::{CounterService, CounterServiceServer},
 };
 use sqlx::PgConnection;
@@ -63,14 +65,21 @@ impl Aggregate for Counter {
 
     fn decide(&self, command: &Increment) -> Result<Vec<pb::CounterEvent>> {
         if command.amount == 0 || command.amount.abs() > 1000 {
-            return Err(Error::invalid("amount", "must be non-zero and at most 1000 in absolute value"));
+            return Err(Error::invalid(
+                "amount",
+                "must be non-zero and at most 1000 in absolute value",
+            ));
         }
         let mut events = Vec::new();
         if !self.exists {
-            events.push(pb::CounterEvent { event: Some(Ev::Created(pb::CounterCreated {})) });
+            events.push(pb::CounterEvent {
+                event: Some(Ev::Created(pb::CounterCreated {})),
+            });
         }
         events.push(pb::CounterEvent {
-            event: Some(Ev::Incremented(pb::CounterIncremented { amount: command.amount })),
+            event: Some(Ev::Incremented(pb::CounterIncremented {
+                amount: command.amount,
+            })),
         });
         Ok(events)
     }
@@ -93,7 +102,10 @@ pub fn parse_name(name: &str) -> Result<(String, String)> {
             check_token("name", id)?;
             Ok(((*tenant).to_owned(), (*id).to_owned()))
         }
-        _ => Err(Error::invalid("name", "must be tenants/{tenant}/counters/{counter}")),
+        _ => Err(Error::invalid(
+            "name",
+            "must be tenants/{tenant}/counters/{counter}",
+        )),
     }
 }
 
@@ -120,7 +132,9 @@ impl Projection for CounterProjection {
         for commit in commits {
             for event in commit.events::<pb::CounterEvent>()? {
                 if let Some(Ev::Incremented(e)) = event.event {
-                    let entry = sums.entry((&commit.commit.tenant, &commit.commit.aggregate_id)).or_default();
+                    let entry = sums
+                        .entry((&commit.commit.tenant, &commit.commit.aggregate_id))
+                        .or_default();
                     entry.0 += e.amount;
                     entry.1 += 1;
                 }
@@ -186,7 +200,14 @@ impl CounterService for CounterGrpc {
         let meta = CommandMeta::new(principal.resource_name()).with_request_id(request_id);
         let committed = self
             .repository
-            .execute(&tenant, &id, &meta, &Increment { amount: body.amount })
+            .execute(
+                &tenant,
+                &id,
+                &meta,
+                &Increment {
+                    amount: body.amount,
+                },
+            )
             .await?;
         Ok(consistency::reply(
             pb::IncrementCounterResponse {
@@ -197,17 +218,22 @@ impl CounterService for CounterGrpc {
         ))
     }
 
-    async fn get_counter(&self, request: Request<pb::GetCounterRequest>) -> Result<Response<pb::Counter>, Status> {
+    async fn get_counter(
+        &self,
+        request: Request<pb::GetCounterRequest>,
+    ) -> Result<Response<pb::Counter>, Status> {
         let (tenant, id) = parse_name(&request.get_ref().name)?;
         self.caller(&request, &tenant)?;
         self.read.catch_up(&request).await?;
-        let row: Option<(i64, i64)> = sqlx::query_as("SELECT value, increments FROM counters WHERE tenant = $1 AND id = $2")
-            .bind(&tenant)
-            .bind(&id)
-            .fetch_optional(self.read.pool())
-            .await
-            .map_err(Error::from)?;
-        let (value, increments) = row.ok_or_else(|| Error::NotFound(request.get_ref().name.clone()))?;
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT value, increments FROM counters WHERE tenant = $1 AND id = $2")
+                .bind(&tenant)
+                .bind(&id)
+                .fetch_optional(self.read.pool())
+                .await
+                .map_err(Error::from)?;
+        let (value, increments) =
+            row.ok_or_else(|| Error::NotFound(request.get_ref().name.clone()))?;
         Ok(Response::new(pb::Counter {
             name: request.into_inner().name,
             value,
@@ -219,8 +245,16 @@ impl CounterService for CounterGrpc {
 /// Builds the reference service on `infra`, trusting tokens of `keys`.
 pub async fn build(infra: Infra, keys: KeySet) -> Result<Server> {
     let repository = Repository::new(infra.store.clone(), infra.config.cache_size);
-    let read = ReadModel::new(infra.pool.clone(), PROJECTION, infra.store.stream_name().to_owned());
-    let grpc = CounterGrpc { repository, read, keys };
+    let read = ReadModel::new(
+        infra.pool.clone(),
+        PROJECTION,
+        infra.store.stream_name().to_owned(),
+    );
+    let grpc = CounterGrpc {
+        repository,
+        read,
+        keys,
+    };
     Ok(Server::bind(infra, Some(&MIGRATOR))
         .await?
         .add_service(CounterServiceServer::new(grpc))
@@ -248,11 +282,13 @@ impl TestCounter {
         keys.insert(signer.kid(), &signer.public_x()).expect("key");
         let infra = Infra::connect(env.config(SERVICE)).await.expect("infra");
         let server = build(infra, keys).await.expect("build");
-        let addr = server.local_addr();
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(server.run(shutdown.clone()));
-        super::wait_serving(addr, "breakroom.kit.testing.v1.CounterService").await;
-        Self { addr, signer, shutdown, task }
+        let running = super::spawn(server, "breakroom.kit.testing.v1.CounterService").await;
+        Self {
+            addr: running.addr,
+            signer,
+            shutdown: running.shutdown,
+            task: running.task,
+        }
     }
 
     /// A bearer token for a user of `tenant`.
@@ -264,7 +300,11 @@ impl TestCounter {
             service_account: false,
         };
         self.signer
-            .sign(&principal, std::time::SystemTime::now(), Duration::from_secs(600))
+            .sign(
+                &principal,
+                std::time::SystemTime::now(),
+                Duration::from_secs(600),
+            )
             .expect("sign")
     }
 
@@ -276,7 +316,9 @@ impl TestCounter {
     /// Wraps a message with a bearer token for `tenant`.
     pub fn request<T>(&self, tenant: &str, message: T) -> Request<T> {
         let mut request = Request::new(message);
-        let value = format!("Bearer {}", self.token(tenant)).parse().expect("metadata");
+        let value = format!("Bearer {}", self.token(tenant))
+            .parse()
+            .expect("metadata");
         request.metadata_mut().insert("authorization", value);
         request
     }

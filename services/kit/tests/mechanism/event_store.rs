@@ -16,7 +16,9 @@ use breakroom_proto::kit::testing::v1 as pb;
 
 fn increment(amount: i64) -> Vec<pb::CounterEvent> {
     vec![pb::CounterEvent {
-        event: Some(pb::counter_event::Event::Incremented(pb::CounterIncremented { amount })),
+        event: Some(pb::counter_event::Event::Incremented(
+            pb::CounterIncremented { amount },
+        )),
     }]
 }
 
@@ -34,14 +36,31 @@ async fn two_appends_at_the_same_version_have_exactly_one_winner() {
         let store = store.clone();
         tokio::spawn(async move {
             store
-                .append::<Counter>("chain", "c1", first.sequence, &CommandMeta::new("t"), &increment(10 + i))
+                .append::<Counter>(
+                    "chain",
+                    "c1",
+                    first.sequence,
+                    &CommandMeta::new("t"),
+                    &increment(10 + i),
+                )
                 .await
         })
     });
-    let results: Vec<_> = futures::future::join_all(racers).await.into_iter().map(Result::unwrap).collect();
+    let results: Vec<_> = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
 
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().any(|r| matches!(r, Err(Error::Conflict(_)))), "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results.iter().any(|r| matches!(r, Err(Error::Conflict(_)))),
+        "{results:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,16 +72,43 @@ async fn ten_concurrent_creations_of_one_aggregate_have_exactly_one_winner() {
         let store = store.clone();
         tokio::spawn(async move {
             store
-                .append::<Counter>("chain", "new-one", 0, &CommandMeta::new("t"), &increment(i + 1))
+                .append::<Counter>(
+                    "chain",
+                    "new-one",
+                    0,
+                    &CommandMeta::new("t"),
+                    &increment(i + 1),
+                )
                 .await
         })
     });
-    let results: Vec<_> = futures::future::join_all(racers).await.into_iter().map(Result::unwrap).collect();
+    let results: Vec<_> = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
 
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert_eq!(results.iter().filter(|r| matches!(r, Err(Error::Conflict(_)))).count(), 9);
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| matches!(r, Err(Error::Conflict(_))))
+            .count(),
+        9
+    );
     let loaded = store.load::<Counter>("chain", "new-one").await.unwrap();
-    assert_eq!(loaded.version, results.iter().find_map(|r| r.as_ref().ok()).unwrap().sequence);
+    assert_eq!(
+        loaded.version,
+        results
+            .iter()
+            .find_map(|r| r.as_ref().ok())
+            .unwrap()
+            .sequence
+    );
 }
 
 #[tokio::test]
@@ -71,13 +117,27 @@ async fn a_retried_append_with_a_stale_version_is_answered_as_the_original() {
     let store = env.infra(SERVICE, None).await.store;
     let meta = CommandMeta::new("t").with_request_id(Some(uuid::Uuid::new_v4().to_string()));
 
-    let original = store.append::<Counter>("chain", "c", 0, &meta, &increment(5)).await.unwrap();
-    let retried = store.append::<Counter>("chain", "c", 0, &meta, &increment(5)).await.unwrap();
+    let original = store
+        .append::<Counter>("chain", "c", 0, &meta, &increment(5))
+        .await
+        .unwrap();
+    let retried = store
+        .append::<Counter>("chain", "c", 0, &meta, &increment(5))
+        .await
+        .unwrap();
 
     assert!(!original.duplicate);
     assert!(retried.duplicate);
     assert_eq!(retried.sequence, original.sequence);
-    assert_eq!(store.load::<Counter>("chain", "c").await.unwrap().state.value, 5);
+    assert_eq!(
+        store
+            .load::<Counter>("chain", "c")
+            .await
+            .unwrap()
+            .state
+            .value,
+        5
+    );
 }
 
 #[tokio::test]
@@ -87,13 +147,25 @@ async fn the_same_request_id_twice_appends_once_even_after_a_lost_reply() {
     let replica_a = Repository::<Counter>::new(infra.store.clone(), 100);
     let meta = CommandMeta::new("t").with_request_id(Some(uuid::Uuid::new_v4().to_string()));
 
-    let first = replica_a.execute("chain", "c", &meta, &Increment { amount: 7 }).await.unwrap();
-    let again = replica_a.execute("chain", "c", &meta, &Increment { amount: 7 }).await.unwrap();
+    let first = replica_a
+        .execute("chain", "c", &meta, &Increment { amount: 7 })
+        .await
+        .unwrap();
+    let again = replica_a
+        .execute("chain", "c", &meta, &Increment { amount: 7 })
+        .await
+        .unwrap();
     // The reply was lost and the client retried against another replica (cold cache).
     let replica_b = Repository::<Counter>::new(infra.store.clone(), 100);
-    let elsewhere = replica_b.execute("chain", "c", &meta, &Increment { amount: 7 }).await.unwrap();
+    let elsewhere = replica_b
+        .execute("chain", "c", &meta, &Increment { amount: 7 })
+        .await
+        .unwrap();
 
-    assert_eq!((again.sequence, elsewhere.sequence), (first.sequence, first.sequence));
+    assert_eq!(
+        (again.sequence, elsewhere.sequence),
+        (first.sequence, first.sequence)
+    );
     assert!(again.replayed && elsewhere.replayed && !first.replayed);
     assert_eq!(elsewhere.state.value, 7);
     let loaded = infra.store.load::<Counter>("chain", "c").await.unwrap();
@@ -112,16 +184,33 @@ async fn concurrent_commands_on_two_replicas_lose_no_increment() {
     let tasks = (0..40).map(|i| {
         let repository = Arc::clone(&replicas[i % 2]);
         tokio::spawn(async move {
-            repository.execute("chain", "hot", &CommandMeta::new("t"), &Increment { amount: 1 }).await
+            repository
+                .execute(
+                    "chain",
+                    "hot",
+                    &CommandMeta::new("t"),
+                    &Increment { amount: 1 },
+                )
+                .await
         })
     });
-    let results: Vec<_> = futures::future::join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    let results: Vec<_> = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
 
     let ok = results.iter().filter(|r| r.is_ok()).count();
-    let aborted = results.iter().filter(|r| matches!(r, Err(Error::Conflict(_)))).count();
+    let aborted = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::Conflict(_))))
+        .count();
     assert_eq!(ok + aborted, 40, "only conflicts may fail: {results:?}");
     let loaded = infra.store.load::<Counter>("chain", "hot").await.unwrap();
-    assert_eq!(loaded.state.value, ok as i64, "every acknowledged increment is there, nothing else");
+    assert_eq!(
+        loaded.state.value, ok as i64,
+        "every acknowledged increment is there, nothing else"
+    );
 }
 
 #[tokio::test]
@@ -130,12 +219,26 @@ async fn a_long_history_loads_through_replay_to_the_same_state() {
     let infra = env.infra(SERVICE, None).await;
     let repository = Repository::<Counter>::new(infra.store.clone(), 100);
     for amount in 1..=50 {
-        repository.execute("chain", "long", &CommandMeta::new("t"), &Increment { amount }).await.unwrap();
+        repository
+            .execute(
+                "chain",
+                "long",
+                &CommandMeta::new("t"),
+                &Increment { amount },
+            )
+            .await
+            .unwrap();
     }
 
     let loaded = infra.store.load::<Counter>("chain", "long").await.unwrap();
 
-    assert_eq!(loaded.state, Counter { exists: true, value: (1..=50).sum() });
+    assert_eq!(
+        loaded.state,
+        Counter {
+            exists: true,
+            value: (1..=50).sum()
+        }
+    );
     assert_eq!(loaded.version, infra.store.last_sequence().await.unwrap());
 }
 
@@ -145,11 +248,30 @@ async fn invalid_commands_and_ids_are_refused_before_anything_is_appended() {
     let infra = env.infra(SERVICE, None).await;
     let repository = Repository::<Counter>::new(infra.store.clone(), 100);
 
-    let zero = repository.execute("chain", "c", &CommandMeta::new("t"), &Increment { amount: 0 }).await;
-    let bad_id = repository.execute("chain", "a.b", &CommandMeta::new("t"), &Increment { amount: 1 }).await;
-    let wildcard = repository.execute("*", "c", &CommandMeta::new("t"), &Increment { amount: 1 }).await;
+    let zero = repository
+        .execute(
+            "chain",
+            "c",
+            &CommandMeta::new("t"),
+            &Increment { amount: 0 },
+        )
+        .await;
+    let bad_id = repository
+        .execute(
+            "chain",
+            "a.b",
+            &CommandMeta::new("t"),
+            &Increment { amount: 1 },
+        )
+        .await;
+    let wildcard = repository
+        .execute("*", "c", &CommandMeta::new("t"), &Increment { amount: 1 })
+        .await;
 
-    assert!(matches!(zero, Err(Error::Invalid(ref v)) if v[0].field == "amount"), "{zero:?}");
+    assert!(
+        matches!(zero, Err(Error::Invalid(ref v)) if v[0].field == "amount"),
+        "{zero:?}"
+    );
     assert!(matches!(bad_id, Err(Error::Invalid(_))), "{bad_id:?}");
     assert!(matches!(wildcard, Err(Error::Invalid(_))), "{wildcard:?}");
     assert_eq!(infra.store.last_sequence().await.unwrap(), 0);
@@ -158,12 +280,76 @@ async fn invalid_commands_and_ids_are_refused_before_anything_is_appended() {
 #[test]
 fn the_counter_decides_by_given_when_then() {
     use breakroom_kit::aggregate::given;
-    let created = pb::CounterEvent { event: Some(pb::counter_event::Event::Created(pb::CounterCreated {})) };
+    let created = pb::CounterEvent {
+        event: Some(pb::counter_event::Event::Created(pb::CounterCreated {})),
+    };
 
-    let state = given::<Counter>([]).when(Increment { amount: 2 }).then([created.clone(), increment(2).remove(0)]);
-    assert_eq!(state, Counter { exists: true, value: 2 });
+    let state = given::<Counter>([])
+        .when(Increment { amount: 2 })
+        .then([created, increment(2).remove(0)]);
+    assert_eq!(
+        state,
+        Counter {
+            exists: true,
+            value: 2
+        }
+    );
 
-    let error = given::<Counter>([created]).when(Increment { amount: 5000 }).then_error();
+    let error = given::<Counter>([created])
+        .when(Increment { amount: 5000 })
+        .then_error();
     assert!(matches!(error, Error::Invalid(_)));
     assert_eq!(Counter::TYPE, "counter");
+}
+
+#[tokio::test]
+async fn one_request_id_may_touch_several_aggregates_and_each_change_happens_once() {
+    let env = TestEnv::new().await;
+    let infra = env.infra(SERVICE, None).await;
+    let repository = Repository::<Counter>::new(infra.store.clone(), 100);
+    let meta = CommandMeta::new("t").with_request_id(Some(uuid::Uuid::new_v4().to_string()));
+
+    let a = repository
+        .execute("chain", "a", &meta, &Increment { amount: 1 })
+        .await
+        .unwrap();
+    let b = repository
+        .execute("chain", "b", &meta, &Increment { amount: 2 })
+        .await
+        .unwrap();
+    let b_again = repository
+        .execute("chain", "b", &meta, &Increment { amount: 2 })
+        .await
+        .unwrap();
+
+    assert!(!a.replayed && !b.replayed && b_again.replayed);
+    assert_ne!(a.sequence, b.sequence);
+    assert_eq!(b_again.sequence, b.sequence);
+    assert_eq!(
+        infra
+            .store
+            .load::<Counter>("chain", "b")
+            .await
+            .unwrap()
+            .state
+            .value,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_request_id_that_cannot_be_a_header_is_refused_not_a_panic() {
+    let env = TestEnv::new().await;
+    let infra = env.infra(SERVICE, None).await;
+    let repository = Repository::<Counter>::new(infra.store.clone(), 100);
+    let meta = CommandMeta::new("t").with_request_id(Some("abc\r\nNats-Expected-Stream: x".into()));
+
+    let result = repository
+        .execute("chain", "c", &meta, &Increment { amount: 1 })
+        .await;
+
+    assert!(
+        matches!(result, Err(Error::Invalid(ref v)) if v[0].field == "request_id"),
+        "{result:?}"
+    );
 }

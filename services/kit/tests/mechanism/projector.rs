@@ -8,8 +8,9 @@ use breakroom_kit::{
     repository::Repository,
     server::Infra,
     testing::{
-        TestEnv, eventually,
+        TestEnv,
         counter::{Counter, CounterProjection, Increment, MIGRATOR, PROJECTION, SERVICE},
+        eventually,
     },
 };
 use breakroom_proto::kit::v1 as envelope;
@@ -43,7 +44,11 @@ async fn rows(infra: &Infra) -> Vec<(String, i64, i64)> {
 async fn caught_up(infra: &Infra, sequence: u64) {
     let stream = infra.store.stream_name().to_owned();
     eventually(WAIT, || async {
-        (projector::checkpoint(&infra.pool, PROJECTION, &stream).await.unwrap() >= sequence).then_some(())
+        (projector::checkpoint(&infra.pool, PROJECTION, &stream)
+            .await
+            .unwrap()
+            >= sequence)
+            .then_some(())
     })
     .await;
 }
@@ -78,14 +83,20 @@ async fn crash_and_recover(point: HaltPoint) {
     let infra = env.infra(SERVICE, Some(&MIGRATOR)).await;
     let last = write_history(&infra, 300).await;
 
-    let doomed = projector_for(&infra, SERVICE).halt_at(point, 3).spawn(CancellationToken::new());
+    let doomed = projector_for(&infra, SERVICE)
+        .halt_at(point, 3)
+        .spawn(CancellationToken::new());
     eventually(WAIT, || async { doomed.is_halted().then_some(()) }).await;
     doomed.task.abort();
     let restarted = projector_for(&infra, SERVICE).spawn(CancellationToken::new());
     caught_up(&infra, last).await;
 
     let projected = rows(&infra).await;
-    assert_eq!(projected.iter().map(|r| r.2).sum::<i64>(), 300, "no increment missing or doubled");
+    assert_eq!(
+        projected.iter().map(|r| r.2).sum::<i64>(),
+        300,
+        "no increment missing or doubled"
+    );
     assert_eq!(projected, clean_rebuild(&env, last).await);
     restarted.task.abort();
 }
@@ -110,7 +121,11 @@ async fn of_two_instances_one_projects_and_the_other_takes_over_when_it_dies() {
     caught_up(&infra, first).await;
 
     for _ in 0..10 {
-        assert_eq!(u8::from(a.is_active()) + u8::from(b.is_active()), 1, "exactly one active");
+        assert_eq!(
+            u8::from(a.is_active()) + u8::from(b.is_active()),
+            1,
+            "exactly one active"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (active, standby) = if a.is_active() { (a, b) } else { (b, a) };
@@ -121,7 +136,10 @@ async fn of_two_instances_one_projects_and_the_other_takes_over_when_it_dies() {
     let second = write_history(&infra, 20).await;
     caught_up(&infra, second).await;
 
-    assert!(took >= Duration::from_millis(500), "took over before the lease could expire: {took:?}");
+    assert!(
+        took >= Duration::from_millis(500),
+        "took over before the lease could expire: {took:?}"
+    );
     assert_eq!(rows(&infra).await.iter().map(|r| r.2).sum::<i64>(), 40);
 }
 
@@ -131,11 +149,21 @@ async fn poison_commits_are_recorded_and_skipped_and_the_projection_goes_on() {
     let infra = env.infra(SERVICE, Some(&MIGRATOR)).await;
     write_history(&infra, 5).await;
     let subject = infra.store.subject("counter", "chain", "poison");
-    let garbage = infra.js.publish(subject.clone(), vec![0xff, 0x01, 0x02].into()).await.unwrap().await.unwrap();
+    let garbage = infra
+        .js
+        .publish(subject.clone(), vec![0xff, 0x01, 0x02].into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
     let bad_event = envelope::Commit {
         tenant: "chain".into(),
         aggregate_id: "poison".into(),
-        events: vec![envelope::Event { event_id: "e".into(), event_type: "x".into(), payload: vec![0xff; 4] }],
+        events: vec![envelope::Event {
+            event_id: "e".into(),
+            event_type: "x".into(),
+            payload: vec![0xff; 4],
+        }],
         ..Default::default()
     };
     let undecodable_event = infra
@@ -150,10 +178,18 @@ async fn poison_commits_are_recorded_and_skipped_and_the_projection_goes_on() {
     let handle = projector_for(&infra, SERVICE).spawn(CancellationToken::new());
     caught_up(&infra, last).await;
 
-    let failed = projector::failed_events(&infra.pool, PROJECTION).await.unwrap();
+    let failed = projector::failed_events(&infra.pool, PROJECTION)
+        .await
+        .unwrap();
     let sequences: Vec<i64> = failed.iter().map(|f| f.sequence).collect();
-    assert_eq!(sequences, vec![garbage.sequence as i64, undecodable_event.sequence as i64]);
-    assert!(failed.iter().all(|f| f.error.contains("undecodable")), "{failed:?}");
+    assert_eq!(
+        sequences,
+        vec![garbage.sequence as i64, undecodable_event.sequence as i64]
+    );
+    assert!(
+        failed.iter().all(|f| f.error.contains("undecodable")),
+        "{failed:?}"
+    );
     assert_eq!(rows(&infra).await.iter().map(|r| r.2).sum::<i64>(), 10);
     handle.task.abort();
 }
@@ -168,11 +204,19 @@ async fn a_rebuild_while_running_replays_to_the_same_read_model() {
     caught_up(&infra, last).await;
     let before = rows(&infra).await;
 
-    projector::rebuild(&infra.pool, &infra.config.namespace, &CounterProjection).await.unwrap();
-    assert!(rows(&infra).await.is_empty(), "reset empties the read model");
+    projector::rebuild(&infra.pool, &infra.config.namespace, &CounterProjection)
+        .await
+        .unwrap();
+    assert!(
+        rows(&infra).await.is_empty(),
+        "reset empties the read model"
+    );
     caught_up(&infra, last).await;
 
     assert_eq!(rows(&infra).await, before);
     cancel.cancel();
-    tokio::time::timeout(Duration::from_secs(10), handle.task).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), handle.task)
+        .await
+        .unwrap()
+        .unwrap();
 }

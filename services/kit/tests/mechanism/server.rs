@@ -7,8 +7,9 @@ use breakroom_kit::{
     consistency::{MIN_SEQUENCE_KEY, SEQUENCE_KEY},
     server::Infra,
     testing::{
-        TestEnv, channel, eventually,
+        TestEnv, channel,
         counter::{self, SERVICE, TestCounter},
+        eventually,
     },
 };
 use breakroom_proto::kit::testing::v1 as pb;
@@ -17,7 +18,11 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 fn increment(name: &str, amount: i64, request_id: &str) -> pb::IncrementCounterRequest {
-    pb::IncrementCounterRequest { name: name.into(), amount, request_id: request_id.into() }
+    pb::IncrementCounterRequest {
+        name: name.into(),
+        amount,
+        request_id: request_id.into(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,7 +39,11 @@ async fn health_and_reflection_answer_without_credentials() {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
-    let mut responses = reflection.server_reflection_info(futures::stream::iter([request])).await.unwrap().into_inner();
+    let mut responses = reflection
+        .server_reflection_info(futures::stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
     let Some(MessageResponse::ListServicesResponse(list)) =
         responses.next().await.unwrap().unwrap().message_response
     else {
@@ -42,8 +51,14 @@ async fn health_and_reflection_answer_without_credentials() {
     };
     let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
 
-    assert!(names.contains(&"breakroom.kit.testing.v1.CounterService".to_owned()), "{names:?}");
-    assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"breakroom.kit.testing.v1.CounterService".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"grpc.health.v1.Health".to_owned()),
+        "{names:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,16 +71,28 @@ async fn bad_input_is_answered_with_the_offending_field() {
         (increment("tenants/chain/counters/c", 0, ""), "amount"),
         (increment("counters/c", 1, ""), "name"),
         (increment("tenants/chain/counters/a.b", 1, ""), "name"),
-        (increment("tenants/chain/counters/c", 1, "not-a-uuid"), "request_id"),
+        (
+            increment("tenants/chain/counters/c", 1, "not-a-uuid"),
+            "request_id",
+        ),
     ];
     for (request, field) in cases {
         let tenant = request.name.split('/').nth(1).unwrap_or("chain").to_owned();
-        let status = client.increment_counter(app.request(&tenant, request)).await.unwrap_err();
+        let status = client
+            .increment_counter(app.request(&tenant, request))
+            .await
+            .unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
         let details = status.get_error_details();
-        let violations = &details.bad_request().expect("BadRequest details").field_violations;
+        let violations = &details
+            .bad_request()
+            .expect("BadRequest details")
+            .field_violations;
         assert_eq!(violations[0].field, field);
-        assert_eq!(details.error_info().expect("ErrorInfo").domain, "breakroom.app");
+        assert_eq!(
+            details.error_info().expect("ErrorInfo").domain,
+            "breakroom.app"
+        );
     }
 }
 
@@ -76,16 +103,26 @@ async fn calls_without_a_valid_token_for_the_tenant_are_unauthenticated() {
     let mut client = app.client().await;
     let name = "tenants/chain-a/counters/c";
 
-    let anonymous = client.increment_counter(increment(name, 1, "")).await.unwrap_err();
-    let other_tenant = client.increment_counter(app.request("chain-b", increment(name, 1, ""))).await.unwrap_err();
+    let anonymous = client
+        .increment_counter(increment(name, 1, ""))
+        .await
+        .unwrap_err();
+    let other_tenant = client
+        .increment_counter(app.request("chain-b", increment(name, 1, "")))
+        .await
+        .unwrap_err();
     let mut garbage = tonic::Request::new(increment(name, 1, ""));
-    garbage.metadata_mut().insert("authorization", "Bearer abc.def.ghi".parse().unwrap());
+    garbage
+        .metadata_mut()
+        .insert("authorization", "Bearer abc.def.ghi".parse().unwrap());
     let garbage = client.increment_counter(garbage).await.unwrap_err();
 
     for status in [anonymous, other_tenant, garbage] {
         assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
     }
-    let read = client.get_counter(app.request("chain-b", pb::GetCounterRequest { name: name.into() })).await;
+    let read = client
+        .get_counter(app.request("chain-b", pb::GetCounterRequest { name: name.into() }))
+        .await;
     assert_eq!(read.unwrap_err().code(), Code::Unauthenticated);
 }
 
@@ -97,16 +134,32 @@ async fn a_query_carrying_the_commit_sequence_reads_its_own_write() {
     let name = "tenants/chain/counters/ryw";
 
     for round in 1..=5 {
-        let reply = client.increment_counter(app.request("chain", increment(name, 3, ""))).await.unwrap();
-        let sequence = reply.metadata().get(SEQUENCE_KEY).unwrap().to_str().unwrap().to_owned();
+        let reply = client
+            .increment_counter(app.request("chain", increment(name, 3, "")))
+            .await
+            .unwrap();
+        let sequence = reply
+            .metadata()
+            .get(SEQUENCE_KEY)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert_eq!(sequence, reply.get_ref().sequence.to_string());
         let mut query = app.request("chain", pb::GetCounterRequest { name: name.into() });
-        query.metadata_mut().insert(MIN_SEQUENCE_KEY, sequence.parse().unwrap());
+        query
+            .metadata_mut()
+            .insert(MIN_SEQUENCE_KEY, sequence.parse().unwrap());
         let counter = client.get_counter(query).await.unwrap().into_inner();
         assert_eq!((counter.value, counter.increments), (3 * round, round));
     }
     let missing = client
-        .get_counter(app.request("chain", pb::GetCounterRequest { name: "tenants/chain/counters/none".into() }))
+        .get_counter(app.request(
+            "chain",
+            pb::GetCounterRequest {
+                name: "tenants/chain/counters/none".into(),
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
@@ -120,8 +173,16 @@ async fn a_retried_request_returns_the_first_answer() {
     let id = uuid::Uuid::new_v4().to_string();
     let name = "tenants/chain/counters/idem";
 
-    let first = client.increment_counter(app.request("chain", increment(name, 4, &id))).await.unwrap().into_inner();
-    let retry = client.increment_counter(app.request("chain", increment(name, 4, &id))).await.unwrap().into_inner();
+    let first = client
+        .increment_counter(app.request("chain", increment(name, 4, &id)))
+        .await
+        .unwrap()
+        .into_inner();
+    let retry = client
+        .increment_counter(app.request("chain", increment(name, 4, &id)))
+        .await
+        .unwrap()
+        .into_inner();
 
     assert_eq!(first, retry);
     assert_eq!(first.value, 4);
@@ -132,7 +193,10 @@ async fn shutdown_drains_and_releases_the_projection_lease() {
     let env = TestEnv::new().await;
     let app = TestCounter::spawn(&env).await;
     let infra = Infra::connect(env.config(SERVICE)).await.unwrap();
-    let leases = breakroom_kit::projector::lease::bucket(&infra.js, &env.namespace, Duration::from_secs(2)).await.unwrap();
+    let leases =
+        breakroom_kit::projector::lease::bucket(&infra.js, &env.namespace, Duration::from_secs(2))
+            .await
+            .unwrap();
     let key = format!("{SERVICE}_{}", counter::PROJECTION);
     eventually(Duration::from_secs(10), || async {
         leases.get(&key).await.ok().flatten().map(|_| ())
@@ -143,7 +207,10 @@ async fn shutdown_drains_and_releases_the_projection_lease() {
     let finished = tokio::time::timeout(Duration::from_secs(10), app.task).await;
 
     assert!(matches!(finished, Ok(Ok(Ok(())))), "{finished:?}");
-    assert!(leases.get(&key).await.unwrap().is_none(), "lease left behind");
+    assert!(
+        leases.get(&key).await.unwrap().is_none(),
+        "lease left behind"
+    );
 }
 
 /// A NATS server of this test's own, so that it can be stopped and started.
@@ -155,9 +222,18 @@ struct PrivateNats {
 
 impl PrivateNats {
     fn new() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let dir = std::env::temp_dir().join(format!("breakroom-nats-{port}-{}", std::process::id()));
-        Self { port, dir, child: None }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("breakroom-nats-{port}-{}", std::process::id()));
+        Self {
+            port,
+            dir,
+            child: None,
+        }
     }
 
     fn url(&self) -> String {
@@ -167,7 +243,14 @@ impl PrivateNats {
     fn start(&mut self) {
         let binary = std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| "nats-server".into());
         let child = tokio::process::Command::new(binary)
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
+            .args([
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-sd",
+            ])
             .arg(&self.dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -191,9 +274,15 @@ impl Drop for PrivateNats {
 }
 
 async fn serving(addr: std::net::SocketAddr) -> bool {
-    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
     let mut health = HealthClient::new(channel(addr).await);
-    let status = health.check(HealthCheckRequest { service: String::new() }).await;
+    let status = health
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await;
     matches!(status, Ok(r) if r.get_ref().status == ServingStatus::Serving as i32)
 }
 
@@ -206,22 +295,38 @@ async fn without_nats_the_service_is_not_ready_and_recovers_when_nats_returns() 
     let keys = breakroom_kit::auth::KeySet::new();
     let signer = breakroom_kit::auth::Signer::generate("k").unwrap();
     keys.insert(signer.kid(), &signer.public_x()).unwrap();
-    let server = counter::build(Infra::connect(config).await.unwrap(), keys).await.unwrap();
+    let server = counter::build(Infra::connect(config).await.unwrap(), keys)
+        .await
+        .unwrap();
     let addr = server.local_addr();
     let shutdown = tokio_util::sync::CancellationToken::new();
     let task = tokio::spawn(server.run(shutdown.clone()));
-    let app = TestCounter { addr, signer, shutdown, task };
+    let app = TestCounter {
+        addr,
+        signer,
+        shutdown,
+        task,
+    };
     let mut client = app.client().await;
     let name = "tenants/chain/counters/n";
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!serving(addr).await, "serving without NATS");
     nats.start();
-    eventually(Duration::from_secs(30), || async { serving(addr).await.then_some(()) }).await;
-    client.increment_counter(app.request("chain", increment(name, 2, ""))).await.unwrap();
+    eventually(Duration::from_secs(30), || async {
+        serving(addr).await.then_some(())
+    })
+    .await;
+    client
+        .increment_counter(app.request("chain", increment(name, 2, "")))
+        .await
+        .unwrap();
 
     nats.stop().await;
-    eventually(Duration::from_secs(30), || async { (!serving(addr).await).then_some(()) }).await;
+    eventually(Duration::from_secs(30), || async {
+        (!serving(addr).await).then_some(())
+    })
+    .await;
     let retried_id = uuid::Uuid::new_v4().to_string();
     let during = tokio::time::timeout(
         Duration::from_secs(20),
@@ -232,12 +337,25 @@ async fn without_nats_the_service_is_not_ready_and_recovers_when_nats_returns() 
     assert_eq!(during.unwrap_err().code(), Code::Unavailable);
 
     nats.start();
-    eventually(Duration::from_secs(30), || async { serving(addr).await.then_some(()) }).await;
+    eventually(Duration::from_secs(30), || async {
+        serving(addr).await.then_some(())
+    })
+    .await;
     // The outcome of an UNAVAILABLE write is unknown to the client; retrying it with the
     // same request id applies it exactly once, whether or not the first attempt landed.
-    let retried = client.increment_counter(app.request("chain", increment(name, 5, &retried_id))).await.unwrap();
-    let after = client.increment_counter(app.request("chain", increment(name, 3, ""))).await.unwrap();
+    let retried = client
+        .increment_counter(app.request("chain", increment(name, 5, &retried_id)))
+        .await
+        .unwrap();
+    let after = client
+        .increment_counter(app.request("chain", increment(name, 3, "")))
+        .await
+        .unwrap();
     assert_eq!(retried.into_inner().value, 7);
-    assert_eq!(after.into_inner().value, 10, "the acknowledged writes survived, none doubled");
+    assert_eq!(
+        after.into_inner().value,
+        10,
+        "the acknowledged writes survived, none doubled"
+    );
     app.shutdown.cancel();
 }

@@ -1,0 +1,32 @@
+# Breakroom's tasks. `just` lists them.
+
+# List the recipes.
+default:
+    @just --list
+
+# Run the platform locally: NATS, PostgreSQL and every service, healthy, addresses printed.
+up:
+    cargo run -q -p breakroom-e2e --bin breakroom-dev -- up
+
+# Make sure NATS (JetStream) and PostgreSQL answer, installing and starting them if needed.
+infra:
+    cargo run -q -p breakroom-e2e --bin breakroom-dev -- infra
+
+# Run every test (unit, service, end-to-end) against real NATS and PostgreSQL.
+test: infra
+    cargo build -q --workspace --bins
+    if cargo nextest --version >/dev/null 2>&1; then cargo nextest run --workspace; else cargo test --workspace; fi
+
+# Formatting, clippy with warnings as errors, and buf lint of the protos.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cd proto && npx --yes @bufbuild/buf@1 lint
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Benchmarks that print throughput figures (release build; needs `just infra`).
+bench: infra
+    cargo bench -p breakroom-kit --bench eventstore

@@ -1,0 +1,77 @@
+//! Starts every Breakroom service as its own process and waits until each is SERVING.
+
+use std::{process::Stdio, time::Duration};
+
+use anyhow::{Context, bail};
+
+/// A service binary, its package and its default gRPC address.
+struct Service {
+    name: &'static str,
+    package: &'static str,
+    addr: &'static str,
+}
+
+/// The services that exist so far; each new service adds a line.
+const SERVICES: &[Service] = &[];
+
+/// Builds and starts the services, prints where they are, and waits for Ctrl-C.
+pub async fn up() -> anyhow::Result<()> {
+    if SERVICES.is_empty() {
+        println!("no services yet: NATS and PostgreSQL are up; press Ctrl-C to leave");
+        tokio::signal::ctrl_c().await?;
+        return Ok(());
+    }
+    let mut build = tokio::process::Command::new(env!("CARGO"));
+    build.args(["build", "--release"]);
+    for service in SERVICES {
+        build.args(["-p", service.package]);
+    }
+    if !build.status().await?.success() {
+        bail!("building the services failed");
+    }
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release");
+    let mut children = Vec::new();
+    for service in SERVICES {
+        let child = tokio::process::Command::new(target.join(service.name))
+            .env("GRPC_LISTEN_ADDR", service.addr)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", service.name))?;
+        children.push(child);
+    }
+    for service in SERVICES {
+        wait_serving(service.addr)
+            .await
+            .with_context(|| service.name)?;
+        println!("{:<14} grpc://{}  (SERVING)", service.name, service.addr);
+    }
+    println!("press Ctrl-C to stop");
+    tokio::signal::ctrl_c().await?;
+    Ok(())
+}
+
+async fn wait_serving(addr: &str) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(channel) = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
+            .connect()
+            .await
+        {
+            let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+            let request = tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            };
+            if let Ok(reply) = health.check(request).await
+                && reply.get_ref().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            {
+                return Ok(());
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("not SERVING within a minute");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
