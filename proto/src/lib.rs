@@ -21,3 +21,12 @@ pub mod kit {
         }
     }
 }
+
+/// `breakroom.identity.v1`: tenants, stores, users, roles, login and tokens; and the
+/// identity events other services project. (API drafted; the service is not built yet.)
+pub mod identity {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("breakroom.identity.v1");
+    }
+}
