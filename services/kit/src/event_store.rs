@@ -45,8 +45,19 @@ pub fn subject_prefix(namespace: &Namespace, service: &str) -> String {
 
 /// Checks that `value` can be one subject token (tenant or aggregate id).
 pub fn check_token(field: &str, value: &str) -> Result<()> {
+    check_word(field, value, 64)
+}
+
+/// Checks a client request id (a UUID fits); it travels in a NATS header.
+pub fn check_request_id(request_id: &str) -> Result<()> {
+    check_word("request_id", request_id, 128)
+}
+
+/// 1..=`max` characters of letters, digits, '-' or '_': safe as a subject token and in
+/// a header, so `.`, `*`, `>`, spaces and line breaks cannot change what is addressed.
+fn check_word(field: &str, value: &str, max: usize) -> Result<()> {
     let ok = !value.is_empty()
-        && value.len() <= 64
+        && value.len() <= max
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
@@ -55,24 +66,7 @@ pub fn check_token(field: &str, value: &str) -> Result<()> {
     } else {
         Err(Error::invalid(
             field,
-            "must be 1-64 characters of letters, digits, '-' or '_'",
-        ))
-    }
-}
-
-/// Checks a client request id: 1-128 characters of letters, digits, '-' or '_' (UUIDs).
-pub fn check_request_id(request_id: &str) -> Result<()> {
-    let ok = !request_id.is_empty()
-        && request_id.len() <= 128
-        && request_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            "request_id",
-            "must be 1-128 characters of letters, digits, '-' or '_' (a UUID)",
+            format!("must be 1-{max} characters of letters, digits, '-' or '_'"),
         ))
     }
 }
