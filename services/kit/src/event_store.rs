@@ -10,7 +10,7 @@
 //!   "single commit" aggregates in one round trip; longer histories are replayed with an
 //!   ordered consumer filtered to the subject.
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use async_nats::{
     HeaderMap,
@@ -393,9 +393,4 @@ impl EventStore {
         }
         Ok(loaded)
     }
-}
-
-/// The trace context of a commit, for continuing its trace in a consumer.
-pub fn trace_context(commit: &RecordedCommit) -> &HashMap<String, String> {
-    &commit.commit.trace_context
 }

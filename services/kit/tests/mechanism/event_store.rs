@@ -6,6 +6,7 @@ use breakroom_kit::{
     Error,
     aggregate::Aggregate,
     envelope::CommandMeta,
+    event_store::{Appended, EventStore},
     repository::Repository,
     testing::{
         TestEnv,
@@ -22,6 +23,34 @@ fn increment(amount: i64) -> Vec<pb::CounterEvent> {
     }]
 }
 
+/// `racers` concurrent appends to one aggregate, all expecting version `expected`.
+async fn race_appends(
+    store: &EventStore,
+    id: &str,
+    expected: u64,
+    racers: i64,
+) -> Vec<breakroom_kit::Result<Appended>> {
+    let racers = (0..racers).map(|i| {
+        let (store, id) = (store.clone(), id.to_owned());
+        tokio::spawn(async move {
+            store
+                .append::<Counter>(
+                    "chain",
+                    &id,
+                    expected,
+                    &CommandMeta::new("t"),
+                    &increment(i + 1),
+                )
+                .await
+        })
+    });
+    futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_appends_at_the_same_version_have_exactly_one_winner() {
     let env = TestEnv::new().await;
@@ -32,25 +61,7 @@ async fn two_appends_at_the_same_version_have_exactly_one_winner() {
         .await
         .unwrap();
 
-    let racers = (0..2).map(|i| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .append::<Counter>(
-                    "chain",
-                    "c1",
-                    first.sequence,
-                    &CommandMeta::new("t"),
-                    &increment(10 + i),
-                )
-                .await
-        })
-    });
-    let results: Vec<_> = futures::future::join_all(racers)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let results = race_appends(&store, "c1", first.sequence, 2).await;
 
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),
@@ -68,25 +79,7 @@ async fn ten_concurrent_creations_of_one_aggregate_have_exactly_one_winner() {
     let env = TestEnv::new().await;
     let store = env.infra(SERVICE, None).await.store;
 
-    let racers = (0..10).map(|i| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .append::<Counter>(
-                    "chain",
-                    "new-one",
-                    0,
-                    &CommandMeta::new("t"),
-                    &increment(i + 1),
-                )
-                .await
-        })
-    });
-    let results: Vec<_> = futures::future::join_all(racers)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let results = race_appends(&store, "new-one", 0, 10).await;
 
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),
