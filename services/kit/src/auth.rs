@@ -85,7 +85,14 @@ impl Principal {
 /// Public keys by key id; shared and updatable (keys arrive by configuration or events).
 #[derive(Clone, Default)]
 pub struct KeySet {
-    keys: Arc<RwLock<HashMap<String, DecodingKey>>>,
+    keys: Arc<RwLock<HashMap<String, Key>>>,
+}
+
+/// A verification key and the instant after which it is no longer accepted.
+#[derive(Clone)]
+struct Key {
+    decoding: DecodingKey,
+    not_after: Option<SystemTime>,
 }
 
 impl std::fmt::Debug for KeySet {
@@ -107,6 +114,11 @@ impl KeySet {
 
     /// Adds or replaces a key: `x` is the base64url raw Ed25519 public key (JWK `x`).
     pub fn insert(&self, kid: &str, x: &str) -> Result<()> {
+        self.insert_until(kid, x, None)
+    }
+
+    /// Adds or replaces a key that verifies tokens only until `not_after`.
+    pub fn insert_until(&self, kid: &str, x: &str, not_after: Option<SystemTime>) -> Result<()> {
         let raw = URL_SAFE_NO_PAD
             .decode(x)
             .map_err(|_| Error::invalid("x", "not base64url"))?;
@@ -116,9 +128,20 @@ impl KeySet {
         let key =
             DecodingKey::from_ed_components(x).map_err(|e| Error::invalid("x", e.to_string()))?;
         if let Ok(mut keys) = self.keys.write() {
-            keys.insert(kid.to_owned(), key);
+            keys.insert(
+                kid.to_owned(),
+                Key {
+                    decoding: key,
+                    not_after,
+                },
+            );
         }
         Ok(())
+    }
+
+    /// Whether a key id is known.
+    pub fn contains(&self, kid: &str) -> bool {
+        self.keys.read().is_ok_and(|keys| keys.contains_key(kid))
     }
 
     /// Removes a key (retired after rotation).
@@ -145,6 +168,10 @@ impl KeySet {
             .ok()
             .and_then(|keys| keys.get(&kid).cloned())
             .ok_or_else(|| unauthenticated("token signed with an unknown key"))?;
+        if key.not_after.is_some_and(|end| end < SystemTime::now()) {
+            return Err(unauthenticated("token signed with a retired key"));
+        }
+        let key = key.decoding;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_audience(&[AUDIENCE]);
         validation.set_issuer(&[ISSUER]);

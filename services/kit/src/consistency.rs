@@ -60,6 +60,13 @@ impl ReadModel {
             None => Ok(()),
         }
     }
+
+    /// Waits until the read model has applied everything the stream held when called:
+    /// for a lookup that must not miss a write of moments ago (an invite code used at once).
+    pub async fn catch_up_to_latest(&self, store: &crate::event_store::EventStore) -> Result<()> {
+        let last = store.last_sequence().await?;
+        projector::wait_for(&self.pool, self.projection, &self.stream, last, MAX_WAIT).await
+    }
 }
 
 /// Parses `breakroom-min-sequence`.

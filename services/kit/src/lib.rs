@@ -6,7 +6,8 @@
 //! - `projector`: read models in PostgreSQL, exactly-once via checkpoints, leases, rebuild.
 //! - `consistency`: read-your-writes between a command's reply and a later query.
 //! - `server`, `config`, `db`, `telemetry`: bootstrap, health, reflection, shutdown, OTLP.
-//! - `auth`: EdDSA access tokens and the caller's `Principal`.
+//! - `auth`, `signing_keys`: EdDSA access tokens, the caller's `Principal`, and the key set
+//!   followed from identity's events.
 //! - `error`: the one error type and its mapping to gRPC statuses.
 //! - `testing` (feature `testing`): per-test namespaces and databases, spawn helpers.
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod event_store;
 pub mod projector;
 pub mod repository;
 pub mod server;
+pub mod signing_keys;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,0 +1,226 @@
+//! Command handling: authorize the caller, load the aggregates, decide, append (via the
+//! kit's repositories). The gRPC layer converts; this layer decides who may do what and
+//! orchestrates commands that touch more than one aggregate (a user and the claim on
+//! their e-mail address).
+//!
+//! - `caller`: who is calling and what they may do.
+//! - `directory`: tenants and stores.
+//! - `people`: invitations, activation, profiles, roles, offboarding.
+//! - `sessions`: login, refresh, logout, session revocation.
+//! - `accounts`: service accounts.
+//! - `keys`: the signing key: loading, publishing, verifying.
+
+pub mod accounts;
+pub mod caller;
+pub mod directory;
+pub mod keys;
+pub mod people;
+pub mod sessions;
+
+use std::sync::Arc;
+
+use breakroom_kit::{
+    Error, Result,
+    auth::{KeySet, Signer},
+    consistency::ReadModel,
+    envelope::CommandMeta,
+    repository::Repository,
+    server::Infra,
+};
+use subtle::ConstantTimeEq;
+
+use self::caller::Caller;
+use crate::{
+    config::IdentityConfig,
+    domain::{
+        claim::{Claim, ClaimCommand, ClaimKind, claim_id},
+        service_account::ServiceAccount,
+        signing_key::SigningKey,
+        store::Store,
+        tenant::Tenant,
+        user::User,
+    },
+    projection::PROJECTION,
+    secrets::{Passwords, Secrets},
+    throttle::Throttle,
+};
+
+/// Identity's command side, shared by the gRPC handlers.
+#[derive(Debug, Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: IdentityConfig,
+    tenants: Arc<Repository<Tenant>>,
+    stores: Arc<Repository<Store>>,
+    users: Arc<Repository<User>>,
+    accounts: Arc<Repository<ServiceAccount>>,
+    claims: Arc<Repository<Claim>>,
+    signing_keys: Arc<Repository<SigningKey>>,
+    /// Hashes and checks passwords off the runtime.
+    passwords: Passwords,
+    /// Derives retry-stable secrets.
+    secrets: Secrets,
+    /// Signs access tokens with the current key.
+    signer: Signer,
+    /// Verifies access tokens: the current key plus every published one.
+    keys: KeySet,
+    /// Failed-login counters.
+    throttle: Throttle,
+    /// Identity's read model (lookups by invite code, lists).
+    read: ReadModel,
+}
+
+impl App {
+    /// Builds the command side on `infra` with the signing key of `config`.
+    pub fn new(config: IdentityConfig, infra: &Infra) -> Result<Self> {
+        let signer = keys::load_signer(&config)?;
+        let keys = KeySet::new();
+        keys.insert(signer.kid(), &signer.public_x())?;
+        let cache = infra.config.cache_size;
+        let concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                tenants: Repository::new(infra.store.clone(), cache),
+                stores: Repository::new(infra.store.clone(), cache),
+                users: Repository::new(infra.store.clone(), cache),
+                accounts: Repository::new(infra.store.clone(), cache),
+                claims: Repository::new(infra.store.clone(), cache),
+                signing_keys: Repository::new(infra.store.clone(), 16),
+                passwords: Passwords::new(config.argon2, concurrency)?,
+                secrets: Secrets::new(&signer.seed()),
+                throttle: Throttle::new(config.failures_per_account, config.failures_per_source),
+                read: ReadModel::new(
+                    infra.pool.clone(),
+                    PROJECTION,
+                    infra.store.stream_name().to_owned(),
+                ),
+                signer,
+                keys,
+                config,
+            }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IdentityConfig {
+        &self.inner.config
+    }
+
+    /// The key set verifying access tokens.
+    pub fn keys(&self) -> &KeySet {
+        &self.inner.keys
+    }
+
+    /// The read model.
+    pub fn read(&self) -> &ReadModel {
+        &self.inner.read
+    }
+
+    /// Authenticates a request's bearer credential: the operator token, or an access token
+    /// whose user is still active with that session open (or whose service account exists).
+    pub async fn caller<T>(&self, request: &tonic::Request<T>) -> Result<Caller> {
+        if let Some(expected) = &self.inner.config.operator_token
+            && let Some(presented) = bearer(request)
+            && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
+        {
+            return Ok(Caller::Operator);
+        }
+        let principal = self.inner.keys.authenticate(request)?;
+        let ended = || Error::Unauthenticated("the session has ended".into());
+        if principal.service_account {
+            let account = self
+                .inner
+                .accounts
+                .load(&principal.tenant, &principal.user)
+                .await?;
+            if !account.state.exists || account.state.deleted {
+                return Err(ended());
+            }
+            return Ok(Caller::ServiceAccount {
+                tenant: principal.tenant,
+                id: principal.user,
+            });
+        }
+        let user = self
+            .inner
+            .users
+            .load(&principal.tenant, &principal.user)
+            .await?;
+        if !user.state.is_active() || !user.state.sessions.contains_key(&principal.session) {
+            return Err(ended());
+        }
+        Ok(Caller::User {
+            tenant: principal.tenant,
+            id: principal.user,
+            session: principal.session,
+            user: Box::new(user.state),
+        })
+    }
+
+    /// Takes the unique `value` of `kind` for `owner`; ALREADY_EXISTS when another owner
+    /// holds it.
+    async fn claim(
+        &self,
+        tenant: &str,
+        kind: ClaimKind,
+        value: &str,
+        owner: &str,
+        meta: &CommandMeta,
+    ) -> Result<()> {
+        let command = ClaimCommand::Take {
+            owner: owner.to_owned(),
+            what: kind.holder(),
+        };
+        self.inner
+            .claims
+            .execute(tenant, &claim_id(kind, value), meta, &command)
+            .await
+            .map(|_| ())
+    }
+
+    /// The current holder of a unique value.
+    async fn claim_owner(
+        &self,
+        tenant: &str,
+        kind: ClaimKind,
+        value: &str,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .inner
+            .claims
+            .load(tenant, &claim_id(kind, value))
+            .await?
+            .state
+            .owner)
+    }
+
+    /// Gives up a unique value; failures are logged, not returned: a stale claim only
+    /// blocks that value until released by hand, it never corrupts anything.
+    async fn release(&self, tenant: &str, kind: ClaimKind, value: &str, owner: &str, actor: &str) {
+        let command = ClaimCommand::Release {
+            owner: owner.to_owned(),
+        };
+        let meta = CommandMeta::new(actor);
+        if let Err(e) = self
+            .inner
+            .claims
+            .execute(tenant, &claim_id(kind, value), &meta, &command)
+            .await
+        {
+            tracing::warn!(tenant, ?kind, owner, error = %e, "could not release a claim");
+        }
+    }
+}
+
+/// The bearer token of a request, if any.
+fn bearer<T>(request: &tonic::Request<T>) -> Option<&str> {
+    let value = request.metadata().get("authorization")?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+}

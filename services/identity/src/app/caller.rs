@@ -1,0 +1,122 @@
+//! Who is calling and what they may do in identity, decided from identity's own
+//! consistent state (the caller's user aggregate), not only from the token: a deactivated
+//! user or a revoked session loses access at once, before the access token expires.
+
+use breakroom_kit::{Error, Result};
+
+use crate::{
+    domain::{
+        role::{Membership, Role},
+        user::User,
+    },
+    names,
+};
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// The platform operator (bootstrap credential); may act in every tenant.
+    Operator,
+    /// A user with an open session.
+    User {
+        /// Tenant id.
+        tenant: String,
+        /// User id.
+        id: String,
+        /// Session id of the access token.
+        session: String,
+        /// The user's current state.
+        user: Box<User>,
+    },
+    /// A service account (ROLE_INTEGRATION in its tenant).
+    ServiceAccount {
+        /// Tenant id.
+        tenant: String,
+        /// Service account id.
+        id: String,
+    },
+}
+
+impl Caller {
+    /// The commit actor: the caller's resource name.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::Operator => "system/operator".into(),
+            Self::User { tenant, id, .. } => names::user_name(tenant, id),
+            Self::ServiceAccount { tenant, id } => names::service_account_name(tenant, id),
+        }
+    }
+
+    fn tenant(&self) -> Option<&str> {
+        match self {
+            Self::Operator => None,
+            Self::User { tenant, .. } | Self::ServiceAccount { tenant, .. } => Some(tenant),
+        }
+    }
+
+    /// Fails with NOT_FOUND for `resource` unless the caller belongs to `tenant`: another
+    /// tenant's resources look exactly like missing ones.
+    pub fn see_tenant(&self, tenant: &str, resource: &str) -> Result<()> {
+        match self.tenant() {
+            Some(own) if own != tenant => Err(Error::NotFound(resource.to_owned())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Operator, HQ admin or integration of `tenant`.
+    pub fn is_admin(&self, tenant: &str) -> bool {
+        match self {
+            Self::Operator => true,
+            Self::User {
+                tenant: own, user, ..
+            } => own == tenant && user.has_role(Role::HqAdmin, None),
+            Self::ServiceAccount { tenant: own, .. } => own == tenant,
+        }
+    }
+
+    /// Fails unless the caller is an admin of `tenant` (NOT_FOUND across tenants).
+    pub fn require_admin(&self, tenant: &str, resource: &str) -> Result<()> {
+        self.see_tenant(tenant, resource)?;
+        if self.is_admin(tenant) {
+            Ok(())
+        } else {
+            Err(Error::PermissionDenied(
+                "needs ROLE_HQ_ADMIN (or an integration) in this tenant".into(),
+            ))
+        }
+    }
+
+    /// Whether the caller is the user `user_id` of `tenant`.
+    pub fn is_user(&self, tenant: &str, user_id: &str) -> bool {
+        matches!(self, Self::User { tenant: own, id, .. } if own == tenant && id == user_id)
+    }
+
+    /// Whether the caller manages `store_id` (its store manager, or an admin).
+    pub fn manages_store(&self, tenant: &str, store_id: &str) -> bool {
+        self.is_admin(tenant)
+            || matches!(self, Self::User { tenant: own, user, .. }
+                if own == tenant && user.has_role(Role::StoreManager, Some(store_id)))
+    }
+
+    /// Whether the caller may grant or revoke `membership`: admins any, store managers the
+    /// employee and team-lead roles of their own stores.
+    pub fn may_assign(&self, tenant: &str, membership: &Membership) -> bool {
+        if self.is_admin(tenant) {
+            return true;
+        }
+        matches!(membership.role, Role::Employee | Role::TeamLead)
+            && membership
+                .store_id
+                .as_deref()
+                .is_some_and(|store| self.manages_store(tenant, store))
+    }
+
+    /// Whether the caller may see people's e-mail addresses and phone numbers: admins and
+    /// those who lead people (store managers, team leads).
+    pub fn sees_contacts(&self, tenant: &str) -> bool {
+        self.is_admin(tenant)
+            || matches!(self, Self::User { tenant: own, user, .. }
+                if own == tenant
+                    && (user.has_role(Role::StoreManager, None) || user.has_role(Role::TeamLead, None)))
+    }
+}

@@ -1,0 +1,400 @@
+//! Login, token refresh, logout and session revocation.
+//!
+//! Every failure of a login looks the same to the caller (UNAUTHENTICATED) and costs the
+//! same: an unknown account still has a password verified (against a decoy hash). The
+//! outcome is recorded as an event either way, so adoption and attacks are both visible.
+
+use std::time::SystemTime;
+
+use breakroom_kit::{
+    Error, Result,
+    auth::Principal,
+    envelope::{CommandMeta, new_aggregate_id},
+    event_store::check_token,
+};
+use breakroom_proto::identity::v1::{self as pb, login_failed::Reason, user_event::Event as Ev};
+use subtle::ConstantTimeEq;
+
+use super::{App, caller::Caller};
+use crate::{
+    domain::{
+        claim::ClaimKind,
+        service_account::ServiceAccountCommand,
+        tenant::TenantCommand,
+        timestamp,
+        user::UserCommand,
+        values::{Email, Phone},
+    },
+    names,
+    secrets::{self, RefreshTokenParts, digest},
+};
+
+/// What the client says about itself; recorded with every login.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// `DeviceClass` as sent.
+    pub device_class: i32,
+    /// Client version as sent.
+    pub client_version: String,
+    /// The peer address of the request.
+    pub source_address: String,
+}
+
+/// What proves who logs in.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A user's e-mail and password.
+    Email(Email, String),
+    /// A user's phone and password.
+    Phone(Phone, String),
+    /// A service account's API key.
+    ApiKey(String),
+}
+
+/// Tokens handed out by a login or refresh.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    /// The access token (JWT).
+    pub access_token: String,
+    /// When it expires.
+    pub access_expires: SystemTime,
+    /// The refresh token; `None` for service accounts.
+    pub refresh_token: Option<String>,
+    /// The session's resource name; `None` for service accounts.
+    pub session: Option<String>,
+    /// Stream sequence of the commit.
+    pub sequence: u64,
+}
+
+fn rejected() -> Error {
+    Error::Unauthenticated("invalid credentials".into())
+}
+
+impl App {
+    fn access_token(&self, principal: &Principal, now: SystemTime) -> Result<(String, SystemTime)> {
+        let ttl = self.inner.config.access_token_ttl;
+        Ok((self.signer().sign(principal, now, ttl)?, now + ttl))
+    }
+
+    fn throttled(&self, account: &str, client: &Client) -> Result<()> {
+        if self
+            .inner
+            .throttle
+            .is_blocked(account, &client.source_address)
+        {
+            tracing::warn!(account, source = %client.source_address, "login throttled");
+            return Err(Error::ResourceExhausted(
+                "too many failed logins; try again later".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records a failed login for an account nobody holds (on the tenant).
+    async fn record_unknown(&self, tenant: &str, client: &Client, meta: &CommandMeta) {
+        let failed = pb::LoginFailed {
+            reason: Reason::UnknownAccount as i32,
+            device_class: client.device_class,
+            client_version: client.client_version.clone(),
+            source_address: client.source_address.clone(),
+        };
+        let command = TenantCommand::RecordUnknownLogin(failed);
+        if let Err(e) = self
+            .inner
+            .tenants
+            .execute(tenant, tenant, meta, &command)
+            .await
+        {
+            tracing::warn!(tenant, error = %e, "could not record a failed login");
+        }
+    }
+
+    /// Logs in with a password or an API key.
+    pub async fn login(
+        &self,
+        tenant: &str,
+        credential: Credential,
+        client: Client,
+        meta: &CommandMeta,
+    ) -> Result<Tokens> {
+        let (kind, identifier, password) = match credential {
+            Credential::ApiKey(key) => {
+                return self.login_service_account(tenant, &key, client, meta).await;
+            }
+            Credential::Email(email, password) => (ClaimKind::Email, email.into_inner(), password),
+            Credential::Phone(phone, password) => (ClaimKind::Phone, phone.into_inner(), password),
+        };
+        let account = format!("{tenant}/{identifier}");
+        self.throttled(&account, &client)?;
+        let owner = self.claim_owner(tenant, kind, &identifier).await?;
+        let user = match &owner {
+            Some(id) => Some(self.inner.users.load(tenant, id).await?.state),
+            None => None,
+        };
+        let stored = user.as_ref().map(|u| u.password_hash.as_str());
+        let password_ok = self.inner.passwords.verify(&password, stored).await?;
+        let Some(user_id) = owner.filter(|_| user.is_some()) else {
+            self.inner.throttle.failed(&account, &client.source_address);
+            self.record_unknown(tenant, &client, meta).await;
+            return Err(rejected());
+        };
+        let request_id = meta.request_id.as_deref();
+        let session = new_aggregate_id(tenant, "session", request_id);
+        let parts = RefreshTokenParts {
+            tenant: tenant.to_owned(),
+            user: user_id.clone(),
+            session: session.clone(),
+        };
+        let secret = self
+            .inner
+            .secrets
+            .token("refresh", &[tenant, &user_id, &session], request_id);
+        let refresh_token = secrets::refresh_token(&parts, &secret);
+        let refresh_hash = digest(&refresh_token);
+        let now = meta.now();
+        let login = pb::UserLoggedIn {
+            session_id: session.clone(),
+            device_class: client.device_class,
+            client_version: client.client_version.clone(),
+            source_address: client.source_address.clone(),
+            refresh_token_hash: refresh_hash.clone(),
+            refresh_token_expire_time: Some(timestamp(now + self.inner.config.refresh_token_ttl)),
+        };
+        let command = UserCommand::Login {
+            password_ok,
+            login,
+            now,
+        };
+        let committed = self
+            .inner
+            .users
+            .execute(tenant, &user_id, meta, &command)
+            .await?;
+        let opened = committed
+            .state
+            .sessions
+            .get(&session)
+            .is_some_and(|s| bool::from(s.refresh_hash.ct_eq(&refresh_hash)));
+        if !opened {
+            self.inner.throttle.failed(&account, &client.source_address);
+            return Err(rejected());
+        }
+        self.inner.throttle.succeeded(&account);
+        let principal = Principal {
+            user: user_id.clone(),
+            tenant: tenant.to_owned(),
+            session: session.clone(),
+            service_account: false,
+        };
+        let (access_token, access_expires) = self.access_token(&principal, now)?;
+        Ok(Tokens {
+            access_token,
+            access_expires,
+            refresh_token: Some(refresh_token),
+            session: Some(names::session_name(tenant, &user_id, &session)),
+            sequence: committed.sequence,
+        })
+    }
+
+    async fn login_service_account(
+        &self,
+        tenant: &str,
+        key: &str,
+        client: Client,
+        meta: &CommandMeta,
+    ) -> Result<Tokens> {
+        let Some((key_tenant, account_id)) = secrets::parse_api_key(key)
+            .filter(|(t, a)| t == tenant && check_token("api_key", a).is_ok())
+        else {
+            self.throttled(&format!("{tenant}/malformed-key"), &client)?;
+            self.inner
+                .throttle
+                .failed(&format!("{tenant}/malformed-key"), &client.source_address);
+            self.record_unknown(tenant, &client, meta).await;
+            return Err(rejected());
+        };
+        let account_key = format!("{key_tenant}/service-account/{account_id}");
+        self.throttled(&account_key, &client)?;
+        let account = self.inner.accounts.load(tenant, &account_id).await?.state;
+        if !account.exists {
+            self.inner
+                .throttle
+                .failed(&account_key, &client.source_address);
+            self.record_unknown(tenant, &client, meta).await;
+            return Err(rejected());
+        }
+        let key_matches: bool = digest(key).ct_eq(&account.api_key_hash).into();
+        let session = new_aggregate_id(tenant, "session", meta.request_id.as_deref());
+        let command = ServiceAccountCommand::Login {
+            key_matches,
+            login: pb::UserLoggedIn {
+                session_id: session.clone(),
+                device_class: client.device_class,
+                client_version: client.client_version.clone(),
+                source_address: client.source_address.clone(),
+                ..Default::default()
+            },
+        };
+        let committed = self
+            .inner
+            .accounts
+            .execute(tenant, &account_id, meta, &command)
+            .await?;
+        if !key_matches || committed.state.deleted {
+            self.inner
+                .throttle
+                .failed(&account_key, &client.source_address);
+            return Err(rejected());
+        }
+        let principal = Principal {
+            user: account_id,
+            tenant: tenant.to_owned(),
+            session,
+            service_account: true,
+        };
+        let (access_token, access_expires) = self.access_token(&principal, meta.now())?;
+        Ok(Tokens {
+            access_token,
+            access_expires,
+            refresh_token: None,
+            session: None,
+            sequence: committed.sequence,
+        })
+    }
+
+    /// Exchanges a refresh token; an already-used one ends its whole session.
+    pub async fn refresh(&self, token: &str, client: Client, meta: &CommandMeta) -> Result<Tokens> {
+        let parts = secrets::parse_refresh_token(token)
+            .filter(|p| {
+                [&p.tenant, &p.user, &p.session]
+                    .iter()
+                    .all(|t| check_token("refresh_token", t).is_ok())
+            })
+            .ok_or_else(|| Error::Unauthenticated("refresh token is invalid or expired".into()))?;
+        let RefreshTokenParts {
+            tenant,
+            user,
+            session,
+        } = &parts;
+        let request_id = meta.request_id.as_deref();
+        let secret =
+            self.inner
+                .secrets
+                .token("refresh", &[tenant, user, session, token], request_id);
+        let next_token = secrets::refresh_token(&parts, &secret);
+        let next_hash = digest(&next_token);
+        let now = meta.now();
+        let command = UserCommand::Refresh {
+            session_id: session.clone(),
+            presented_hash: digest(token),
+            next: pb::SessionRefreshed {
+                session_id: session.clone(),
+                refresh_token_hash: next_hash.clone(),
+                refresh_token_expire_time: Some(timestamp(
+                    now + self.inner.config.refresh_token_ttl,
+                )),
+            },
+            source_address: client.source_address,
+            now,
+        };
+        let committed = self
+            .inner
+            .users
+            .execute(tenant, user, meta, &command)
+            .await?;
+        if committed
+            .events
+            .iter()
+            .any(|e| matches!(e.event, Some(Ev::SessionFamilyRevoked(_))))
+        {
+            tracing::warn!(tenant, user, session, "refresh token reused; session ended");
+            return Err(Error::Unauthenticated(
+                "refresh token was already used; the session has ended".into(),
+            ));
+        }
+        let rotated = committed
+            .state
+            .sessions
+            .get(session)
+            .is_some_and(|s| bool::from(s.refresh_hash.ct_eq(&next_hash)));
+        if !rotated {
+            return Err(Error::Unauthenticated(
+                "refresh token is invalid or expired".into(),
+            ));
+        }
+        let principal = Principal {
+            user: user.clone(),
+            tenant: tenant.clone(),
+            session: session.clone(),
+            service_account: false,
+        };
+        let (access_token, access_expires) = self.access_token(&principal, now)?;
+        Ok(Tokens {
+            access_token,
+            access_expires,
+            refresh_token: Some(next_token),
+            session: Some(names::session_name(tenant, user, session)),
+            sequence: committed.sequence,
+        })
+    }
+
+    /// Ends the caller's own session.
+    pub async fn logout(&self, caller: &Caller, meta: &CommandMeta) -> Result<u64> {
+        let Caller::User {
+            tenant,
+            id,
+            session,
+            ..
+        } = caller
+        else {
+            return Err(Error::precondition(
+                "NO_SESSION",
+                "caller",
+                "only users have sessions to log out of",
+            ));
+        };
+        self.end_session(tenant, id, session, meta).await
+    }
+
+    /// Ends a session of a user: the user themselves or an admin of the tenant.
+    pub async fn revoke_session(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        user: &str,
+        session: &str,
+        meta: &CommandMeta,
+    ) -> Result<u64> {
+        let name = names::session_name(tenant, user, session);
+        caller.see_tenant(tenant, &name)?;
+        if !(caller.is_user(tenant, user) || caller.is_admin(tenant)) {
+            return Err(Error::PermissionDenied(
+                "may only end your own sessions".into(),
+            ));
+        }
+        self.end_session(tenant, user, session, meta)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::NotFound(name),
+                other => other,
+            })
+    }
+
+    async fn end_session(
+        &self,
+        tenant: &str,
+        user: &str,
+        session: &str,
+        meta: &CommandMeta,
+    ) -> Result<u64> {
+        let command = UserCommand::RevokeSession {
+            session_id: session.to_owned(),
+        };
+        Ok(self
+            .inner
+            .users
+            .execute(tenant, user, meta, &command)
+            .await?
+            .sequence)
+    }
+}

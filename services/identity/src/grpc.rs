@@ -1,0 +1,38 @@
+//! gRPC handlers: parse and validate requests into domain values (collecting every field
+//! violation), call `app` or `queries`, render replies. No decisions live here.
+//!
+//! - `identity`: `IdentityService`.
+//! - `auth`: `AuthService`.
+//! - `convert`: proto <-> domain.
+
+mod auth;
+mod convert;
+mod identity;
+
+use crate::app::App;
+
+/// `breakroom.identity.v1.IdentityService`.
+#[derive(Debug, Clone)]
+pub struct IdentityGrpc {
+    app: App,
+}
+
+/// `breakroom.identity.v1.AuthService`.
+#[derive(Debug, Clone)]
+pub struct AuthGrpc {
+    app: App,
+}
+
+impl IdentityGrpc {
+    /// Handlers over `app`.
+    pub fn new(app: App) -> Self {
+        Self { app }
+    }
+}
+
+impl AuthGrpc {
+    /// Handlers over `app`.
+    pub fn new(app: App) -> Self {
+        Self { app }
+    }
+}

@@ -1,0 +1,354 @@
+//! Read paths over the projection: gets, lists with keyset pagination, lookups.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use breakroom_kit::{Error, Result};
+use breakroom_proto::identity::v1 as pb;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use crate::{domain::role::Role, names};
+
+/// Default and largest page sizes (AIP-158).
+const DEFAULT_PAGE: i32 = 50;
+const MAX_PAGE: i32 = 1000;
+
+/// A page request: how many, and after which `(sort key, id)`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Rows to return.
+    pub size: i64,
+    /// Last row of the previous page.
+    pub after: Option<(String, String)>,
+    /// The filters the token is bound to.
+    filter: String,
+}
+
+impl Page {
+    /// Parses `page_size` and `page_token`; a token is only valid with the same `filter`.
+    pub fn parse(page_size: i32, page_token: &str, filter: &str) -> Result<Self> {
+        if page_size < 0 {
+            return Err(Error::invalid("page_size", "must not be negative"));
+        }
+        let size = match page_size {
+            0 => DEFAULT_PAGE,
+            n => n.min(MAX_PAGE),
+        };
+        let after = if page_token.is_empty() {
+            None
+        } else {
+            let invalid = || {
+                Error::invalid(
+                    "page_token",
+                    "is not a token of this list with these filters",
+                )
+            };
+            let raw = URL_SAFE_NO_PAD.decode(page_token).map_err(|_| invalid())?;
+            let text = String::from_utf8(raw).map_err(|_| invalid())?;
+            match text.split('\0').collect::<Vec<_>>().as_slice() {
+                ["v1", token_filter, key, id] if *token_filter == filter => {
+                    Some(((*key).to_owned(), (*id).to_owned()))
+                }
+                _ => return Err(invalid()),
+            }
+        };
+        Ok(Self {
+            size: i64::from(size),
+            after,
+            filter: filter.to_owned(),
+        })
+    }
+
+    /// Fetch one row more than the page to know whether another page follows.
+    fn limit(&self) -> i64 {
+        self.size + 1
+    }
+
+    /// Trims the extra row and makes the next token from the last row kept.
+    fn finish<T>(
+        &self,
+        mut rows: Vec<T>,
+        key: impl Fn(&T) -> (String, String),
+    ) -> (Vec<T>, String) {
+        if rows.len() as i64 <= self.size {
+            return (rows, String::new());
+        }
+        rows.truncate(self.size as usize);
+        let token = rows
+            .last()
+            .map(|last| {
+                let (k, id) = key(last);
+                URL_SAFE_NO_PAD.encode(format!("v1\0{}\0{k}\0{id}", self.filter))
+            })
+            .unwrap_or_default();
+        (rows, token)
+    }
+
+    fn after_key(&self) -> (Option<&str>, &str) {
+        match &self.after {
+            Some((key, id)) => (Some(key.as_str()), id.as_str()),
+            None => (None, ""),
+        }
+    }
+}
+
+fn timestamp(at: DateTime<Utc>) -> Option<prost_types::Timestamp> {
+    Some(std::time::SystemTime::from(at).into())
+}
+
+/// A tenant.
+pub async fn tenant(pool: &PgPool, tenant: &str) -> Result<Option<pb::Tenant>> {
+    let row: Option<(String, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT display_name, time_zone, locale, create_time FROM tenants WHERE id = $1",
+    )
+    .bind(tenant)
+    .fetch_optional(pool)
+    .await?;
+    Ok(
+        row.map(|(display_name, time_zone, locale, created)| pb::Tenant {
+            name: names::tenant_name(tenant),
+            display_name,
+            time_zone,
+            locale,
+            create_time: timestamp(created),
+        }),
+    )
+}
+
+type StoreRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    sqlx::types::Json<serde_json::Value>,
+);
+
+const STORE_COLUMNS: &str = "id, display_name, store_code, region, time_zone, closed, departments";
+
+fn store_message(tenant: &str, row: StoreRow) -> pb::Store {
+    let (id, display_name, store_code, region, time_zone, closed, departments) = row;
+    let departments = departments
+        .0
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|d| pb::Department {
+                    department_id: d["id"].as_str().unwrap_or_default().to_owned(),
+                    display_name: d["name"].as_str().unwrap_or_default().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    pb::Store {
+        name: names::store_name(tenant, &id),
+        display_name,
+        store_code,
+        region,
+        time_zone,
+        state: if closed {
+            pb::store::State::Closed
+        } else {
+            pb::store::State::Open
+        } as i32,
+        departments,
+    }
+}
+
+/// A store.
+pub async fn store(pool: &PgPool, tenant: &str, id: &str) -> Result<Option<pb::Store>> {
+    let row: Option<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {STORE_COLUMNS} FROM stores WHERE tenant = $1 AND id = $2"
+    )))
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| store_message(tenant, row)))
+}
+
+/// A page of a tenant's stores, by store code.
+pub async fn stores(pool: &PgPool, tenant: &str, page: &Page) -> Result<(Vec<pb::Store>, String)> {
+    let (after_code, after_id) = page.after_key();
+    let rows: Vec<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {STORE_COLUMNS} FROM stores WHERE tenant = $1 \
+         AND ($2::text IS NULL OR (store_code, id) > ($2, $3)) \
+         ORDER BY store_code, id LIMIT $4"
+    )))
+    .bind(tenant)
+    .bind(after_code)
+    .bind(after_id)
+    .bind(page.limit())
+    .fetch_all(pool)
+    .await?;
+    let (rows, token) = page.finish(rows, |r| (r.2.clone(), r.0.clone()));
+    Ok((
+        rows.into_iter().map(|r| store_message(tenant, r)).collect(),
+        token,
+    ))
+}
+
+type UserRow = (String, String, String, String, String);
+
+async fn user_messages(pool: &PgPool, tenant: &str, rows: Vec<UserRow>) -> Result<Vec<pb::User>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let memberships: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT user_id, store_id, department_id, role FROM memberships \
+         WHERE tenant = $1 AND user_id = ANY($2) ORDER BY store_id, department_id, role",
+    )
+    .bind(tenant)
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, display_name, email, phone, state)| pb::User {
+            name: names::user_name(tenant, &id),
+            memberships: memberships
+                .iter()
+                .filter(|m| m.0 == id)
+                .map(|(_, store, department, role)| pb::Membership {
+                    store: if store.is_empty() {
+                        String::new()
+                    } else {
+                        names::store_name(tenant, store)
+                    },
+                    department_id: department.clone(),
+                    role: role_from_str(role).map_or(0, |r| r.to_proto() as i32),
+                })
+                .collect(),
+            display_name,
+            email,
+            phone,
+            state: match state.as_str() {
+                "invited" => pb::user::State::Invited,
+                "active" => pb::user::State::Active,
+                _ => pb::user::State::Deactivated,
+            } as i32,
+        })
+        .collect())
+}
+
+fn role_from_str(role: &str) -> Option<Role> {
+    [
+        Role::Employee,
+        Role::TeamLead,
+        Role::StoreManager,
+        Role::HqAdmin,
+        Role::Integration,
+    ]
+    .into_iter()
+    .find(|r| r.as_str() == role)
+}
+
+/// A user with their memberships.
+pub async fn user(pool: &PgPool, tenant: &str, id: &str) -> Result<Option<pb::User>> {
+    let row: Option<UserRow> = sqlx::query_as(
+        "SELECT id, display_name, email, phone, state FROM users WHERE tenant = $1 AND id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(user_messages(pool, tenant, row.into_iter().collect())
+        .await?
+        .pop())
+}
+
+/// A page of users by display name, optionally only members of `store` and/or holders of `role`.
+pub async fn users(
+    pool: &PgPool,
+    tenant: &str,
+    store: Option<&str>,
+    role: Option<Role>,
+    page: &Page,
+) -> Result<(Vec<pb::User>, String)> {
+    let (after_name, after_id) = page.after_key();
+    let rows: Vec<UserRow> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.email, u.phone, u.state FROM users u WHERE u.tenant = $1 \
+         AND ($2::text IS NULL AND $3::text IS NULL OR EXISTS (SELECT 1 FROM memberships m \
+              WHERE m.tenant = u.tenant AND m.user_id = u.id \
+              AND ($2::text IS NULL OR m.store_id = $2) AND ($3::text IS NULL OR m.role = $3))) \
+         AND ($4::text IS NULL OR (u.display_name, u.id) > ($4, $5)) \
+         ORDER BY u.display_name, u.id LIMIT $6",
+    )
+    .bind(tenant)
+    .bind(store)
+    .bind(role.map(Role::as_str))
+    .bind(after_name)
+    .bind(after_id)
+    .bind(page.limit())
+    .fetch_all(pool)
+    .await?;
+    let (rows, token) = page.finish(rows, |r| (r.1.clone(), r.0.clone()));
+    Ok((user_messages(pool, tenant, rows).await?, token))
+}
+
+/// The id of the invited user whose pending code has this digest.
+pub async fn user_by_invite(pool: &PgPool, tenant: &str, digest: &[u8]) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM users WHERE tenant = $1 AND invite_code_hash = $2 AND state = 'invited'",
+    )
+    .bind(tenant)
+    .bind(digest)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// A page of a user's open sessions, newest first.
+pub async fn sessions(
+    pool: &PgPool,
+    tenant: &str,
+    user: &str,
+    page: &Page,
+) -> Result<(Vec<pb::Session>, String)> {
+    let (after_time, after_id) = page.after_key();
+    let rows: Vec<(String, i32, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT id, device_class, client_version, create_time, last_use_time, expire_time FROM sessions \
+         WHERE tenant = $1 AND user_id = $2 AND expire_time > now() \
+         AND ($3::text IS NULL OR (create_time, id) < ($3::timestamptz, $4)) \
+         ORDER BY create_time DESC, id DESC LIMIT $5",
+    )
+    .bind(tenant)
+    .bind(user)
+    .bind(after_time)
+    .bind(after_id)
+    .bind(page.limit())
+    .fetch_all(pool)
+    .await?;
+    let (rows, token) = page.finish(rows, |r| (r.3.to_rfc3339(), r.0.clone()));
+    Ok((
+        rows.into_iter()
+            .map(
+                |(id, device_class, client_version, created, used, expires)| pb::Session {
+                    name: names::session_name(tenant, user, &id),
+                    device_class,
+                    client_version,
+                    create_time: timestamp(created),
+                    last_use_time: timestamp(used),
+                    expire_time: timestamp(expires),
+                },
+            )
+            .collect(),
+        token,
+    ))
+}
+
+/// The published signing keys that are still valid.
+pub async fn signing_keys(pool: &PgPool) -> Result<Vec<pb::SigningKey>> {
+    let rows: Vec<(String, Vec<u8>, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT kid, public_key, not_before, not_after FROM signing_keys \
+         WHERE not_after > now() ORDER BY not_before DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kid, public_key, not_before, not_after)| pb::SigningKey {
+            kid,
+            x: URL_SAFE_NO_PAD.encode(public_key),
+            not_before: timestamp(not_before),
+            not_after: timestamp(not_after),
+        })
+        .collect())
+}
