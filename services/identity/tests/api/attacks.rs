@@ -1,0 +1,237 @@
+//! Forged and stale access tokens are refused (UNAUTHENTICATED) before anything is read.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use prost::Message;
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use breakroom_kit::auth::{AUDIENCE, Claims, ISSUER, Signer};
+use breakroom_proto::identity::v1 as pb;
+use tonic::Code;
+
+use crate::support::*;
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn claims_of(token: &str) -> Claims {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+fn encode(value: &serde_json::Value) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap())
+}
+
+#[tokio::test]
+async fn expired_foreign_unsigned_tampered_and_confused_tokens_are_refused() {
+    let id = Identity::spawn().await;
+    let admin = id.chain_with_admin("aldi").await;
+    let kid = jsonwebtoken::decode_header(&admin.access)
+        .unwrap()
+        .kid
+        .unwrap();
+    let genuine = claims_of(&admin.access);
+    let real_key = Signer::from_seed(&kid, &[7; 32]).unwrap();
+
+    let expired = real_key
+        .sign_claims(&Claims {
+            iat: now() - 3600,
+            exp: now() - 600,
+            ..genuine.clone()
+        })
+        .unwrap();
+    let foreign_same_kid = Signer::generate(&kid)
+        .unwrap()
+        .sign_claims(&genuine)
+        .unwrap();
+    let foreign_kid = Signer::generate("k-attacker")
+        .unwrap()
+        .sign_claims(&genuine)
+        .unwrap();
+    let header_none = encode(&serde_json::json!({"alg": "none", "typ": "JWT", "kid": kid}));
+    let unsigned = format!("{header_none}.{}.", admin.access.split('.').nth(1).unwrap());
+    let mut parts: Vec<String> = admin.access.split('.').map(str::to_owned).collect();
+    let mut tampered_claims = serde_json::to_value(&genuine).unwrap();
+    tampered_claims["exp"] = serde_json::json!(now() + 10 * 365 * 86400);
+    parts[1] = encode(&tampered_claims);
+    let tampered = parts.join(".");
+    let hs256 = jsonwebtoken::encode(
+        &jsonwebtoken::Header {
+            kid: Some(kid.clone()),
+            ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256)
+        },
+        &genuine,
+        &jsonwebtoken::EncodingKey::from_secret(real_key.public_x().as_bytes()),
+    )
+    .unwrap();
+    let wrong_audience = real_key
+        .sign_claims(&Claims {
+            aud: "someone-else".into(),
+            ..genuine.clone()
+        })
+        .unwrap();
+    assert_eq!(
+        (genuine.iss.as_str(), genuine.aud.as_str()),
+        (ISSUER, AUDIENCE)
+    );
+
+    for (what, token) in [
+        ("expired", expired),
+        ("foreign key under our kid", foreign_same_kid),
+        ("unknown kid", foreign_kid),
+        ("alg none", unsigned),
+        ("tampered claims", tampered),
+        ("HS256 keyed with the public key", hs256),
+        ("wrong audience", wrong_audience),
+        ("garbage", "not.a.jwt".to_owned()),
+    ] {
+        let status = id
+            .identity
+            .clone()
+            .get_tenant(bearer(
+                &token,
+                pb::GetTenantRequest {
+                    name: "tenants/aldi".into(),
+                },
+            ))
+            .await
+            .expect_err(what);
+        assert_eq!(status.code(), Code::Unauthenticated, "{what}: {status:?}");
+    }
+    // Control: the genuine token works.
+    id.identity
+        .clone()
+        .get_tenant(bearer(
+            &admin.access,
+            pb::GetTenantRequest {
+                name: "tenants/aldi".into(),
+            },
+        ))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_token_for_one_tenant_is_useless_in_another_and_no_token_is_unauthenticated() {
+    let id = Identity::spawn().await;
+    let admin = id.chain_with_admin("lidl").await;
+    id.tenant("lidl-be").await;
+    let other = id
+        .identity
+        .clone()
+        .list_stores(bearer(
+            &admin.access,
+            pb::ListStoresRequest {
+                parent: "tenants/lidl-be".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(other.code(), Code::NotFound);
+    let anonymous = id
+        .identity
+        .clone()
+        .list_stores(pb::ListStoresRequest {
+            parent: "tenants/lidl".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(anonymous.code(), Code::Unauthenticated);
+    // Only the operator creates tenants.
+    let denied = id
+        .identity
+        .clone()
+        .create_tenant(bearer(
+            &admin.access,
+            pb::CreateTenantRequest {
+                tenant_id: "lidl-nl".into(),
+                tenant: Some(pb::Tenant {
+                    display_name: "x".into(),
+                    time_zone: "UTC".into(),
+                    locale: "nl".into(),
+                    ..Default::default()
+                }),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_are_throttled_and_recorded_without_secrets() {
+    let env = breakroom_kit::testing::TestEnv::new().await;
+    let mut config = config(&env);
+    config.failures_per_account = 3;
+    let id = Identity::spawn_with(env, config).await;
+    id.chain_with_admin("hoogvliet").await;
+    for _ in 0..3 {
+        let status = id
+            .login("hoogvliet", "hq@hoogvliet.example", "wrong password!")
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::Unauthenticated);
+    }
+    let throttled = id
+        .login("hoogvliet", "hq@hoogvliet.example", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(throttled.code(), Code::ResourceExhausted);
+    // An unknown account fails exactly like a wrong password.
+    let unknown = id
+        .login("hoogvliet", "nobody@hoogvliet.example", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.message(), throttled_free_message());
+
+    let user = id.recorded("user.hoogvliet.>").await;
+    let failures = event_types(&user)
+        .iter()
+        .filter(|t| t.ends_with(".LoginFailed"))
+        .count();
+    assert_eq!(
+        failures,
+        3,
+        "throttled attempts are not recorded: {:?}",
+        event_types(&user)
+    );
+    let tenant = id.recorded("tenant.hoogvliet.>").await;
+    let unknown_event = tenant
+        .iter()
+        .flat_map(|c| &c.events)
+        .find(|e| e.event_type.ends_with(".LoginFailed"))
+        .expect("unknown-account failure on the tenant");
+    let decoded = pb::TenantEvent::decode(unknown_event.payload.as_slice()).unwrap();
+    let Some(pb::tenant_event::Event::LoginFailed(failed)) = decoded.event else {
+        panic!("{decoded:?}")
+    };
+    assert_eq!(
+        failed.reason,
+        pb::login_failed::Reason::UnknownAccount as i32
+    );
+    assert_eq!(failed.device_class, pb::DeviceClass::MobileApp as i32);
+    for commit in user.iter().chain(&tenant) {
+        for event in &commit.events {
+            let bytes = &event.payload;
+            for secret in [PASSWORD.as_bytes(), b"wrong password!"] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret),
+                    "a password leaked into {}",
+                    event.event_type
+                );
+            }
+        }
+    }
+}
+
+fn throttled_free_message() -> &'static str {
+    "unauthenticated: invalid credentials"
+}

@@ -1,0 +1,12 @@
+//! Identity through its gRPC API: the real service on a random port, real NATS and
+//! PostgreSQL, a fresh namespace and database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod attacks;
+mod bulk;
+mod input;
+mod isolation;
+mod journey;
+mod resilience;
+mod support;

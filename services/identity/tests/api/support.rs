@@ -1,0 +1,339 @@
+//! Spawns the real identity service on a fresh namespace and database, and offers the
+//! steps most tests start from: a tenant, a store, an activated user with tokens.
+
+use breakroom_identity::{
+    config::{IdentityConfig, SigningKeySource},
+    secrets::Argon2Settings,
+    startup,
+};
+use breakroom_kit::testing::{self, Running, TestEnv};
+use breakroom_proto::identity::v1::{
+    self as pb, auth_service_client::AuthServiceClient,
+    identity_service_client::IdentityServiceClient, login_request,
+};
+use tonic::{Request, Status, transport::Channel};
+
+/// The operator token every test service accepts.
+pub const OPERATOR: &str = "operator-secret-for-tests";
+/// A password that meets the policy.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running identity service.
+pub struct Identity {
+    pub env: TestEnv,
+    /// Keeps the server running for the test's lifetime.
+    pub _running: Running,
+    pub identity: IdentityServiceClient<Channel>,
+    pub auth: AuthServiceClient<Channel>,
+}
+
+/// An activated user with a session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: String,
+    pub access: String,
+    pub refresh: String,
+    pub session: String,
+}
+
+/// Test configuration: cheap argon2 (the benchmark measures the real settings).
+pub fn config(env: &TestEnv) -> IdentityConfig {
+    let seed = base64_seed(7);
+    let mut config = IdentityConfig::new(env.config("identity"), SigningKeySource::Seed(seed));
+    config.operator_token = Some(OPERATOR.into());
+    config.argon2 = Argon2Settings {
+        memory_kib: 4096,
+        iterations: 1,
+        parallelism: 1,
+    };
+    config
+}
+
+/// A base64url Ed25519 seed made of one repeated byte.
+pub fn base64_seed(byte: u8) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([byte; 32])
+}
+
+impl Identity {
+    /// Starts identity in a new environment.
+    pub async fn spawn() -> Self {
+        let env = TestEnv::new().await;
+        Self::spawn_with(env.clone(), config(&env)).await
+    }
+
+    /// Starts identity with `config` in `env`.
+    pub async fn spawn_with(env: TestEnv, config: IdentityConfig) -> Self {
+        let (server, _app) =
+            startup::build(config.clone(), tokio_util::sync::CancellationToken::new())
+                .await
+                .expect("build identity");
+        let running = testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
+        let channel = running.channel().await;
+        Self {
+            identity: IdentityServiceClient::new(channel.clone()),
+            auth: AuthServiceClient::new(channel),
+            env,
+            _running: running,
+        }
+    }
+
+    /// Creates tenant `id` as the operator.
+    pub async fn tenant(&self, id: &str) -> pb::Tenant {
+        self.identity
+            .clone()
+            .create_tenant(as_operator(pb::CreateTenantRequest {
+                tenant_id: id.into(),
+                tenant: Some(pb::Tenant {
+                    display_name: format!("Chain {id}"),
+                    time_zone: "Europe/Amsterdam".into(),
+                    locale: "nl-NL".into(),
+                    ..Default::default()
+                }),
+                request_id: uuid(),
+            }))
+            .await
+            .expect("create tenant")
+            .into_inner()
+    }
+
+    /// Creates a store with departments `fresh` and `checkout`, as `token`.
+    pub async fn store(&self, tenant: &str, code: &str, token: &str) -> pb::Store {
+        self.identity
+            .clone()
+            .create_store(bearer(
+                token,
+                pb::CreateStoreRequest {
+                    parent: format!("tenants/{tenant}"),
+                    store: Some(pb::Store {
+                        display_name: format!("Store {code}"),
+                        store_code: code.into(),
+                        region: "west".into(),
+                        departments: vec![department("fresh"), department("checkout")],
+                        ..Default::default()
+                    }),
+                    request_id: uuid(),
+                },
+            ))
+            .await
+            .expect("create store")
+            .into_inner()
+    }
+
+    /// Invites `email` with `memberships` as `token` and returns the response.
+    pub async fn invite(
+        &self,
+        tenant: &str,
+        email: &str,
+        memberships: Vec<pb::Membership>,
+        token: &str,
+    ) -> Result<pb::InviteUserResponse, Status> {
+        self.identity
+            .clone()
+            .invite_user(bearer(
+                token,
+                pb::InviteUserRequest {
+                    parent: format!("tenants/{tenant}"),
+                    user: Some(pb::User {
+                        display_name: email.split('@').next().unwrap_or("someone").into(),
+                        email: email.into(),
+                        memberships,
+                        ..Default::default()
+                    }),
+                    request_id: uuid(),
+                },
+            ))
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// Activates with `code` and logs in by e-mail.
+    pub async fn activate_and_login(&self, tenant: &str, email: &str, code: &str) -> Session {
+        let user = self
+            .auth_activate(tenant, code, PASSWORD)
+            .await
+            .expect("activate");
+        let login = self.login(tenant, email, PASSWORD).await.expect("login");
+        Session {
+            user: user.name,
+            access: login.access_token,
+            refresh: login.refresh_token,
+            session: login.session,
+        }
+    }
+
+    /// ActivateUser.
+    pub async fn auth_activate(
+        &self,
+        tenant: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<pb::User, Status> {
+        self.identity
+            .clone()
+            .activate_user(pb::ActivateUserRequest {
+                tenant: format!("tenants/{tenant}"),
+                invite_code: code.into(),
+                password: password.into(),
+                request_id: uuid(),
+            })
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// Login by e-mail and password from the mobile app.
+    pub async fn login(
+        &self,
+        tenant: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<pb::LoginResponse, Status> {
+        self.auth
+            .clone()
+            .login(pb::LoginRequest {
+                tenant: format!("tenants/{tenant}"),
+                credential: Some(login_request::Credential::Password(
+                    login_request::Password {
+                        login: Some(login_request::password::Login::Email(email.into())),
+                        password: password.into(),
+                    },
+                )),
+                device_class: pb::DeviceClass::MobileApp as i32,
+                client_version: "ios/3.4.1".into(),
+                request_id: uuid(),
+            })
+            .await
+            .map(|r| r.into_inner())
+    }
+
+    /// A tenant with an HQ admin, logged in.
+    pub async fn chain_with_admin(&self, tenant: &str) -> Session {
+        self.tenant(tenant).await;
+        let email = format!("hq@{tenant}.example");
+        let invited = self
+            .invite(tenant, &email, vec![hq_admin()], OPERATOR)
+            .await
+            .expect("invite admin");
+        self.activate_and_login(tenant, &email, &invited.invite_code)
+            .await
+    }
+
+    /// Invites and activates an employee of `store`, logged in.
+    pub async fn employee(&self, tenant: &str, store: &str, email: &str, admin: &str) -> Session {
+        let invited = self
+            .invite(
+                tenant,
+                email,
+                vec![role_in(store, pb::Role::Employee)],
+                admin,
+            )
+            .await
+            .expect("invite employee");
+        self.activate_and_login(tenant, email, &invited.invite_code)
+            .await
+    }
+}
+
+impl Identity {
+    /// Every commit recorded under `<ns>.identity.<filter>` (e.g. `user.acme.*`).
+    pub async fn recorded(&self, filter: &str) -> Vec<breakroom_proto::kit::v1::Commit> {
+        use futures::StreamExt;
+        use prost::Message;
+        let js = async_nats::jetstream::new(self.env.nats().await);
+        let ns = self.env.namespace.as_str();
+        let stream = js
+            .get_stream(format!("{}_IDENTITY", ns.to_uppercase()))
+            .await
+            .expect("stream");
+        let consumer = stream
+            .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+                filter_subject: format!("{ns}.identity.{filter}"),
+                ..Default::default()
+            })
+            .await
+            .expect("consumer");
+        let mut commits = Vec::new();
+        if consumer.cached_info().num_pending == 0 {
+            return commits;
+        }
+        let mut messages = consumer.messages().await.expect("messages");
+        while let Some(message) = messages.next().await {
+            let message = message.expect("message");
+            commits.push(
+                breakroom_proto::kit::v1::Commit::decode(message.payload.as_ref()).expect("commit"),
+            );
+            if message.info().expect("info").pending == 0 {
+                break;
+            }
+        }
+        commits
+    }
+}
+
+/// The event types of commits, in order.
+pub fn event_types(commits: &[breakroom_proto::kit::v1::Commit]) -> Vec<String> {
+    commits
+        .iter()
+        .flat_map(|c| c.events.iter().map(|e| e.event_type.clone()))
+        .collect()
+}
+
+/// The id (last segment) of a resource name.
+pub fn id_of(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or_default()
+}
+
+/// A fresh request id.
+pub fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A department of that id.
+pub fn department(id: &str) -> pb::Department {
+    pb::Department {
+        department_id: id.into(),
+        display_name: id.to_uppercase(),
+    }
+}
+
+/// The chain-wide HQ admin membership.
+pub fn hq_admin() -> pb::Membership {
+    pb::Membership {
+        role: pb::Role::HqAdmin as i32,
+        ..Default::default()
+    }
+}
+
+/// A role in a store (resource name).
+pub fn role_in(store: &str, role: pb::Role) -> pb::Membership {
+    pb::Membership {
+        store: store.into(),
+        department_id: String::new(),
+        role: role as i32,
+    }
+}
+
+/// Wraps a message with a bearer token.
+pub fn bearer<T>(token: &str, message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("metadata"),
+    );
+    request
+}
+
+/// Wraps a message with the operator token.
+pub fn as_operator<T>(message: T) -> Request<T> {
+    bearer(OPERATOR, message)
+}
+
+/// The field violations of an INVALID_ARGUMENT status, as `field` names.
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
