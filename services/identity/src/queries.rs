@@ -295,6 +295,16 @@ pub async fn user_by_invite(pool: &PgPool, tenant: &str, digest: &[u8]) -> Resul
     .await?)
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: String,
+    device_class: i32,
+    client_version: String,
+    create_time: DateTime<Utc>,
+    last_use_time: DateTime<Utc>,
+    expire_time: DateTime<Utc>,
+}
+
 /// A page of a user's open sessions, newest first.
 pub async fn sessions(
     pool: &PgPool,
@@ -303,9 +313,9 @@ pub async fn sessions(
     page: &Page,
 ) -> Result<(Vec<pb::Session>, String)> {
     let (after_time, after_id) = page.after_key();
-    let rows: Vec<(String, i32, String, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT id, device_class, client_version, create_time, last_use_time, expire_time FROM sessions \
-         WHERE tenant = $1 AND user_id = $2 AND expire_time > now() \
+    let rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT id, device_class, client_version, create_time, last_use_time, expire_time \
+         FROM sessions WHERE tenant = $1 AND user_id = $2 AND expire_time > now() \
          AND ($3::text IS NULL OR (create_time, id) < ($3::timestamptz, $4)) \
          ORDER BY create_time DESC, id DESC LIMIT $5",
     )
@@ -316,27 +326,32 @@ pub async fn sessions(
     .bind(page.limit())
     .fetch_all(pool)
     .await?;
-    let (rows, token) = page.finish(rows, |r| (r.3.to_rfc3339(), r.0.clone()));
-    Ok((
-        rows.into_iter()
-            .map(
-                |(id, device_class, client_version, created, used, expires)| pb::Session {
-                    name: names::session_name(tenant, user, &id),
-                    device_class,
-                    client_version,
-                    create_time: timestamp(created),
-                    last_use_time: timestamp(used),
-                    expire_time: timestamp(expires),
-                },
-            )
-            .collect(),
-        token,
-    ))
+    let (rows, token) = page.finish(rows, |r| (r.create_time.to_rfc3339(), r.id.clone()));
+    let sessions = rows
+        .into_iter()
+        .map(|row| pb::Session {
+            name: names::session_name(tenant, user, &row.id),
+            device_class: row.device_class,
+            client_version: row.client_version,
+            create_time: timestamp(row.create_time),
+            last_use_time: timestamp(row.last_use_time),
+            expire_time: timestamp(row.expire_time),
+        })
+        .collect();
+    Ok((sessions, token))
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    kid: String,
+    public_key: Vec<u8>,
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
 }
 
 /// The published signing keys that are still valid.
 pub async fn signing_keys(pool: &PgPool) -> Result<Vec<pb::SigningKey>> {
-    let rows: Vec<(String, Vec<u8>, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<KeyRow> = sqlx::query_as(
         "SELECT kid, public_key, not_before, not_after FROM signing_keys \
          WHERE not_after > now() ORDER BY not_before DESC",
     )
@@ -344,11 +359,11 @@ pub async fn signing_keys(pool: &PgPool) -> Result<Vec<pb::SigningKey>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(kid, public_key, not_before, not_after)| pb::SigningKey {
-            kid,
-            x: URL_SAFE_NO_PAD.encode(public_key),
-            not_before: timestamp(not_before),
-            not_after: timestamp(not_after),
+        .map(|row| pb::SigningKey {
+            kid: row.kid,
+            x: URL_SAFE_NO_PAD.encode(row.public_key),
+            not_before: timestamp(row.not_before),
+            not_after: timestamp(row.not_after),
         })
         .collect())
 }

@@ -98,17 +98,16 @@ impl Store {
                 }))),
             }
         }
-        if keep_existing {
-            if let Some(missing) = self
+        if keep_existing
+            && let Some(missing) = self
                 .departments
                 .keys()
                 .find(|id| !seen.contains(id.as_str()))
-            {
-                return Err(Error::invalid(
-                    "store.departments",
-                    format!("must keep every existing department; {missing:?} is missing"),
-                ));
-            }
+        {
+            return Err(Error::invalid(
+                "store.departments",
+                format!("must keep every existing department; {missing:?} is missing"),
+            ));
         }
         Ok(events)
     }

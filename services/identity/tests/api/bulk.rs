@@ -13,7 +13,7 @@ fn entry(i: usize, store: &str) -> pb::InviteUserRequest {
         parent: String::new(),
         user: Some(pb::User {
             display_name: format!("Employee {i:03}"),
-            email: if i % 3 == 0 {
+            email: if i.is_multiple_of(3) {
                 String::new()
             } else {
                 format!("e{i}@hema.example")
