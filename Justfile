@@ -30,3 +30,4 @@ fmt:
 # Benchmarks that print throughput figures (release build; needs `just infra`).
 bench: infra
     cargo bench -p breakroom-kit --bench eventstore
+    cargo bench -p breakroom-identity --bench identity

@@ -4,23 +4,27 @@ use std::{process::Stdio, time::Duration};
 
 use anyhow::{Context, bail};
 
-/// A service binary, its package and its default gRPC address.
+/// A service binary, its package, its default gRPC address and local-only settings.
 struct Service {
     name: &'static str,
     package: &'static str,
     addr: &'static str,
+    env: &'static [(&'static str, &'static str)],
 }
 
+/// The platform operator token of local runs (never use it anywhere else).
+pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
+
 /// The services that exist so far; each new service adds a line.
-const SERVICES: &[Service] = &[];
+const SERVICES: &[Service] = &[Service {
+    name: "identity",
+    package: "breakroom-identity",
+    addr: "127.0.0.1:50051",
+    env: &[("BREAKROOM_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)],
+}];
 
 /// Builds and starts the services, prints where they are, and waits for Ctrl-C.
 pub async fn up() -> anyhow::Result<()> {
-    if SERVICES.is_empty() {
-        println!("no services yet: NATS and PostgreSQL are up; press Ctrl-C to leave");
-        tokio::signal::ctrl_c().await?;
-        return Ok(());
-    }
     let mut build = tokio::process::Command::new(env!("CARGO"));
     build.args(["build", "--release"]);
     for service in SERVICES {
@@ -34,6 +38,7 @@ pub async fn up() -> anyhow::Result<()> {
     for service in SERVICES {
         let child = tokio::process::Command::new(target.join(service.name))
             .env("GRPC_LISTEN_ADDR", service.addr)
+            .envs(service.env.iter().copied())
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .spawn()
@@ -46,6 +51,7 @@ pub async fn up() -> anyhow::Result<()> {
             .with_context(|| service.name)?;
         println!("{:<14} grpc://{}  (SERVING)", service.name, service.addr);
     }
+    println!("operator token (local only): {DEV_OPERATOR_TOKEN}");
     println!("press Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;
     Ok(())

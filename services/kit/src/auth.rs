@@ -8,13 +8,15 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, RwLock},
+    num::NonZeroUsize,
+    sync::{Arc, Mutex, RwLock},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use ed25519_dalek::{SigningKey, pkcs8::EncodePrivateKey};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lru::LruCache;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -82,10 +84,31 @@ impl Principal {
     }
 }
 
+/// Tokens whose verification is remembered: a client sends the same access token with
+/// every call for its whole lifetime, so a hit skips the signature check (the costly part)
+/// and only the expiry is looked at again.
+const VERIFIED_TOKENS: usize = 16_384;
+/// Seconds a token is still accepted after its `exp` (clock skew between services).
+const LEEWAY_SECS: u64 = 30;
+
 /// Public keys by key id; shared and updatable (keys arrive by configuration or events).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct KeySet {
     keys: Arc<RwLock<HashMap<String, Key>>>,
+    /// Recently verified tokens with their principal and the second until which they stay
+    /// acceptable (`exp` plus leeway, or the key's end if sooner); emptied whenever a key
+    /// changes, so a retired key's tokens are checked (and refused) afresh.
+    verified: Arc<Mutex<LruCache<String, (Principal, u64)>>>,
+}
+
+impl Default for KeySet {
+    fn default() -> Self {
+        let size = NonZeroUsize::new(VERIFIED_TOKENS).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            keys: Arc::default(),
+            verified: Arc::new(Mutex::new(LruCache::new(size))),
+        }
+    }
 }
 
 /// A verification key and the instant after which it is no longer accepted.
@@ -136,6 +159,7 @@ impl KeySet {
                 },
             );
         }
+        self.forget_verified();
         Ok(())
     }
 
@@ -149,10 +173,36 @@ impl KeySet {
         if let Ok(mut keys) = self.keys.write() {
             keys.remove(kid);
         }
+        self.forget_verified();
+    }
+
+    fn forget_verified(&self) {
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.clear();
+        }
+    }
+
+    fn remembered(&self, token: &str) -> Option<Principal> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let mut verified = self.verified.lock().ok()?;
+        match verified.get(token) {
+            Some((principal, valid_until)) if *valid_until > now => Some(principal.clone()),
+            Some(_) => {
+                verified.pop(token);
+                None
+            }
+            None => None,
+        }
     }
 
     /// Verifies a compact JWT and returns its principal.
     pub fn verify(&self, token: &str) -> Result<Principal> {
+        if let Some(principal) = self.remembered(token) {
+            return Ok(principal);
+        }
         let unauthenticated = |why: &str| Error::Unauthenticated(why.to_owned());
         let header =
             jsonwebtoken::decode_header(token).map_err(|_| unauthenticated("malformed token"))?;
@@ -171,12 +221,15 @@ impl KeySet {
         if key.not_after.is_some_and(|end| end < SystemTime::now()) {
             return Err(unauthenticated("token signed with a retired key"));
         }
+        let key_end = key
+            .not_after
+            .map(|end| end.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs());
         let key = key.decoding;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_audience(&[AUDIENCE]);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "aud", "iss"]);
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind;
             match e.kind() {
@@ -189,12 +242,17 @@ impl KeySet {
         if claims.tid.is_empty() || claims.sid.is_empty() {
             return Err(unauthenticated("token lacks tenant or session"));
         }
-        Ok(Principal {
+        let principal = Principal {
             user: claims.sub,
             tenant: claims.tid,
             session: claims.sid,
             service_account: claims.kind == "service_account",
-        })
+        };
+        if let Ok(mut verified) = self.verified.lock() {
+            let valid_until = (claims.exp + LEEWAY_SECS).min(key_end.unwrap_or(u64::MAX));
+            verified.put(token.to_owned(), (principal.clone(), valid_until));
+        }
+        Ok(principal)
     }
 
     /// Verifies the `authorization: Bearer <token>` metadata of a request.
@@ -329,6 +387,31 @@ mod tests {
             .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
             .unwrap();
         assert_eq!(keyset_for(&signer).verify(&token).unwrap(), principal());
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_once_its_key_is_removed_or_it_expires() {
+        let signer = Signer::generate("k1").unwrap();
+        let keys = keyset_for(&signer);
+        let token = signer
+            .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
+            .unwrap();
+        assert!(keys.verify(&token).is_ok());
+        assert!(keys.verify(&token).is_ok(), "second time from memory");
+        keys.remove("k1");
+        assert!(is_unauthenticated(keys.verify(&token)));
+
+        let keys = keyset_for(&signer);
+        let nearly_expired = signer
+            .sign(
+                &principal(),
+                SystemTime::now() - Duration::from_secs(600 + LEEWAY_SECS - 1),
+                Duration::from_secs(600),
+            )
+            .unwrap();
+        assert!(keys.verify(&nearly_expired).is_ok());
+        std::thread::sleep(Duration::from_millis(2100));
+        assert!(is_unauthenticated(keys.verify(&nearly_expired)));
     }
 
     #[test]

@@ -182,20 +182,25 @@ pub async fn channel(addr: SocketAddr) -> Channel {
         .expect("connect to test server")
 }
 
-/// Polls the health service until `service` is SERVING (at most 30 s).
+/// Polls the health service until `service` is SERVING (at most 30 s); a server that is
+/// not listening yet (a process still starting) counts as not serving.
 pub async fn wait_serving(addr: SocketAddr, service: &str) {
     use tonic_health::pb::{
         HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
     };
-    let mut client = HealthClient::new(channel(addr).await);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let endpoint = Channel::from_shared(format!("http://{addr}")).expect("uri");
     loop {
-        let status = client
-            .check(HealthCheckRequest {
-                service: service.into(),
-            })
-            .await
-            .map(|r| r.into_inner().status);
+        let status = match endpoint.connect().await {
+            Ok(channel) => HealthClient::new(channel)
+                .check(HealthCheckRequest {
+                    service: service.into(),
+                })
+                .await
+                .map(|r| r.into_inner().status)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
         if matches!(status, Ok(s) if s == ServingStatus::Serving as i32) {
             return;
         }
