@@ -23,10 +23,19 @@ pub mod kit {
 }
 
 /// `breakroom.identity.v1`: tenants, stores, users, roles, login and tokens; and the
-/// identity events other services project. (API drafted; the service is not built yet.)
+/// identity events other services project.
 pub mod identity {
     /// Version 1.
     pub mod v1 {
         tonic::include_proto!("breakroom.identity.v1");
+    }
+}
+
+/// Scheduling: rosters, shifts, open shifts, swaps, time off, imports, calendar feeds
+/// (API designed; the service is being built).
+pub mod scheduling {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("breakroom.scheduling.v1");
     }
 }

@@ -1,0 +1,313 @@
+//! A store's roster for one ISO week.
+//!
+//! Until it is published the week is a draft only planners see. Publishing makes every
+//! shift visible and tells each scheduled employee about theirs. From then on every change
+//! goes live at once as an amendment that carries, per affected employee, the shift before
+//! and after, so a notice can say "Tue 14:00-18:00 -> 15:00-19:00".
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev, shift_diff::Kind};
+use jiff::Timestamp;
+
+use super::time::{instant, overlaps};
+
+/// State of a roster week.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Roster {
+    /// Whether the week was published (changes are then amendments).
+    pub published: bool,
+    /// The zone it was published in.
+    pub time_zone: String,
+    /// Current shifts by id: drafts before publication, live shifts after.
+    pub shifts: BTreeMap<String, pb::ShiftData>,
+}
+
+/// Another shift of the same employee elsewhere (another store or week), for the overlap
+/// rule; the handler looks them up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Busy {
+    /// The other shift's id.
+    pub shift_id: String,
+    /// Its start.
+    pub start: Timestamp,
+    /// Its end.
+    pub end: Timestamp,
+}
+
+/// What can be asked of a roster week.
+#[derive(Debug, Clone)]
+pub enum RosterCommand {
+    /// Create or replace a shift; `shift` is validated and its instants resolved.
+    Upsert {
+        /// The shift after the change.
+        shift: pb::ShiftData,
+        /// The employee's shifts outside this roster near the shift's time.
+        elsewhere: Vec<Busy>,
+        /// Notice id for the amendment's change notices.
+        change_id: String,
+    },
+    /// Remove a shift.
+    Remove {
+        /// Its id.
+        shift_id: String,
+        /// Notice id for the amendment's change notices.
+        change_id: String,
+    },
+    /// Publish the week.
+    Publish {
+        /// The store's zone.
+        time_zone: String,
+        /// Notice id for the publication's notices.
+        change_id: String,
+    },
+}
+
+fn event(event: Ev) -> pb::RosterEvent {
+    pb::RosterEvent { event: Some(event) }
+}
+
+fn span(shift: &pb::ShiftData) -> (Timestamp, Timestamp) {
+    (
+        instant(shift.start_time.as_ref()),
+        instant(shift.end_time.as_ref()),
+    )
+}
+
+/// The same shift with the revision left out, to tell a real change from a repeat.
+fn same_content(a: &pb::ShiftData, b: &pb::ShiftData) -> bool {
+    pb::ShiftData {
+        revision: 0,
+        ..a.clone()
+    } == pb::ShiftData {
+        revision: 0,
+        ..b.clone()
+    }
+}
+
+/// Per-employee diffs of replacing `before` with `after` (either may be absent).
+pub fn diffs(
+    before: Option<&pb::ShiftData>,
+    after: Option<&pb::ShiftData>,
+    change_id: &str,
+) -> Vec<pb::EmployeeChanges> {
+    let who =
+        |s: Option<&pb::ShiftData>| s.map(|s| s.employee_id.clone()).filter(|e| !e.is_empty());
+    let mut by_employee: BTreeMap<String, Vec<pb::ShiftDiff>> = BTreeMap::new();
+    match (who(before), who(after)) {
+        (Some(old), Some(new)) if old == new => {
+            by_employee.entry(old).or_default().push(pb::ShiftDiff {
+                kind: Kind::Changed as i32,
+                before: before.cloned(),
+                after: after.cloned(),
+            });
+        }
+        (old, new) => {
+            if let Some(old) = old {
+                by_employee.entry(old).or_default().push(pb::ShiftDiff {
+                    kind: Kind::Removed as i32,
+                    before: before.cloned(),
+                    after: None,
+                });
+            }
+            if let Some(new) = new {
+                by_employee.entry(new).or_default().push(pb::ShiftDiff {
+                    kind: Kind::Added as i32,
+                    before: None,
+                    after: after.cloned(),
+                });
+            }
+        }
+    }
+    by_employee
+        .into_iter()
+        .map(|(employee_id, changes)| pb::EmployeeChanges {
+            employee_id,
+            changes,
+            notice_id: change_id.to_owned(),
+        })
+        .collect()
+}
+
+impl Roster {
+    fn check_overlap(&self, shift: &pb::ShiftData, elsewhere: &[Busy]) -> Result<()> {
+        if shift.employee_id.is_empty() {
+            return Ok(());
+        }
+        let new = span(shift);
+        let here = self
+            .shifts
+            .values()
+            .filter(|s| s.employee_id == shift.employee_id && s.shift_id != shift.shift_id)
+            .map(|s| (s.shift_id.clone(), span(s)));
+        let there = elsewhere
+            .iter()
+            .filter(|b| b.shift_id != shift.shift_id)
+            .map(|b| (b.shift_id.clone(), (b.start, b.end)));
+        if let Some((other, _)) = here.chain(there).find(|(_, other)| overlaps(new, *other)) {
+            return Err(Error::precondition(
+                "SHIFT_OVERLAP",
+                format!("shifts/{other}"),
+                format!("the employee already works shift {other} at that time"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn upsert(
+        &self,
+        shift: &pb::ShiftData,
+        elsewhere: &[Busy],
+        change_id: &str,
+    ) -> Result<Vec<pb::RosterEvent>> {
+        let before = self.shifts.get(&shift.shift_id);
+        if before.is_some_and(|b| same_content(b, shift)) {
+            return Ok(vec![]);
+        }
+        self.check_overlap(shift, elsewhere)?;
+        if !self.published {
+            return Ok(vec![event(Ev::ShiftDrafted(pb::ShiftDrafted {
+                shift: Some(pb::ShiftData {
+                    revision: 0,
+                    ..shift.clone()
+                }),
+            }))]);
+        }
+        let after = pb::ShiftData {
+            revision: before.map_or(1, |b| b.revision + 1),
+            ..shift.clone()
+        };
+        Ok(vec![event(Ev::Amended(pb::ShiftsAmended {
+            employees: diffs(before, Some(&after), change_id),
+            upserted: vec![after],
+            removed_shift_ids: vec![],
+        }))])
+    }
+
+    fn remove(&self, shift_id: &str, change_id: &str) -> Result<Vec<pb::RosterEvent>> {
+        let before = self
+            .shifts
+            .get(shift_id)
+            .ok_or_else(|| Error::NotFound(format!("shift {shift_id}")))?;
+        if !self.published {
+            return Ok(vec![event(Ev::ShiftDraftRemoved(pb::ShiftDraftRemoved {
+                shift_id: shift_id.to_owned(),
+            }))]);
+        }
+        Ok(vec![event(Ev::Amended(pb::ShiftsAmended {
+            upserted: vec![],
+            removed_shift_ids: vec![shift_id.to_owned()],
+            employees: diffs(Some(before), None, change_id),
+        }))])
+    }
+
+    fn publish(&self, time_zone: &str, change_id: &str) -> Vec<pb::RosterEvent> {
+        if self.published {
+            return vec![];
+        }
+        let shifts: Vec<pb::ShiftData> = self
+            .shifts
+            .values()
+            .map(|s| pb::ShiftData {
+                revision: 1,
+                ..s.clone()
+            })
+            .collect();
+        let employees: BTreeSet<&str> = shifts
+            .iter()
+            .map(|s| s.employee_id.as_str())
+            .filter(|e| !e.is_empty())
+            .collect();
+        let employees = employees
+            .into_iter()
+            .map(|employee| pb::EmployeeChanges {
+                employee_id: employee.to_owned(),
+                changes: shifts
+                    .iter()
+                    .filter(|s| s.employee_id == employee)
+                    .map(|s| pb::ShiftDiff {
+                        kind: Kind::Added as i32,
+                        before: None,
+                        after: Some(s.clone()),
+                    })
+                    .collect(),
+                notice_id: change_id.to_owned(),
+            })
+            .collect();
+        vec![event(Ev::Published(pb::RosterPublished {
+            shifts,
+            employees,
+            time_zone: time_zone.to_owned(),
+        }))]
+    }
+}
+
+impl Aggregate for Roster {
+    const TYPE: &'static str = "roster";
+    type Command = RosterCommand;
+    type Event = pb::RosterEvent;
+
+    fn event_type(event: &pb::RosterEvent) -> &'static str {
+        match event.event {
+            Some(Ev::ShiftDrafted(_)) => "breakroom.scheduling.v1.ShiftDrafted",
+            Some(Ev::ShiftDraftRemoved(_)) => "breakroom.scheduling.v1.ShiftDraftRemoved",
+            Some(Ev::Published(_)) => "breakroom.scheduling.v1.RosterPublished",
+            Some(Ev::Amended(_)) => "breakroom.scheduling.v1.ShiftsAmended",
+            None => "breakroom.scheduling.v1.RosterEvent",
+        }
+    }
+
+    fn decide(&self, command: &RosterCommand) -> Result<Vec<pb::RosterEvent>> {
+        match command {
+            RosterCommand::Upsert {
+                shift,
+                elsewhere,
+                change_id,
+            } => self.upsert(shift, elsewhere, change_id),
+            RosterCommand::Remove {
+                shift_id,
+                change_id,
+            } => self.remove(shift_id, change_id),
+            RosterCommand::Publish {
+                time_zone,
+                change_id,
+            } => Ok(self.publish(time_zone, change_id)),
+        }
+    }
+
+    fn apply(mut self, event: &pb::RosterEvent) -> Self {
+        match &event.event {
+            Some(Ev::ShiftDrafted(e)) => {
+                if let Some(shift) = &e.shift {
+                    self.shifts.insert(shift.shift_id.clone(), shift.clone());
+                }
+            }
+            Some(Ev::ShiftDraftRemoved(e)) => {
+                self.shifts.remove(&e.shift_id);
+            }
+            Some(Ev::Published(e)) => {
+                self.published = true;
+                self.time_zone = e.time_zone.clone();
+                self.shifts = e
+                    .shifts
+                    .iter()
+                    .map(|s| (s.shift_id.clone(), s.clone()))
+                    .collect();
+            }
+            Some(Ev::Amended(e)) => {
+                for shift in &e.upserted {
+                    self.shifts.insert(shift.shift_id.clone(), shift.clone());
+                }
+                for id in &e.removed_shift_ids {
+                    self.shifts.remove(id);
+                }
+            }
+            None => {}
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests;
