@@ -41,8 +41,8 @@ pub struct Busy {
 pub enum RosterCommand {
     /// Create or replace a shift; `shift` is validated and its instants resolved.
     Upsert {
-        /// The shift after the change.
-        shift: pb::ShiftData,
+        /// The shift after the change (boxed: it dwarfs the other commands).
+        shift: Box<pb::ShiftData>,
         /// The employee's shifts outside this roster near the shift's time.
         elsewhere: Vec<Busy>,
         /// Notice id for the amendment's change notices.

@@ -23,7 +23,7 @@ fn shift(id: &str, employee: &str, start: &str, end: &str) -> pb::ShiftData {
 
 fn upsert(s: pb::ShiftData) -> RosterCommand {
     RosterCommand::Upsert {
-        shift: s,
+        shift: Box::new(s),
         elsewhere: vec![],
         change_id: "c1".into(),
     }
@@ -155,7 +155,7 @@ fn an_employee_cannot_work_two_shifts_at_once_here_or_elsewhere() {
     };
     let err = given::<Roster>(planned())
         .when(RosterCommand::Upsert {
-            shift: evening.clone(),
+            shift: Box::new(evening.clone()),
             elsewhere: vec![other_store],
             change_id: "c".into(),
         })
