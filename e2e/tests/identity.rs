@@ -49,6 +49,7 @@ fn start(env: &TestEnv, port: u16) -> tokio::process::Child {
             "BREAKROOM_SIGNING_KEY",
             "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",
         )
+        .env("BREAKROOM_LEASE_TTL_SECS", "2")
         .env("BREAKROOM_ARGON2_MEMORY_KIB", "4096")
         .env("BREAKROOM_ARGON2_ITERATIONS", "1")
         .env("RUST_LOG", "warn")
@@ -143,7 +144,7 @@ async fn identity_killed_after_onboarding_a_store_restarts_with_nothing_lost() {
     let mut process = start(&env, port);
     wait_serving(addr, "breakroom.identity.v1.IdentityService").await;
     let channel = breakroom_kit::testing::channel(addr).await;
-    let mut identity = IdentityServiceClient::new(channel.clone());
+    let identity = IdentityServiceClient::new(channel.clone());
     let mut auth = AuthServiceClient::new(channel);
 
     let login = auth
@@ -165,16 +166,27 @@ async fn identity_killed_after_onboarding_a_store_restarts_with_nothing_lost() {
         .expect("the activation survived the kill")
         .into_inner();
     assert!(!login.access_token.is_empty());
-    // A later invite's code still activates: the invitations were all recorded.
-    identity
-        .activate_user(pb::ActivateUserRequest {
-            tenant: "tenants/e2e-chain".into(),
-            invite_code: invited[199].invite_code.clone(),
-            password: PASSWORD.into(),
-            request_id: uuid::Uuid::new_v4().to_string(),
-        })
-        .await
-        .unwrap();
+    // A later invite's code still activates: the invitations were all recorded. Until the
+    // new process holds the projection lease and has caught up, the lookup answers
+    // UNAVAILABLE, which clients retry with the same request id.
+    let activation = pb::ActivateUserRequest {
+        tenant: "tenants/e2e-chain".into(),
+        invite_code: invited[199].invite_code.clone(),
+        password: PASSWORD.into(),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    };
+    eventually(Duration::from_secs(20), || {
+        let mut identity = identity.clone();
+        let activation = activation.clone();
+        async move {
+            match identity.activate_user(activation).await {
+                Ok(_) => Some(()),
+                Err(status) if status.code() == tonic::Code::Unavailable => None,
+                Err(status) => panic!("{status:?}"),
+            }
+        }
+    })
+    .await;
     let users = eventually(Duration::from_secs(15), || {
         let mut identity = identity.clone();
         let store = store.name.clone();

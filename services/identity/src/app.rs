@@ -33,6 +33,7 @@ use self::caller::Caller;
 use crate::{
     config::IdentityConfig,
     domain::{
+        audit::LoginAudit,
         claim::{Claim, ClaimCommand, ClaimKind, claim_id},
         service_account::ServiceAccount,
         signing_key::SigningKey,
@@ -55,6 +56,7 @@ pub struct App {
 struct Inner {
     config: IdentityConfig,
     tenants: Arc<Repository<Tenant>>,
+    audit: Arc<Repository<LoginAudit>>,
     stores: Arc<Repository<Store>>,
     users: Arc<Repository<User>>,
     accounts: Arc<Repository<ServiceAccount>>,
@@ -85,6 +87,7 @@ impl App {
         Ok(Self {
             inner: Arc::new(Inner {
                 tenants: Repository::new(infra.store.clone(), cache),
+                audit: Repository::new(infra.store.clone(), 64),
                 stores: Repository::new(infra.store.clone(), cache),
                 users: Repository::new(infra.store.clone(), cache),
                 accounts: Repository::new(infra.store.clone(), cache),
@@ -135,7 +138,7 @@ impl App {
             let account = self
                 .inner
                 .accounts
-                .load(&principal.tenant, &principal.user)
+                .load_current(&principal.tenant, &principal.user)
                 .await?;
             if !account.state.exists || account.state.deleted {
                 return Err(ended());
@@ -148,7 +151,7 @@ impl App {
         let user = self
             .inner
             .users
-            .load(&principal.tenant, &principal.user)
+            .load_current(&principal.tenant, &principal.user)
             .await?;
         if !user.state.is_active() || !user.state.sessions.contains_key(&principal.session) {
             return Err(ended());
@@ -162,7 +165,7 @@ impl App {
     }
 
     /// Takes the unique `value` of `kind` for `owner`; ALREADY_EXISTS when another owner
-    /// holds it.
+    /// holds it. True when this call took it (false: the owner held it already).
     async fn claim(
         &self,
         tenant: &str,
@@ -170,7 +173,7 @@ impl App {
         value: &str,
         owner: &str,
         meta: &CommandMeta,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let command = ClaimCommand::Take {
             owner: owner.to_owned(),
             what: kind.holder(),
@@ -179,7 +182,7 @@ impl App {
             .claims
             .execute(tenant, &claim_id(kind, value), meta, &command)
             .await
-            .map(|_| ())
+            .map(|committed| !committed.events.is_empty())
     }
 
     /// The current holder of a unique value.
@@ -192,7 +195,7 @@ impl App {
         Ok(self
             .inner
             .claims
-            .load(tenant, &claim_id(kind, value))
+            .load_current(tenant, &claim_id(kind, value))
             .await?
             .state
             .owner)
@@ -214,6 +217,20 @@ impl App {
             tracing::warn!(tenant, ?kind, owner, error = %e, "could not release a claim");
         }
     }
+}
+
+/// Whether a failed command certainly wrote nothing, so that what was claimed for it can
+/// be given back. A timeout or an unreachable server may have written after all, and
+/// "already exists" may be the very aggregate a retry is about: keep the claim then.
+fn unwritten(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Invalid(_)
+            | Error::NotFound(_)
+            | Error::FailedPrecondition { .. }
+            | Error::PermissionDenied(_)
+            | Error::Unauthenticated(_)
+    )
 }
 
 /// The bearer token of a request, if any.

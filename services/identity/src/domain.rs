@@ -2,7 +2,8 @@
 //! The handlers in `app` put "now", new ids, hashes and verification results into the
 //! commands.
 //!
-//! - `tenant`: a chain; also records failed logins for accounts it does not know.
+//! - `tenant`: a chain.
+//! - `audit`: failed logins for accounts nobody holds, per tenant and hour.
 //! - `store`: a store with its departments.
 //! - `user`: a person, their memberships and their login sessions (refresh-token families).
 //! - `service_account`: an integration's API key.
@@ -10,6 +11,7 @@
 //! - `signing_key`: a public key that verifies access tokens.
 //! - `values`, `role`: value types built by parsing.
 
+pub mod audit;
 pub mod claim;
 pub mod role;
 pub mod service_account;

@@ -313,10 +313,17 @@ pub async fn sessions(
     page: &Page,
 ) -> Result<(Vec<pb::Session>, String)> {
     let (after_time, after_id) = page.after_key();
+    let after_time = after_time
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| Error::invalid("page_token", "is not a token of this list"))
+        })
+        .transpose()?;
     let rows: Vec<SessionRow> = sqlx::query_as(
         "SELECT id, device_class, client_version, create_time, last_use_time, expire_time \
          FROM sessions WHERE tenant = $1 AND user_id = $2 AND expire_time > now() \
-         AND ($3::text IS NULL OR (create_time, id) < ($3::timestamptz, $4)) \
+         AND ($3::timestamptz IS NULL OR (create_time, id) < ($3, $4)) \
          ORDER BY create_time DESC, id DESC LIMIT $5",
     )
     .bind(tenant)

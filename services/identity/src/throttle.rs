@@ -1,6 +1,10 @@
 //! Throttling of failed logins per account and per source address, so that password
 //! guessing is slow without locking a real user out for long.
 //!
+//! An attempt counts as a failure from the moment it starts (before its password is
+//! hashed) and is taken back when it succeeds, so a thousand concurrent guesses cannot all
+//! pass the check while the first ones are still hashing.
+//!
 //! Counts live in the memory of each replica: with N replicas an attacker gets at most N
 //! times the budget, which keeps the bound while keeping the login path free of shared
 //! state. Throttled attempts are refused before any password is checked and are logged,
@@ -32,19 +36,10 @@ impl Counter {
         }
     }
 
-    fn is_blocked(&self, key: &str, now: Instant) -> bool {
+    /// Counts an attempt unless the key is at its limit; false when blocked.
+    fn try_record(&self, key: &str, now: Instant) -> bool {
         let Ok(mut failures) = self.failures.lock() else {
-            return false;
-        };
-        failures.get_mut(key).is_some_and(|times| {
-            forget_old(times, now);
-            times.len() >= self.limit as usize
-        })
-    }
-
-    fn record(&self, key: &str, now: Instant) {
-        let Ok(mut failures) = self.failures.lock() else {
-            return;
+            return true;
         };
         if failures.len() > PRUNE_ABOVE {
             failures.retain(|_, times| {
@@ -54,9 +49,19 @@ impl Counter {
         }
         let times = failures.entry(key.to_owned()).or_default();
         forget_old(times, now);
+        if times.len() >= self.limit as usize {
+            return false;
+        }
         times.push_back(now);
-        if times.len() > self.limit as usize {
-            times.pop_front();
+        true
+    }
+
+    /// Takes back the newest count of a key.
+    fn take_back(&self, key: &str) {
+        if let Ok(mut failures) = self.failures.lock()
+            && let Some(times) = failures.get_mut(key)
+        {
+            times.pop_back();
         }
     }
 
@@ -93,22 +98,25 @@ impl Throttle {
         }
     }
 
-    /// Whether an attempt for `account` from `source` is to be refused unchecked.
-    pub fn is_blocked(&self, account: &str, source: &str) -> bool {
+    /// Starts an attempt for `account` from `source`, counted as a failure until it
+    /// succeeds; false when either is at its limit (refuse the attempt unchecked).
+    pub fn attempt(&self, account: &str, source: &str) -> bool {
         let now = Instant::now();
-        self.accounts.is_blocked(account, now) || self.sources.is_blocked(source, now)
+        if !self.accounts.try_record(account, now) {
+            return false;
+        }
+        if !self.sources.try_record(source, now) {
+            self.accounts.take_back(account);
+            return false;
+        }
+        true
     }
 
-    /// Counts a failure.
-    pub fn failed(&self, account: &str, source: &str) {
-        let now = Instant::now();
-        self.accounts.record(account, now);
-        self.sources.record(source, now);
-    }
-
-    /// A successful login clears the account's count (not the source's).
-    pub fn succeeded(&self, account: &str) {
+    /// The attempt succeeded: the account's failures are forgotten and the source's count
+    /// for this attempt is taken back.
+    pub fn succeeded(&self, account: &str, source: &str) {
         self.accounts.clear(account);
+        self.sources.take_back(source);
     }
 }
 
@@ -117,25 +125,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_account_is_blocked_after_its_limit_and_freed_by_a_success() {
+    fn an_account_is_blocked_after_its_limit_even_while_attempts_are_in_flight() {
         let throttle = Throttle::new(3, 100);
         for _ in 0..3 {
-            assert!(!throttle.is_blocked("anna", "10.0.0.1"));
-            throttle.failed("anna", "10.0.0.1");
+            assert!(throttle.attempt("anna", "10.0.0.1"));
         }
-        assert!(throttle.is_blocked("anna", "10.0.0.2"));
-        assert!(!throttle.is_blocked("ben", "10.0.0.2"));
-        throttle.succeeded("anna");
-        assert!(!throttle.is_blocked("anna", "10.0.0.2"));
+        assert!(!throttle.attempt("anna", "10.0.0.2"), "three still hashing");
+        assert!(throttle.attempt("ben", "10.0.0.2"));
+        throttle.succeeded("anna", "10.0.0.1");
+        assert!(throttle.attempt("anna", "10.0.0.2"));
     }
 
     #[test]
-    fn a_source_spraying_many_accounts_is_blocked() {
+    fn a_source_spraying_many_accounts_is_blocked_but_successes_do_not_count() {
         let throttle = Throttle::new(3, 5);
-        for i in 0..5 {
-            throttle.failed(&format!("user{i}"), "10.0.0.9");
+        for i in 0..20 {
+            assert!(throttle.attempt("shared-tablet", "10.0.0.8"));
+            throttle.succeeded("shared-tablet", "10.0.0.8");
+            let _ = i;
         }
-        assert!(throttle.is_blocked("someone-else", "10.0.0.9"));
-        assert!(!throttle.is_blocked("someone-else", "10.0.0.10"));
+        for i in 0..5 {
+            assert!(throttle.attempt(&format!("user{i}"), "10.0.0.9"));
+        }
+        assert!(!throttle.attempt("someone-else", "10.0.0.9"));
+        assert!(throttle.attempt("someone-else", "10.0.0.10"));
     }
 }

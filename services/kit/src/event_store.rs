@@ -87,8 +87,9 @@ pub struct Loaded<A> {
     pub state: A,
     /// Stream sequence of the last commit; 0 when the aggregate does not exist yet.
     pub version: u64,
-    /// Recent request ids and the sequence each was committed at (newest last).
-    pub requests: std::collections::VecDeque<(String, u64)>,
+    /// Recent request ids with the sequence each was committed at and the actor who sent
+    /// it (newest last).
+    pub requests: std::collections::VecDeque<(String, u64, String)>,
 }
 
 impl<A: Default> Default for Loaded<A> {
@@ -107,26 +108,31 @@ impl<A: Aggregate> Loaded<A> {
         self.state = std::mem::take(&mut self.state).replay(&events);
         self.version = recorded.sequence;
         if !recorded.commit.request_id.is_empty() {
-            self.remember(recorded.commit.request_id.clone(), recorded.sequence);
+            self.remember(
+                recorded.commit.request_id.clone(),
+                recorded.sequence,
+                recorded.commit.actor.clone(),
+            );
         }
         Ok(())
     }
 
     /// Notes that `request_id` was committed at `sequence`.
-    pub(crate) fn remember(&mut self, request_id: String, sequence: u64) {
+    pub(crate) fn remember(&mut self, request_id: String, sequence: u64, actor: String) {
         if self.requests.len() == REMEMBERED_REQUESTS {
             self.requests.pop_front();
         }
-        self.requests.push_back((request_id, sequence));
+        self.requests.push_back((request_id, sequence, actor));
     }
 
-    /// The sequence a request id was committed at, if it is among the recent ones.
-    pub fn committed_request(&self, request_id: &str) -> Option<u64> {
+    /// The sequence a request id was committed at and its actor, if it is among the
+    /// recent ones.
+    pub fn committed_request(&self, request_id: &str) -> Option<(u64, &str)> {
         self.requests
             .iter()
             .rev()
-            .find(|(id, _)| id == request_id)
-            .map(|(_, seq)| *seq)
+            .find(|(id, _, _)| id == request_id)
+            .map(|(_, seq, actor)| (*seq, actor.as_str()))
     }
 }
 

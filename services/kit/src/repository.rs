@@ -86,6 +86,25 @@ impl<A: Aggregate> Repository<A> {
         Ok(loaded)
     }
 
+    /// Current state and version, checked against the stream: a cached entry is used only
+    /// if no other replica has written since (one direct read of the subject's last
+    /// message). For decisions that must see revocations at once (authentication).
+    pub async fn load_current(&self, tenant: &str, id: &str) -> Result<Loaded<A>> {
+        check_token("tenant", tenant)?;
+        check_token("id", id)?;
+        let key = (tenant.to_owned(), id.to_owned());
+        if let Some(hit) = self.cached(&key)
+            && self.store.version(A::TYPE, tenant, id).await? == hit.version
+        {
+            return Ok(hit);
+        }
+        let loaded = self.store.load::<A>(tenant, id).await?;
+        if loaded.version > 0 {
+            self.put(key, loaded.clone());
+        }
+        Ok(loaded)
+    }
+
     /// Runs `command` against aggregate `tenant/id`: decide on the current state, append
     /// the events expecting that state's version, retry on conflict.
     pub async fn execute(
@@ -110,10 +129,16 @@ impl<A: Aggregate> Repository<A> {
                 None => (self.store.load::<A>(tenant, id).await?, false),
             };
             if let Some(request_id) = &meta.request_id
-                && let Some(sequence) = loaded.committed_request(request_id)
+                && let Some((sequence, actor)) = loaded.committed_request(request_id)
             {
+                // A request id answers only the caller who sent it: someone else reusing
+                // it must not receive that caller's result.
+                let same_caller = actor == meta.actor;
                 let state = loaded.state.clone();
                 self.put(key, loaded);
+                if !same_caller {
+                    return Err(reused_request_id());
+                }
                 return Ok(replayed(state, sequence));
             }
             let decided = loaded.state.decide(command);
@@ -150,15 +175,23 @@ impl<A: Aggregate> Repository<A> {
                     // Handled before by someone whose reply was lost: answer with the state
                     // as it is now, which includes that commit.
                     let fresh = self.store.load::<A>(tenant, id).await?;
+                    let same_caller = meta.request_id.as_deref().is_none_or(|r| {
+                        fresh
+                            .committed_request(r)
+                            .is_none_or(|(_, actor)| actor == meta.actor)
+                    });
                     let state = fresh.state.clone();
                     self.put(key, fresh);
+                    if !same_caller {
+                        return Err(reused_request_id());
+                    }
                     return Ok(replayed(state, appended.sequence));
                 }
                 Ok(appended) => {
                     loaded.state = loaded.state.replay(&events);
                     loaded.version = appended.sequence;
                     if let Some(request_id) = &meta.request_id {
-                        loaded.remember(request_id.clone(), appended.sequence);
+                        loaded.remember(request_id.clone(), appended.sequence, meta.actor.clone());
                     }
                     let state = loaded.state.clone();
                     self.put(key, loaded);
@@ -204,6 +237,13 @@ impl<A: Aggregate> Repository<A> {
     fn take(&self, key: &(String, String)) -> Option<Loaded<A>> {
         self.cache.lock().ok()?.pop(key)
     }
+}
+
+fn reused_request_id() -> Error {
+    Error::invalid(
+        "request_id",
+        "was already used by another caller; send a new one",
+    )
 }
 
 fn replayed<A: Aggregate>(state: A, sequence: u64) -> Committed<A> {

@@ -23,6 +23,9 @@ use crate::{
 
 /// Identity's service name, whose stream carries the keys.
 const IDENTITY: &str = "identity";
+/// The tenant token signing keys are recorded under (they belong to the platform, and a
+/// key recorded under any tenant's name is not one).
+pub const KEYS_TENANT: &str = "platform";
 /// Pause before following again after a failure.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -59,7 +62,10 @@ async fn follow_once(js: &jetstream::Context, namespace: &Namespace, keys: &KeyS
         .map_err(|e| unavailable(&e))?;
     let consumer = stream
         .create_consumer(pull::OrderedConfig {
-            filter_subject: format!("{}.signing_key.>", subject_prefix(namespace, IDENTITY)),
+            filter_subject: format!(
+                "{}.signing_key.{KEYS_TENANT}.*",
+                subject_prefix(namespace, IDENTITY)
+            ),
             ..Default::default()
         })
         .await

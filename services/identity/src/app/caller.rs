@@ -98,25 +98,56 @@ impl Caller {
                 if own == tenant && user.has_role(Role::StoreManager, Some(store_id)))
     }
 
-    /// Whether the caller may grant or revoke `membership`: admins any, store managers the
-    /// employee and team-lead roles of their own stores.
-    pub fn may_assign(&self, tenant: &str, membership: &Membership) -> bool {
-        if self.is_admin(tenant) {
-            return true;
+    /// Whether the caller is a person with ROLE_HQ_ADMIN in `tenant`, or the operator.
+    fn is_human_admin(&self, tenant: &str) -> bool {
+        match self {
+            Self::Operator => true,
+            Self::User {
+                tenant: own, user, ..
+            } => own == tenant && user.has_role(Role::HqAdmin, None),
+            Self::ServiceAccount { .. } => false,
         }
-        matches!(membership.role, Role::Employee | Role::TeamLead)
-            && membership
-                .store_id
-                .as_deref()
-                .is_some_and(|store| self.manages_store(tenant, store))
     }
 
-    /// Whether the caller may see people's e-mail addresses and phone numbers: admins and
-    /// those who lead people (store managers, team leads).
-    pub fn sees_contacts(&self, tenant: &str) -> bool {
+    /// Whether the caller may grant or revoke `membership`: ROLE_HQ_ADMIN only HQ admins
+    /// and the operator (an integration must not make admins); the store roles admins and
+    /// integrations; ROLE_EMPLOYEE and ROLE_TEAM_LEAD also the store's managers.
+    pub fn may_assign(&self, tenant: &str, membership: &Membership) -> bool {
+        match membership.role {
+            Role::HqAdmin => self.is_human_admin(tenant),
+            // Never held by users; admins are told so by validation, not by a refusal.
+            Role::StoreManager | Role::Integration => self.is_admin(tenant),
+            Role::Employee | Role::TeamLead => {
+                self.is_admin(tenant)
+                    || membership
+                        .store_id
+                        .as_deref()
+                        .is_some_and(|store| self.manages_store(tenant, store))
+            }
+        }
+    }
+
+    /// Whether the caller may change or offboard `target`: it must be allowed to assign
+    /// every membership the target holds (so nobody acts on someone above them), and only
+    /// admins act on people without memberships.
+    pub fn may_manage(&self, tenant: &str, target: &User) -> bool {
+        if target.memberships.is_empty() {
+            return self.is_admin(tenant);
+        }
+        target
+            .memberships
+            .iter()
+            .all(|m| self.may_assign(tenant, m))
+    }
+
+    /// Whether the caller may see the e-mail and phone of someone working in `stores`:
+    /// admins, and the managers and team leads of one of those stores.
+    pub fn sees_contacts(&self, tenant: &str, stores: &[&str]) -> bool {
         self.is_admin(tenant)
             || matches!(self, Self::User { tenant: own, user, .. }
-                if own == tenant
-                    && (user.has_role(Role::StoreManager, None) || user.has_role(Role::TeamLead, None)))
+            if own == tenant && stores.iter().any(|store| {
+                user.has_role(Role::StoreManager, Some(store))
+                    || user.has_role(Role::TeamLead, Some(store))
+            }))
     }
 }

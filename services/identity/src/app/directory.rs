@@ -117,7 +117,8 @@ impl App {
         };
         let id = new_aggregate_id(tenant, "store", meta.request_id.as_deref());
         let code = store.store_code.canonical();
-        self.claim(tenant, ClaimKind::StoreCode, &code, &id, meta)
+        let took = self
+            .claim(tenant, ClaimKind::StoreCode, &code, &id, meta)
             .await?;
         let command = StoreCommand::Create {
             attributes: StoreAttributes {
@@ -131,8 +132,10 @@ impl App {
         match self.inner.stores.execute(tenant, &id, meta, &command).await {
             Ok(committed) => Ok((id, committed)),
             Err(e) => {
-                self.release(tenant, ClaimKind::StoreCode, &code, &id, &meta.actor)
-                    .await;
+                if took && super::unwritten(&e) {
+                    self.release(tenant, ClaimKind::StoreCode, &code, &id, &meta.actor)
+                        .await;
+                }
                 Err(e)
             }
         }
@@ -168,31 +171,42 @@ impl App {
                 None => TimeZone::parse("store.time_zone", &old.time_zone)?,
             },
         };
-        if code_moves {
-            self.claim(
-                tenant,
-                ClaimKind::StoreCode,
-                &attributes.store_code.canonical(),
-                id,
-                meta,
-            )
-            .await?;
-        }
+        let took = code_moves
+            && self
+                .claim(
+                    tenant,
+                    ClaimKind::StoreCode,
+                    &attributes.store_code.canonical(),
+                    id,
+                    meta,
+                )
+                .await?;
         let command = StoreCommand::Update {
             attributes: Some(attributes.clone()),
             closed: changes.closed,
             departments: changes.departments,
+            expected_code: old.store_code.clone(),
         };
         let result = self.inner.stores.execute(tenant, id, meta, &command).await;
-        if code_moves {
-            // The code not in use after this update is given up: the old one on success,
-            // the newly claimed one on failure.
-            let unused = match &result {
-                Ok(_) => old_code.canonical(),
-                Err(_) => attributes.store_code.canonical(),
-            };
-            self.release(tenant, ClaimKind::StoreCode, &unused, id, &meta.actor)
+        // The code not in use after this update is given up: the old one on success, the
+        // newly claimed one when the update certainly did not happen.
+        match &result {
+            Ok(_) if code_moves => {
+                self.release(
+                    tenant,
+                    ClaimKind::StoreCode,
+                    &old_code.canonical(),
+                    id,
+                    &meta.actor,
+                )
                 .await;
+            }
+            Err(e) if took && (super::unwritten(e) || matches!(e, Error::Conflict(_))) => {
+                let new = attributes.store_code.canonical();
+                self.release(tenant, ClaimKind::StoreCode, &new, id, &meta.actor)
+                    .await;
+            }
+            _ => {}
         }
         result
     }

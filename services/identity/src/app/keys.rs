@@ -3,7 +3,10 @@
 //! and followed back from the events so that identity also accepts the keys of replicas
 //! that run a newer or older key during a rotation.
 
-use std::{path::Path, time::SystemTime};
+use std::{
+    path::Path,
+    time::{Duration, SystemTime},
+};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use breakroom_kit::{Error, Result, auth::Signer, envelope::CommandMeta, signing_keys};
@@ -16,8 +19,7 @@ use crate::{
     domain::signing_key::SigningKeyCommand,
 };
 
-/// Tenant token under which signing keys are recorded (they belong to the platform).
-pub const KEYS_TENANT: &str = "platform";
+pub use breakroom_kit::signing_keys::KEYS_TENANT;
 
 /// Loads the configured signing key, creating the key file when it is missing.
 pub fn load_signer(config: &IdentityConfig) -> Result<Signer> {
@@ -99,7 +101,8 @@ impl App {
             not_before: now,
             not_after: now + self.inner.config.signing_key_lifetime,
         };
-        self.inner
+        let committed = self
+            .inner
             .signing_keys
             .execute(
                 KEYS_TENANT,
@@ -108,6 +111,20 @@ impl App {
                 &command,
             )
             .await?;
+        // The key's end was fixed when it was first published: tokens signed after it are
+        // refused by every verifier, so say so loudly well before.
+        let left = committed
+            .state
+            .not_after
+            .and_then(|end| end.duration_since(now).ok())
+            .unwrap_or_default();
+        if left < Duration::from_secs(14 * 24 * 3600) {
+            tracing::error!(
+                kid = signer.kid(),
+                days_left = left.as_secs() / 86_400,
+                "the token signing key expires soon or has expired; rotate it (BREAKROOM_SIGNING_KEY)"
+            );
+        }
         Ok(())
     }
 

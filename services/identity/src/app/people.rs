@@ -12,7 +12,7 @@ use breakroom_kit::{
     error::Violations,
     repository::Committed,
 };
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 
 use super::{App, caller::Caller};
 use crate::{
@@ -135,14 +135,19 @@ impl App {
     ) -> Result<()> {
         let parent = names::tenant_name(tenant);
         caller.see_tenant(tenant, &parent)?;
-        let assignable = !draft.memberships.is_empty()
-            && draft
+        let assignable = if draft.memberships.is_empty() {
+            caller.is_admin(tenant)
+        } else {
+            draft
                 .memberships
                 .iter()
-                .all(|m| caller.may_assign(tenant, m));
-        if !caller.is_admin(tenant) && !assignable {
+                .all(|m| caller.may_assign(tenant, m))
+        };
+        if !assignable {
             return Err(Error::PermissionDenied(
-                "store managers invite employees and team leads into their own stores".into(),
+                "may not give these roles: ROLE_HQ_ADMIN is given by HQ admins, store roles \
+                 by admins, employee and team lead also by the store's managers"
+                    .into(),
             ));
         }
         let mut violations = Violations::new();
@@ -165,7 +170,7 @@ impl App {
     ) -> Result<Invitation> {
         self.existing_tenant(tenant).await?;
         self.check_draft(caller, tenant, &draft, "user").await?;
-        self.write_invite(tenant, draft, meta).await
+        self.spawn_invite(tenant, draft, meta.clone()).await
     }
 
     /// Invites many users: every entry is checked (memberships, duplicates, addresses
@@ -222,11 +227,29 @@ impl App {
             metas.push(entry_meta);
         }
         violations.finish()?;
-        futures::stream::iter(drafts.into_iter().zip(metas))
-            .map(|(draft, meta)| async move { self.write_invite(tenant, draft, &meta).await })
+        let results: Vec<Result<Invitation>> = futures::stream::iter(drafts.into_iter().zip(metas))
+            .map(|(draft, meta)| self.spawn_invite(tenant, draft, meta))
             .buffered(BATCH_CONCURRENCY)
-            .try_collect()
+            .collect()
+            .await;
+        // Every started invite ran to its end; a retry of the batch re-answers those that
+        // were written and writes the rest.
+        results.into_iter().collect()
+    }
+
+    /// Writes an invite on its own task, so that a caller going away (a cancelled request)
+    /// cannot stop it between taking the claims and writing the user.
+    async fn spawn_invite(
+        &self,
+        tenant: &str,
+        draft: InviteDraft,
+        meta: CommandMeta,
+    ) -> Result<Invitation> {
+        let app = self.clone();
+        let tenant = tenant.to_owned();
+        tokio::spawn(async move { app.write_invite(&tenant, draft, &meta).await })
             .await
+            .map_err(Error::internal)?
     }
 
     async fn write_invite(
@@ -240,14 +263,18 @@ impl App {
         let claims = contact_claims(&draft.profile);
         let mut taken: Vec<(ClaimKind, String)> = Vec::new();
         for (kind, value, _) in &claims {
-            if let Err(e) = self.claim(tenant, *kind, value, &user_id, meta).await {
-                for (kind, value) in taken {
-                    self.release(tenant, kind, &value, &user_id, &meta.actor)
-                        .await;
+            match self.claim(tenant, *kind, value, &user_id, meta).await {
+                Ok(true) => taken.push((*kind, value.to_owned())),
+                Ok(false) => {}
+                Err(e) => {
+                    // The user was not written: give back what this call took.
+                    for (kind, value) in taken {
+                        self.release(tenant, kind, &value, &user_id, &meta.actor)
+                            .await;
+                    }
+                    return Err(e);
                 }
-                return Err(e);
             }
-            taken.push((*kind, value.to_owned()));
         }
         let code = secrets::invite_code(&self.inner.secrets.bytes(
             "invite",
@@ -278,9 +305,11 @@ impl App {
                 committed,
             }),
             Err(e) => {
-                for (kind, value) in taken {
-                    self.release(tenant, kind, &value, &user_id, &meta.actor)
-                        .await;
+                if super::unwritten(&e) {
+                    for (kind, value) in taken {
+                        self.release(tenant, kind, &value, &user_id, &meta.actor)
+                            .await;
+                    }
                 }
                 Err(e)
             }
@@ -339,14 +368,9 @@ impl App {
         let name = names::user_name(tenant, id);
         caller.see_tenant(tenant, &name)?;
         let user = self.existing_user(tenant, id).await?;
-        let manages = user
-            .memberships
-            .iter()
-            .filter_map(|m| m.store_id.as_deref())
-            .any(|store| caller.manages_store(tenant, store));
-        if !(caller.is_user(tenant, id) || caller.is_admin(tenant) || manages) {
+        if !(caller.is_user(tenant, id) || caller.may_manage(tenant, &user)) {
             return Err(Error::PermissionDenied(
-                "may only update yourself or people you manage".into(),
+                "may only update yourself or people whose every role you may assign".into(),
             ));
         }
         let old = &user.profile;
@@ -388,22 +412,36 @@ impl App {
             .collect();
         let mut taken: Vec<(ClaimKind, String)> = Vec::new();
         for (kind, value, _) in &added {
-            if let Err(e) = self.claim(tenant, *kind, value, id, meta).await {
+            match self.claim(tenant, *kind, value, id, meta).await {
+                Ok(true) => taken.push((*kind, value.clone())),
+                Ok(false) => {}
+                Err(e) => {
+                    for (kind, value) in taken {
+                        self.release(tenant, kind, &value, id, &meta.actor).await;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        // Compare-and-set on the contacts the claims were computed from: a concurrent
+        // change makes this one fail (ABORTED) instead of leaving a claim behind.
+        let command = UserCommand::Update {
+            profile,
+            expected: old.clone(),
+        };
+        let result = self.inner.users.execute(tenant, id, meta, &command).await;
+        match &result {
+            Ok(_) => {
+                for (kind, value, _) in removed {
+                    self.release(tenant, kind, &value, id, &meta.actor).await;
+                }
+            }
+            Err(e) if super::unwritten(e) || matches!(e, Error::Conflict(_)) => {
                 for (kind, value) in taken {
                     self.release(tenant, kind, &value, id, &meta.actor).await;
                 }
-                return Err(e);
             }
-            taken.push((*kind, value.to_owned()));
-        }
-        let result = self
-            .inner
-            .users
-            .execute(tenant, id, meta, &UserCommand::Update(profile))
-            .await;
-        let unused = if result.is_ok() { removed } else { added };
-        for (kind, value, _) in unused {
-            self.release(tenant, kind, &value, id, &meta.actor).await;
+            Err(_) => {}
         }
         result
     }
@@ -420,14 +458,9 @@ impl App {
         let name = names::user_name(tenant, id);
         caller.see_tenant(tenant, &name)?;
         let user = self.existing_user(tenant, id).await?;
-        let manages_all = !user.memberships.is_empty()
-            && user
-                .memberships
-                .iter()
-                .all(|m| caller.may_assign(tenant, m));
-        if !caller.is_admin(tenant) && !manages_all {
+        if !caller.may_manage(tenant, &user) {
             return Err(Error::PermissionDenied(
-                "needs ROLE_HQ_ADMIN, or to manage every store the user works in".into(),
+                "may only offboard people whose every role you may assign".into(),
             ));
         }
         let committed = self

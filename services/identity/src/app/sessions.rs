@@ -20,7 +20,6 @@ use crate::{
     domain::{
         claim::ClaimKind,
         service_account::ServiceAccountCommand,
-        tenant::TenantCommand,
         timestamp,
         user::UserCommand,
         values::{Email, Phone},
@@ -66,6 +65,9 @@ pub struct Tokens {
     pub sequence: u64,
 }
 
+/// How long after a refresh a retry with the same request id is answered again.
+const REPLAY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn rejected() -> Error {
     Error::Unauthenticated("invalid credentials".into())
 }
@@ -76,12 +78,10 @@ impl App {
         Ok((self.signer().sign(principal, now, ttl)?, now + ttl))
     }
 
+    /// Starts a login attempt (counted as failed until it succeeds); refused unchecked
+    /// when the account or the source is at its limit.
     fn throttled(&self, account: &str, client: &Client) -> Result<()> {
-        if self
-            .inner
-            .throttle
-            .is_blocked(account, &client.source_address)
-        {
+        if !self.inner.throttle.attempt(account, &client.source_address) {
             tracing::warn!(account, source = %client.source_address, "login throttled");
             return Err(Error::ResourceExhausted(
                 "too many failed logins; try again later".into(),
@@ -90,19 +90,24 @@ impl App {
         Ok(())
     }
 
-    /// Records a failed login for an account nobody holds (on the tenant).
+    /// Records a failed login for an account nobody holds (in the tenant's hourly audit).
     async fn record_unknown(&self, tenant: &str, client: &Client, meta: &CommandMeta) {
+        if self.existing_tenant(tenant).await.is_err() {
+            return;
+        }
         let failed = pb::LoginFailed {
             reason: Reason::UnknownAccount as i32,
             device_class: client.device_class,
             client_version: client.client_version.clone(),
             source_address: client.source_address.clone(),
         };
-        let command = TenantCommand::RecordUnknownLogin(failed);
+        let hour = jiff::Timestamp::try_from(meta.now())
+            .map(|t| t.strftime("%Y%m%d%H").to_string())
+            .unwrap_or_default();
         if let Err(e) = self
             .inner
-            .tenants
-            .execute(tenant, tenant, meta, &command)
+            .audit
+            .execute(tenant, &format!("h{hour}"), meta, &failed)
             .await
         {
             tracing::warn!(tenant, error = %e, "could not record a failed login");
@@ -128,13 +133,12 @@ impl App {
         self.throttled(&account, &client)?;
         let owner = self.claim_owner(tenant, kind, &identifier).await?;
         let user = match &owner {
-            Some(id) => Some(self.inner.users.load(tenant, id).await?.state),
+            Some(id) => Some(self.inner.users.load_current(tenant, id).await?.state),
             None => None,
         };
         let stored = user.as_ref().map(|u| u.password_hash.as_str());
         let password_ok = self.inner.passwords.verify(&password, stored).await?;
         let Some(user_id) = owner.filter(|_| user.is_some()) else {
-            self.inner.throttle.failed(&account, &client.source_address);
             self.record_unknown(tenant, &client, meta).await;
             return Err(rejected());
         };
@@ -170,16 +174,20 @@ impl App {
             .users
             .execute(tenant, &user_id, meta, &command)
             .await?;
-        let opened = committed
-            .state
-            .sessions
-            .get(&session)
-            .is_some_and(|s| bool::from(s.refresh_hash.ct_eq(&refresh_hash)));
+        // The password is checked here too: a replayed request id must not hand out the
+        // session it opened for whoever sent the right password the first time.
+        let opened = password_ok
+            && committed
+                .state
+                .sessions
+                .get(&session)
+                .is_some_and(|s| bool::from(s.refresh_hash.ct_eq(&refresh_hash)));
         if !opened {
-            self.inner.throttle.failed(&account, &client.source_address);
             return Err(rejected());
         }
-        self.inner.throttle.succeeded(&account);
+        self.inner
+            .throttle
+            .succeeded(&account, &client.source_address);
         let principal = Principal {
             user: user_id.clone(),
             tenant: tenant.to_owned(),
@@ -207,19 +215,18 @@ impl App {
             .filter(|(t, a)| t == tenant && check_token("api_key", a).is_ok())
         else {
             self.throttled(&format!("{tenant}/malformed-key"), &client)?;
-            self.inner
-                .throttle
-                .failed(&format!("{tenant}/malformed-key"), &client.source_address);
             self.record_unknown(tenant, &client, meta).await;
             return Err(rejected());
         };
         let account_key = format!("{key_tenant}/service-account/{account_id}");
         self.throttled(&account_key, &client)?;
-        let account = self.inner.accounts.load(tenant, &account_id).await?.state;
+        let account = self
+            .inner
+            .accounts
+            .load_current(tenant, &account_id)
+            .await?
+            .state;
         if !account.exists {
-            self.inner
-                .throttle
-                .failed(&account_key, &client.source_address);
             self.record_unknown(tenant, &client, meta).await;
             return Err(rejected());
         }
@@ -241,11 +248,11 @@ impl App {
             .execute(tenant, &account_id, meta, &command)
             .await?;
         if !key_matches || committed.state.deleted {
-            self.inner
-                .throttle
-                .failed(&account_key, &client.source_address);
             return Err(rejected());
         }
+        self.inner
+            .throttle
+            .succeeded(&account_key, &client.source_address);
         let principal = Principal {
             user: account_id,
             tenant: tenant.to_owned(),
@@ -312,11 +319,16 @@ impl App {
                 "refresh token was already used; the session has ended".into(),
             ));
         }
-        let rotated = committed
-            .state
-            .sessions
-            .get(session)
-            .is_some_and(|s| bool::from(s.refresh_hash.ct_eq(&next_hash)));
+        // A replayed request id is answered again only shortly after the rotation it made
+        // (a client retrying a lost reply); later, the old token is plain reuse.
+        let ttl = self.inner.config.refresh_token_ttl;
+        let rotated = committed.state.sessions.get(session).is_some_and(|s| {
+            let fresh = !committed.replayed
+                || s.expires
+                    .checked_sub(ttl)
+                    .is_some_and(|rotated_at| rotated_at + REPLAY_WINDOW > now);
+            fresh && bool::from(s.refresh_hash.ct_eq(&next_hash))
+        });
         if !rotated {
             return Err(Error::Unauthenticated(
                 "refresh token is invalid or expired".into(),

@@ -51,6 +51,9 @@ pub enum StoreCommand {
         closed: Option<bool>,
         /// Departments to add; existing ones must be repeated unchanged.
         departments: Option<Vec<(DepartmentId, DisplayName)>>,
+        /// The store code the change was computed from (compare-and-set: the handler
+        /// claims and releases codes based on it).
+        expected_code: String,
     },
 }
 
@@ -152,9 +155,13 @@ impl Aggregate for Store {
                 attributes,
                 closed,
                 departments,
+                expected_code,
             } => {
                 if !self.exists {
                     return Err(Error::NotFound("store".into()));
+                }
+                if &self.attributes.store_code != expected_code {
+                    return Err(Error::Conflict("store code changed concurrently".into()));
                 }
                 let mut events = Vec::new();
                 if let Some(attributes) = attributes {
@@ -242,6 +249,7 @@ mod tests {
             attributes: None,
             closed: None,
             departments: Some(departments),
+            expected_code: "U-1".into(),
         };
         let events = given::<Store>(created())
             .when(update(vec![
@@ -265,6 +273,7 @@ mod tests {
             attributes: Some(attributes("U-1")),
             closed: Some(true),
             departments: None,
+            expected_code: "U-1".into(),
         };
         let mut history = created();
         history.extend(given::<Store>(created()).when(close.clone()).then_events());

@@ -1,4 +1,5 @@
-//! A tenant: one chain. Created once by the platform operator.
+//! A tenant: one chain. Created once by the platform operator. (Its event type also has a
+//! `LoginFailed` variant, which the hourly `login_audit` aggregates use.)
 
 use breakroom_kit::{Error, Result, aggregate::Aggregate};
 use breakroom_proto::identity::v1::{self as pb, tenant_event::Event as Ev};
@@ -30,8 +31,6 @@ pub enum TenantCommand {
         /// Default locale.
         locale: Locale,
     },
-    /// Record a failed login for an account the tenant does not know.
-    RecordUnknownLogin(pb::LoginFailed),
 }
 
 impl Aggregate for Tenant {
@@ -62,12 +61,6 @@ impl Aggregate for Tenant {
                     time_zone: time_zone.to_string(),
                     locale: locale.to_string(),
                 })
-            }
-            TenantCommand::RecordUnknownLogin(failed) => {
-                if !self.exists {
-                    return Ok(vec![]);
-                }
-                Ev::LoginFailed(failed.clone())
             }
         };
         Ok(vec![pb::TenantEvent { event: Some(event) }])

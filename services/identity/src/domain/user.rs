@@ -103,8 +103,14 @@ pub enum UserCommand {
         /// The handler's now.
         now: SystemTime,
     },
-    /// Change profile fields.
-    Update(Profile),
+    /// Change profile fields, provided they are still `expected` (compare-and-set: the
+    /// handler claimed and will release contacts based on them).
+    Update {
+        /// The profile after the change.
+        profile: Profile,
+        /// The profile the change was computed from.
+        expected: pb::UserUpdated,
+    },
     /// Offboard; ends every session.
     Deactivate,
     /// Grant a membership.
@@ -334,8 +340,11 @@ impl Aggregate for User {
                     password_hash: password_hash.clone(),
                 }))])
             }
-            UserCommand::Update(profile) => {
+            UserCommand::Update { profile, expected } => {
                 self.require_not_deactivated()?;
+                if &self.profile != expected {
+                    return Err(Error::Conflict("user profile changed concurrently".into()));
+                }
                 let updated = profile.to_event();
                 if updated == self.profile {
                     return Ok(vec![]);
@@ -374,6 +383,14 @@ impl Aggregate for User {
             } => {
                 if self.status == Status::None {
                     return Ok(vec![]);
+                }
+                if self.sessions.contains_key(&login.session_id) {
+                    // Only an old request id sent again can name an open session: opening
+                    // it anew would undo its refresh history.
+                    return Err(Error::invalid(
+                        "request_id",
+                        "was already used for a login; send a new one",
+                    ));
                 }
                 Ok(self.login(*password_ok, login, *now))
             }

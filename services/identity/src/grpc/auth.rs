@@ -42,6 +42,9 @@ impl AuthService for AuthGrpc {
                 if p.password.is_empty() {
                     v.add("password.password", "is required");
                 }
+                if p.password.chars().count() > crate::domain::values::MAX_PASSWORD_CHARS {
+                    v.add("password.password", "is longer than any accepted password");
+                }
                 match &p.login {
                     None => {
                         v.add("password.email", "e-mail or phone is required");

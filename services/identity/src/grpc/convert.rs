@@ -230,10 +230,16 @@ pub fn user(tenant: &str, id: &str, user: &User) -> pb::User {
     }
 }
 
-/// Blanks e-mail and phone unless the caller may see them (leaders, admins, the user).
+/// Blanks e-mail and phone unless the caller may see them (admins, leaders of one of the
+/// user's stores, the user).
 pub fn redact(caller: &Caller, tenant: &str, mut user: pb::User) -> pb::User {
     let own = names::user("name", &user.name).is_ok_and(|(_, id)| caller.is_user(tenant, &id));
-    if !own && !caller.sees_contacts(tenant) {
+    let stores: Vec<&str> = user
+        .memberships
+        .iter()
+        .filter_map(|m| m.store.rsplit('/').next().filter(|_| !m.store.is_empty()))
+        .collect();
+    if !own && !caller.sees_contacts(tenant, &stores) {
         user.email.clear();
         user.phone.clear();
     }

@@ -203,12 +203,12 @@ async fn repeated_failed_logins_are_throttled_and_recorded_without_secrets() {
         "throttled attempts are not recorded: {:?}",
         event_types(&user)
     );
-    let tenant = id.recorded("tenant.hoogvliet.>").await;
+    let tenant = id.recorded("login_audit.hoogvliet.>").await;
     let unknown_event = tenant
         .iter()
         .flat_map(|c| &c.events)
         .find(|e| e.event_type.ends_with(".LoginFailed"))
-        .expect("unknown-account failure on the tenant");
+        .expect("unknown-account failure in the hourly audit");
     let decoded = pb::TenantEvent::decode(unknown_event.payload.as_slice()).unwrap();
     let Some(pb::tenant_event::Event::LoginFailed(failed)) = decoded.event else {
         panic!("{decoded:?}")
@@ -234,4 +234,226 @@ async fn repeated_failed_logins_are_throttled_and_recorded_without_secrets() {
 
 fn throttled_free_message() -> &'static str {
     "unauthenticated: invalid credentials"
+}
+
+fn login_with(email: &str, password: &str, request_id: &str) -> pb::LoginRequest {
+    pb::LoginRequest {
+        tenant: "tenants/jumbo".into(),
+        credential: Some(pb::login_request::Credential::Password(
+            pb::login_request::Password {
+                login: Some(pb::login_request::password::Login::Email(email.into())),
+                password: password.into(),
+            },
+        )),
+        device_class: pb::DeviceClass::MobileApp as i32,
+        client_version: "ios/3.4.1".into(),
+        request_id: request_id.into(),
+    }
+}
+
+#[tokio::test]
+async fn knowing_someones_login_request_id_does_not_open_their_session_without_the_password() {
+    let id = Identity::spawn().await;
+    id.chain_with_admin("jumbo").await;
+    let request_id = uuid();
+    let victim = id
+        .auth
+        .clone()
+        .login(login_with("hq@jumbo.example", PASSWORD, &request_id))
+        .await
+        .unwrap()
+        .into_inner();
+    let attacker = id
+        .auth
+        .clone()
+        .login(login_with(
+            "hq@jumbo.example",
+            "guessing wrong",
+            &request_id,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(attacker.code(), Code::Unauthenticated);
+    // The victim's own retry is still answered with the same session.
+    let retry = id
+        .auth
+        .clone()
+        .login(login_with("hq@jumbo.example", PASSWORD, &request_id))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retry.session, victim.session);
+}
+
+#[tokio::test]
+async fn an_integration_cannot_make_admins_and_a_manager_cannot_act_on_people_above_them() {
+    let id = Identity::spawn().await;
+    let admin = id.chain_with_admin("jumbo").await;
+    let store = id.store("jumbo", "J-1", &admin.access).await;
+    let key = id
+        .identity
+        .clone()
+        .create_service_account(bearer(
+            &admin.access,
+            pb::CreateServiceAccountRequest {
+                parent: "tenants/jumbo".into(),
+                service_account: Some(pb::ServiceAccount {
+                    display_name: "WFM".into(),
+                    ..Default::default()
+                }),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .api_key;
+    let wfm = id
+        .auth
+        .clone()
+        .login(pb::LoginRequest {
+            tenant: "tenants/jumbo".into(),
+            credential: Some(pb::login_request::Credential::ApiKey(key)),
+            device_class: pb::DeviceClass::Api as i32,
+            client_version: "wfm/1".into(),
+            request_id: uuid(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .access_token;
+    let hq = id
+        .invite("jumbo", "sneaky@jumbo.example", vec![hq_admin()], &wfm)
+        .await
+        .unwrap_err();
+    assert_eq!(hq.code(), Code::PermissionDenied);
+    let grant = id
+        .identity
+        .clone()
+        .grant_role(bearer(
+            &wfm,
+            pb::GrantRoleRequest {
+                name: admin.user.clone(),
+                membership: Some(hq_admin()),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(grant.code(), Code::PermissionDenied);
+    // Employees are the integration's business.
+    id.invite(
+        "jumbo",
+        "new@jumbo.example",
+        vec![role_in(&store.name, pb::Role::Employee)],
+        &wfm,
+    )
+    .await
+    .unwrap();
+
+    // A store manager gives the HQ admin a role in their store, then tries to take over
+    // the admin's e-mail address: refused, the admin holds a role the manager cannot give.
+    let invited = id
+        .invite(
+            "jumbo",
+            "mgr@jumbo.example",
+            vec![role_in(&store.name, pb::Role::StoreManager)],
+            &admin.access,
+        )
+        .await
+        .unwrap();
+    let manager = id
+        .activate_and_login("jumbo", "mgr@jumbo.example", &invited.invite_code)
+        .await;
+    id.identity
+        .clone()
+        .grant_role(bearer(
+            &manager.access,
+            pb::GrantRoleRequest {
+                name: admin.user.clone(),
+                membership: Some(role_in(&store.name, pb::Role::Employee)),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    let takeover = id
+        .identity
+        .clone()
+        .update_user(bearer(
+            &manager.access,
+            pb::UpdateUserRequest {
+                user: Some(pb::User {
+                    name: admin.user.clone(),
+                    email: "mine@jumbo.example".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["email".into()],
+                }),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(takeover.code(), Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn a_request_id_answers_only_the_caller_who_sent_it() {
+    let id = Identity::spawn().await;
+    let admin = id.chain_with_admin("jumbo").await;
+    let store = id.store("jumbo", "J-1", &admin.access).await;
+    let invited = id
+        .invite(
+            "jumbo",
+            "mgr@jumbo.example",
+            vec![role_in(&store.name, pb::Role::StoreManager)],
+            &admin.access,
+        )
+        .await
+        .unwrap();
+    let manager = id
+        .activate_and_login("jumbo", "mgr@jumbo.example", &invited.invite_code)
+        .await;
+    let request_id = uuid();
+    let invite = |token: &str, email: &str| {
+        bearer(
+            token,
+            pb::InviteUserRequest {
+                parent: "tenants/jumbo".into(),
+                user: Some(pb::User {
+                    display_name: "X".into(),
+                    email: email.into(),
+                    memberships: vec![role_in(&store.name, pb::Role::Employee)],
+                    ..Default::default()
+                }),
+                request_id: request_id.clone(),
+            },
+        )
+    };
+    let first = id
+        .identity
+        .clone()
+        .invite_user(invite(&admin.access, "a@jumbo.example"))
+        .await
+        .unwrap()
+        .into_inner();
+    let stolen = id
+        .identity
+        .clone()
+        .invite_user(invite(&manager.access, "b@jumbo.example"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&stolen), ["request_id"]);
+    assert!(!stolen.message().contains(&first.invite_code));
+    // b@ was not left claimed by the refused attempt.
+    id.invite(
+        "jumbo",
+        "b@jumbo.example",
+        vec![role_in(&store.name, pb::Role::Employee)],
+        &manager.access,
+    )
+    .await
+    .unwrap();
 }
