@@ -1,41 +1,13 @@
 //! Resource names (AIP-122): parsing them at the API boundary and formatting them back.
 
-use breakroom_kit::{Error, Result, event_store::check_token};
+use breakroom_kit::Result;
 
 use crate::domain::values::TenantId;
 
-/// Splits `name` by the pattern's literal collections; returns the ids in order.
-fn parse(field: &str, name: &str, collections: &[&str], pattern: &str) -> Result<Vec<String>> {
-    let parts: Vec<&str> = name.split('/').collect();
-    let invalid = || Error::invalid(field, format!("must be {pattern}"));
-    if parts.len() != collections.len() * 2 {
-        return Err(if name.is_empty() {
-            Error::invalid(field, format!("is required: {pattern}"))
-        } else {
-            invalid()
-        });
-    }
-    let mut ids = Vec::with_capacity(collections.len());
-    for (pair, collection) in parts.chunks(2).zip(collections) {
-        if pair[0] != *collection || pair[1].is_empty() {
-            return Err(invalid());
-        }
-        check_token(field, pair[1]).map_err(|_| invalid())?;
-        ids.push(pair[1].to_owned());
-    }
-    Ok(ids)
-}
+use breakroom_kit::names::{parse, parse2};
 
 fn one(ids: Vec<String>) -> String {
     ids.into_iter().next().unwrap_or_default()
-}
-
-fn two(ids: Vec<String>) -> (String, String) {
-    let mut ids = ids.into_iter();
-    (
-        ids.next().unwrap_or_default(),
-        ids.next().unwrap_or_default(),
-    )
 }
 
 /// `tenants/{tenant}` -> tenant id.
@@ -47,32 +19,32 @@ pub fn tenant(field: &str, name: &str) -> Result<String> {
 
 /// `tenants/{tenant}/stores/{store}` -> (tenant, store).
 pub fn store(field: &str, name: &str) -> Result<(String, String)> {
-    Ok(two(parse(
+    parse2(
         field,
         name,
-        &["tenants", "stores"],
+        ["tenants", "stores"],
         "tenants/{tenant}/stores/{store}",
-    )?))
+    )
 }
 
 /// `tenants/{tenant}/users/{user}` -> (tenant, user).
 pub fn user(field: &str, name: &str) -> Result<(String, String)> {
-    Ok(two(parse(
+    parse2(
         field,
         name,
-        &["tenants", "users"],
+        ["tenants", "users"],
         "tenants/{tenant}/users/{user}",
-    )?))
+    )
 }
 
 /// `tenants/{tenant}/serviceAccounts/{service_account}` -> (tenant, id).
 pub fn service_account(field: &str, name: &str) -> Result<(String, String)> {
-    Ok(two(parse(
+    parse2(
         field,
         name,
-        &["tenants", "serviceAccounts"],
+        ["tenants", "serviceAccounts"],
         "tenants/{tenant}/serviceAccounts/{service_account}",
-    )?))
+    )
 }
 
 /// `tenants/{tenant}/users/{user}/sessions/{session}` -> (tenant, user, session).

@@ -1,95 +1,13 @@
 //! Read paths over the projection: gets, lists with keyset pagination, lookups.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+pub use breakroom_kit::paging::Page;
 use breakroom_kit::{Error, Result};
 use breakroom_proto::identity::v1 as pb;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use crate::{domain::role::Role, names};
-
-/// Default and largest page sizes (AIP-158).
-const DEFAULT_PAGE: i32 = 50;
-const MAX_PAGE: i32 = 1000;
-
-/// A page request: how many, and after which `(sort key, id)`.
-#[derive(Debug, Clone)]
-pub struct Page {
-    /// Rows to return.
-    pub size: i64,
-    /// Last row of the previous page.
-    pub after: Option<(String, String)>,
-    /// The filters the token is bound to.
-    filter: String,
-}
-
-impl Page {
-    /// Parses `page_size` and `page_token`; a token is only valid with the same `filter`.
-    pub fn parse(page_size: i32, page_token: &str, filter: &str) -> Result<Self> {
-        if page_size < 0 {
-            return Err(Error::invalid("page_size", "must not be negative"));
-        }
-        let size = match page_size {
-            0 => DEFAULT_PAGE,
-            n => n.min(MAX_PAGE),
-        };
-        let after = if page_token.is_empty() {
-            None
-        } else {
-            let invalid = || {
-                Error::invalid(
-                    "page_token",
-                    "is not a token of this list with these filters",
-                )
-            };
-            let raw = URL_SAFE_NO_PAD.decode(page_token).map_err(|_| invalid())?;
-            let text = String::from_utf8(raw).map_err(|_| invalid())?;
-            match text.split('\0').collect::<Vec<_>>().as_slice() {
-                ["v1", token_filter, key, id] if *token_filter == filter => {
-                    Some(((*key).to_owned(), (*id).to_owned()))
-                }
-                _ => return Err(invalid()),
-            }
-        };
-        Ok(Self {
-            size: i64::from(size),
-            after,
-            filter: filter.to_owned(),
-        })
-    }
-
-    /// Fetch one row more than the page to know whether another page follows.
-    fn limit(&self) -> i64 {
-        self.size + 1
-    }
-
-    /// Trims the extra row and makes the next token from the last row kept.
-    fn finish<T>(
-        &self,
-        mut rows: Vec<T>,
-        key: impl Fn(&T) -> (String, String),
-    ) -> (Vec<T>, String) {
-        if rows.len() as i64 <= self.size {
-            return (rows, String::new());
-        }
-        rows.truncate(self.size as usize);
-        let token = rows
-            .last()
-            .map(|last| {
-                let (k, id) = key(last);
-                URL_SAFE_NO_PAD.encode(format!("v1\0{}\0{k}\0{id}", self.filter))
-            })
-            .unwrap_or_default();
-        (rows, token)
-    }
-
-    fn after_key(&self) -> (Option<&str>, &str) {
-        match &self.after {
-            Some((key, id)) => (Some(key.as_str()), id.as_str()),
-            None => (None, ""),
-        }
-    }
-}
 
 fn timestamp(at: DateTime<Utc>) -> Option<prost_types::Timestamp> {
     Some(std::time::SystemTime::from(at).into())

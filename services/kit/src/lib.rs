@@ -20,6 +20,8 @@ pub mod db;
 pub mod envelope;
 pub mod error;
 pub mod event_store;
+pub mod names;
+pub mod paging;
 pub mod projector;
 pub mod repository;
 pub mod server;

@@ -2,6 +2,8 @@
 //!
 //! - `time`: ISO weeks and store-local civil times resolved to instants, DST-correct.
 //! - `roster`: a store's week of shifts: drafts, publication, amendments with diffs.
+//! - `calendar`: an employee's private calendar feed URL.
 
+pub mod calendar;
 pub mod roster;
 pub mod time;

@@ -1,6 +1,15 @@
-//! Breakroom scheduling: the roster as the killer integration. This crate holds, so far,
-//! the pure domain (roster weeks, shifts in store-local time, publication and amendments
-//! with per-employee diffs); the service around it is being built.
+//! Breakroom scheduling: the roster as the killer integration. Store weeks planned in
+//! store-local time, published to employees, amended with per-employee diffs, imported
+//! from the chain's workforce-management system, and subscribed to as calendar feeds.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod config;
 pub mod domain;
+pub mod grpc;
+pub mod http;
+pub mod ical;
+pub mod names;
+pub mod projection;
+pub mod queries;
+pub mod startup;

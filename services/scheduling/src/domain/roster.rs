@@ -55,6 +55,21 @@ pub enum RosterCommand {
         /// Notice id for the amendment's change notices.
         change_id: String,
     },
+    /// Apply a workforce-management import of the week: shifts keyed by external id.
+    Import {
+        /// The imported shifts, validated and resolved, ids derived from external ids.
+        shifts: Vec<pb::ShiftData>,
+        /// Whether shifts of the week the import does not name are removed.
+        full_week: bool,
+        /// Per employee, their shifts outside this roster near the week.
+        elsewhere: BTreeMap<String, Vec<Busy>>,
+        /// Publish the week in the same commit when it is still a draft.
+        publish: bool,
+        /// The store's zone (recorded on publication).
+        time_zone: String,
+        /// Notice id.
+        change_id: String,
+    },
     /// Publish the week.
     Publish {
         /// The store's zone.
@@ -130,7 +145,132 @@ pub fn diffs(
         .collect()
 }
 
+/// What an import changes in a week.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportPlan {
+    /// New shifts.
+    pub created: Vec<pb::ShiftData>,
+    /// Changed shifts.
+    pub updated: Vec<pb::ShiftData>,
+    /// Ids of shifts removed (full-week imports only).
+    pub removed: Vec<String>,
+    /// Shifts already as imported.
+    pub unchanged: usize,
+}
+
 impl Roster {
+    /// Compares an import with the week: what would be created, changed, removed.
+    pub fn plan_import(&self, shifts: &[pb::ShiftData], full_week: bool) -> ImportPlan {
+        let mut plan = ImportPlan::default();
+        let named: BTreeSet<&str> = shifts.iter().map(|s| s.shift_id.as_str()).collect();
+        for shift in shifts {
+            match self.shifts.get(&shift.shift_id) {
+                None => plan.created.push(shift.clone()),
+                Some(current) if same_content(current, shift) => plan.unchanged += 1,
+                Some(_) => plan.updated.push(shift.clone()),
+            }
+        }
+        if full_week {
+            plan.removed = self
+                .shifts
+                .keys()
+                .filter(|id| !named.contains(id.as_str()))
+                .cloned()
+                .collect();
+        }
+        plan
+    }
+
+    fn import(&self, command: &RosterCommand) -> Result<Vec<pb::RosterEvent>> {
+        let RosterCommand::Import {
+            shifts,
+            full_week,
+            elsewhere,
+            publish,
+            time_zone,
+            change_id,
+        } = command
+        else {
+            return Ok(vec![]);
+        };
+        let plan = self.plan_import(shifts, *full_week);
+        // Overlaps are checked on the week as it will be.
+        let mut after = self.clone();
+        for id in &plan.removed {
+            after.shifts.remove(id);
+        }
+        for shift in plan.created.iter().chain(&plan.updated) {
+            after.shifts.insert(shift.shift_id.clone(), shift.clone());
+        }
+        for shift in plan.created.iter().chain(&plan.updated) {
+            let others = elsewhere
+                .get(&shift.employee_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            after.check_overlap(shift, others)?;
+        }
+        let mut events = Vec::new();
+        if !self.published {
+            for shift in plan.created.iter().chain(&plan.updated) {
+                events.push(event(Ev::ShiftDrafted(pb::ShiftDrafted {
+                    shift: Some(pb::ShiftData {
+                        revision: 0,
+                        ..shift.clone()
+                    }),
+                })));
+            }
+            for id in &plan.removed {
+                events.push(event(Ev::ShiftDraftRemoved(pb::ShiftDraftRemoved {
+                    shift_id: id.clone(),
+                })));
+            }
+            if *publish {
+                let drafted = self.clone().replay(&events);
+                events.extend(drafted.publish(time_zone, change_id));
+            }
+            return Ok(events);
+        }
+        let mut upserted = Vec::new();
+        let mut changes: BTreeMap<String, Vec<pb::ShiftDiff>> = BTreeMap::new();
+        for shift in plan.created.iter().chain(&plan.updated) {
+            let before = self.shifts.get(&shift.shift_id);
+            let after = pb::ShiftData {
+                revision: before.map_or(1, |b| b.revision + 1),
+                ..shift.clone()
+            };
+            for employee in diffs(before, Some(&after), change_id) {
+                changes
+                    .entry(employee.employee_id)
+                    .or_default()
+                    .extend(employee.changes);
+            }
+            upserted.push(after);
+        }
+        for id in &plan.removed {
+            for employee in diffs(self.shifts.get(id), None, change_id) {
+                changes
+                    .entry(employee.employee_id)
+                    .or_default()
+                    .extend(employee.changes);
+            }
+        }
+        if upserted.is_empty() && plan.removed.is_empty() {
+            return Ok(vec![]);
+        }
+        Ok(vec![event(Ev::Amended(pb::ShiftsAmended {
+            upserted,
+            removed_shift_ids: plan.removed,
+            employees: changes
+                .into_iter()
+                .map(|(employee_id, changes)| pb::EmployeeChanges {
+                    employee_id,
+                    changes,
+                    notice_id: change_id.to_owned(),
+                })
+                .collect(),
+        }))])
+    }
+
     fn check_overlap(&self, shift: &pb::ShiftData, elsewhere: &[Busy]) -> Result<()> {
         if shift.employee_id.is_empty() {
             return Ok(());
@@ -269,6 +409,7 @@ impl Aggregate for Roster {
                 shift_id,
                 change_id,
             } => self.remove(shift_id, change_id),
+            RosterCommand::Import { .. } => self.import(command),
             RosterCommand::Publish {
                 time_zone,
                 change_id,
@@ -307,6 +448,16 @@ impl Aggregate for Roster {
         }
         self
     }
+}
+
+/// The roster aggregate id of a store's week: `<store id>_<year>W<week>`.
+pub fn roster_id(store_id: &str, week: super::time::Week) -> String {
+    format!("{store_id}_{}", week.compact())
+}
+
+/// Splits a roster id into `(store id, compact week)`.
+pub fn split_roster_id(id: &str) -> Option<(&str, &str)> {
+    id.rsplit_once('_')
 }
 
 #[cfg(test)]

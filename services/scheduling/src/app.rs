@@ -1,0 +1,120 @@
+//! Command handling: who may plan, validation against identity's directory, and the
+//! roster commands (via the kit's repositories).
+//!
+//! - `caller`: the authenticated caller and their roles, from the read model.
+//! - `planning`: upserting and removing shifts, publishing weeks.
+//! - `import`: the workforce-management import (structured and CSV).
+//! - `calendar`: calendar feed URLs.
+
+pub mod calendar;
+pub mod caller;
+pub mod import;
+pub mod planning;
+
+use std::sync::Arc;
+
+use breakroom_kit::{
+    Error, Result, auth::KeySet, consistency::ReadModel, repository::Repository, server::Infra,
+};
+
+use crate::{
+    config::SchedulingConfig,
+    domain::{calendar::CalendarFeed, roster::Roster, time::Zone},
+    names,
+    projection::PROJECTION,
+};
+
+/// Scheduling's command side, shared by the handlers.
+#[derive(Debug, Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: SchedulingConfig,
+    rosters: Arc<Repository<Roster>>,
+    feeds: Arc<Repository<CalendarFeed>>,
+    /// Verifies access tokens with identity's published keys.
+    keys: KeySet,
+    read: ReadModel,
+    /// Public URL prefix of the calendar endpoint, known once it is bound.
+    calendar_base_url: std::sync::RwLock<String>,
+}
+
+/// A store as the directory knows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoreFacts {
+    /// Store id.
+    pub id: String,
+    /// The chain's store code.
+    pub store_code: String,
+    /// IANA zone.
+    pub time_zone: String,
+    /// Whether it is closed.
+    pub closed: bool,
+    /// Department ids.
+    pub departments: Vec<String>,
+}
+
+impl App {
+    /// The command side over `infra`, verifying tokens with `keys`.
+    pub fn new(config: SchedulingConfig, infra: &Infra, keys: KeySet) -> Self {
+        let cache = infra.config.cache_size;
+        Self {
+            inner: Arc::new(Inner {
+                rosters: Repository::new(infra.store.clone(), cache),
+                feeds: Repository::new(infra.store.clone(), cache),
+                read: ReadModel::new(
+                    infra.pool.clone(),
+                    PROJECTION,
+                    infra.store.stream_name().to_owned(),
+                ),
+                keys,
+                calendar_base_url: std::sync::RwLock::new(
+                    config.calendar_base_url.clone().unwrap_or_default(),
+                ),
+                config,
+            }),
+        }
+    }
+
+    /// Sets the calendar URL prefix from the bound address, unless configured.
+    pub fn calendar_bound(&self, addr: std::net::SocketAddr) {
+        if self.inner.config.calendar_base_url.is_none()
+            && let Ok(mut base) = self.inner.calendar_base_url.write()
+        {
+            *base = format!("http://{addr}");
+        }
+    }
+
+    /// The stream's last sequence (for replies covering several commits).
+    pub async fn last_sequence(&self) -> Result<u64> {
+        self.inner.rosters.store().last_sequence().await
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SchedulingConfig {
+        &self.inner.config
+    }
+
+    /// The read model.
+    pub fn read(&self) -> &ReadModel {
+        &self.inner.read
+    }
+
+    /// A store of the tenant from the directory; NOT_FOUND when unknown.
+    pub async fn store(&self, tenant: &str, store: &str) -> Result<(StoreFacts, Zone)> {
+        let facts: Option<StoreFacts> = sqlx::query_as(
+            "SELECT id, store_code, time_zone, closed, departments FROM directory_stores \
+             WHERE tenant = $1 AND id = $2",
+        )
+        .bind(tenant)
+        .bind(store)
+        .fetch_optional(self.read().pool())
+        .await?;
+        let facts = facts.ok_or_else(|| Error::NotFound(names::store_name(tenant, store)))?;
+        let zone = Zone::parse("store.time_zone", &facts.time_zone)?;
+        Ok((facts, zone))
+    }
+}

@@ -1,0 +1,362 @@
+//! The workforce-management import: a chain's WFM system pushes store-weeks of shifts
+//! keyed by its own ids. Importing the same data again changes nothing; changed shifts
+//! become amendments with diffs; a full-week import removes the shifts it does not name.
+//! Every row is checked before anything is written, and each store-week is one commit.
+//!
+//! CSV format (header row required, UTF-8, comma-separated, RFC 4180 quoting):
+//! `store_code,external_id,employee_email,start_local,end_local,department_id,position,unpaid_break_minutes,note`
+//! — `employee_email` empty for an open shift; times `YYYY-MM-DDTHH:MM` in the store's zone;
+//! the week of each row is the ISO week of its start; a CSV import is always a full week.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
+use breakroom_proto::scheduling::v1 as pb;
+use futures::StreamExt;
+
+use super::{
+    App,
+    caller::Caller,
+    planning::{ShiftInput, external_shift_id},
+};
+use crate::{
+    domain::{
+        roster::{Busy, RosterCommand, roster_id},
+        time::{Week, parse_local, timestamp},
+    },
+    names,
+};
+
+/// Store-weeks written concurrently.
+const CONCURRENCY: usize = 16;
+/// The CSV columns, in order.
+pub const CSV_COLUMNS: [&str; 9] = [
+    "store_code",
+    "external_id",
+    "employee_email",
+    "start_local",
+    "end_local",
+    "department_id",
+    "position",
+    "unpaid_break_minutes",
+    "note",
+];
+
+/// One store-week to import.
+#[derive(Debug, Clone)]
+pub struct WeekImport {
+    /// Store id.
+    pub store_id: String,
+    /// The week.
+    pub week: Week,
+    /// Shifts, each with an external id.
+    pub shifts: Vec<ShiftInput>,
+    /// Remove shifts the import does not name.
+    pub full_week: bool,
+    /// Where in the request it came from, for error fields (`rosters[2]`).
+    pub field: String,
+    /// Per shift, where it came from (`rosters[2].shifts[5]`, `csv.line[17]`).
+    pub shift_fields: Vec<String>,
+}
+
+impl App {
+    /// Checks and applies store-weeks; returns per week `(created, updated, removed, unchanged)`.
+    pub async fn import(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        weeks: Vec<WeekImport>,
+        publish: bool,
+        meta: &CommandMeta,
+    ) -> Result<Vec<pb::RosterImportResult>> {
+        caller.see_tenant(tenant, &names::tenant_name(tenant))?;
+        let mut v = Violations::new();
+        let mut seen_weeks = HashSet::new();
+        let mut prepared = Vec::with_capacity(weeks.len());
+        for week in weeks {
+            if !seen_weeks.insert((week.store_id.clone(), week.week)) {
+                v.add(
+                    format!("{}.roster", week.field),
+                    "appears twice in this import",
+                );
+                continue;
+            }
+            match self.prepare_week(caller, tenant, &week, publish).await {
+                Ok(command) => prepared.push((week, command)),
+                Err(Error::Invalid(violations)) => {
+                    for violation in violations {
+                        v.add(violation.field, violation.description);
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        v.finish()?;
+        let results: Vec<Result<pb::RosterImportResult>> = futures::stream::iter(prepared)
+            .map(|(week, command)| {
+                let meta = meta.clone();
+                async move { self.apply_week(tenant, &week, command, meta).await }
+            })
+            .buffered(CONCURRENCY)
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
+
+    async fn prepare_week(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        week: &WeekImport,
+        publish: bool,
+    ) -> Result<RosterCommand> {
+        let (store, zone) = self
+            .store(tenant, &week.store_id)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(name) => Error::invalid(
+                    format!("{}.roster", week.field),
+                    format!("{name} does not exist"),
+                ),
+                other => other,
+            })?;
+        if !caller.plans(&week.store_id) {
+            return Err(Error::PermissionDenied(format!(
+                "may not plan {}",
+                names::store_name(tenant, &week.store_id)
+            )));
+        }
+        let mut v = Violations::new();
+        let mut external_ids = HashSet::new();
+        let mut shifts = Vec::with_capacity(week.shifts.len());
+        for (index, input) in week.shifts.iter().enumerate() {
+            let field = week
+                .shift_fields
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| format!("{}.shifts[{index}]", week.field));
+            if input.external_id.is_empty() {
+                v.add(format!("{field}.external_id"), "is required for imports");
+                continue;
+            }
+            if !external_ids.insert(input.external_id.clone()) {
+                v.add(format!("{field}.external_id"), "appears twice in this week");
+                continue;
+            }
+            if Week::of(input.start) != week.week {
+                v.add(
+                    format!("{field}.start_local"),
+                    format!("is not in week {}", week.week),
+                );
+                continue;
+            }
+            let id = external_shift_id(tenant, &week.store_id, &input.external_id);
+            if let Some(shift) = v.check(
+                self.resolve_shift(tenant, &store, &zone, input, id, &field)
+                    .await,
+            ) {
+                shifts.push(shift);
+            }
+        }
+        v.finish()?;
+        let roster = roster_id(&week.store_id, week.week);
+        let mut elsewhere: BTreeMap<String, Vec<_>> = BTreeMap::new();
+        for shift in &shifts {
+            if !shift.employee_id.is_empty() && !elsewhere.contains_key(&shift.employee_id) {
+                let busy = self
+                    .week_elsewhere(tenant, &shift.employee_id, week.week, &roster)
+                    .await?;
+                elsewhere.insert(shift.employee_id.clone(), busy);
+            }
+        }
+        Ok(RosterCommand::Import {
+            shifts,
+            full_week: week.full_week,
+            elsewhere,
+            publish,
+            time_zone: zone.name().to_owned(),
+            change_id: uuid::Uuid::now_v7().to_string(),
+        })
+    }
+
+    async fn apply_week(
+        &self,
+        tenant: &str,
+        week: &WeekImport,
+        command: RosterCommand,
+        meta: CommandMeta,
+    ) -> Result<pb::RosterImportResult> {
+        let roster = roster_id(&week.store_id, week.week);
+        let RosterCommand::Import {
+            shifts, full_week, ..
+        } = &command
+        else {
+            return Err(Error::internal(anyhow::anyhow!("not an import")));
+        };
+        let before = self.inner.rosters.load(tenant, &roster).await?;
+        let plan = before.state.plan_import(shifts, *full_week);
+        self.inner
+            .rosters
+            .execute(tenant, &roster, &meta, &command)
+            .await
+            .map_err(|e| match e {
+                Error::FailedPrecondition {
+                    reason,
+                    subject,
+                    description,
+                } => Error::FailedPrecondition {
+                    reason,
+                    subject,
+                    description: format!("{}: {description}", week.field),
+                },
+                other => other,
+            })?;
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        Ok(pb::RosterImportResult {
+            roster: names::roster_name(tenant, &week.store_id, &week.week),
+            created: count(plan.created.len()),
+            updated: count(plan.updated.len()),
+            removed: count(plan.removed.len()),
+            unchanged: count(plan.unchanged),
+        })
+    }
+
+    /// The employee's shifts in other rosters from the day before the week to the day after.
+    async fn week_elsewhere(
+        &self,
+        tenant: &str,
+        employee: &str,
+        week: Week,
+        roster: &str,
+    ) -> Result<Vec<Busy>> {
+        let day = jiff::SignedDuration::from_hours(24);
+        let monday = week
+            .monday()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(Error::internal)?
+            .timestamp();
+        let window = pb::ShiftData {
+            employee_id: employee.to_owned(),
+            start_time: Some(timestamp(monday - day)),
+            end_time: Some(timestamp(monday + day * 8)),
+            ..Default::default()
+        };
+        self.elsewhere(tenant, &window, roster).await
+    }
+
+    /// Parses CSV text into store-weeks (full weeks), naming bad rows precisely.
+    pub async fn parse_csv(&self, tenant: &str, text: &str) -> Result<Vec<WeekImport>> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| Error::invalid("csv", format!("unreadable header: {e}")))?
+            .clone();
+        if headers.iter().collect::<Vec<_>>() != CSV_COLUMNS {
+            return Err(Error::invalid(
+                "csv",
+                format!("the header must be: {}", CSV_COLUMNS.join(",")),
+            ));
+        }
+        let stores: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+            "SELECT upper(store_code), id FROM directory_stores WHERE tenant = $1",
+        )
+        .bind(tenant)
+        .fetch_all(self.read().pool())
+        .await?
+        .into_iter()
+        .collect();
+        let mut v = Violations::new();
+        let mut weeks: BTreeMap<(String, Week), Vec<(ShiftInput, String)>> = BTreeMap::new();
+        for (index, record) in reader.records().enumerate() {
+            let line = index + 2;
+            let field = |column: &str| format!("csv.line[{line}].{column}");
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => {
+                    v.add(format!("csv.line[{line}]"), e.to_string());
+                    continue;
+                }
+            };
+            let cell = |i: usize| record.get(i).unwrap_or("").trim();
+            let store = stores.get(&cell(0).to_uppercase());
+            if store.is_none() {
+                v.add(
+                    field("store_code"),
+                    format!("no store with code {:?}", cell(0)),
+                );
+            }
+            let employee = if cell(2).is_empty() {
+                Some(None)
+            } else {
+                let id: Option<String> = sqlx::query_scalar(
+                    "SELECT id FROM directory_users WHERE tenant = $1 AND email = $2 AND state <> 'deactivated'",
+                )
+                .bind(tenant)
+                .bind(cell(2).to_lowercase())
+                .fetch_optional(self.read().pool())
+                .await?;
+                if id.is_none() {
+                    v.add(
+                        field("employee_email"),
+                        format!("no employee with e-mail {:?}", cell(2)),
+                    );
+                }
+                id.map(Some)
+            };
+            let start = v.check(parse_local(&field("start_local"), cell(3)));
+            let end = v.check(parse_local(&field("end_local"), cell(4)));
+            let break_minutes = if cell(7).is_empty() {
+                Some(0)
+            } else {
+                let parsed = cell(7).parse::<i32>().ok();
+                if parsed.is_none() {
+                    v.add(
+                        field("unpaid_break_minutes"),
+                        "must be a whole number of minutes",
+                    );
+                }
+                parsed
+            };
+            if cell(1).is_empty() {
+                v.add(field("external_id"), "is required");
+            }
+            if let (Some(store), Some(employee), Some(start), Some(end), Some(break_minutes)) =
+                (store, employee, start, end, break_minutes)
+            {
+                let input = ShiftInput {
+                    shift_id: None,
+                    employee_id: employee,
+                    start,
+                    end,
+                    department_id: cell(5).to_owned(),
+                    position: cell(6).to_owned(),
+                    unpaid_break_minutes: break_minutes,
+                    note: cell(8).to_owned(),
+                    external_id: cell(1).to_owned(),
+                };
+                weeks
+                    .entry((store.clone(), Week::of(start)))
+                    .or_default()
+                    .push((input, format!("csv.line[{line}]")));
+            }
+        }
+        v.finish()?;
+        Ok(weeks
+            .into_iter()
+            .map(|((store_id, week), rows)| {
+                let (shifts, shift_fields) = rows.into_iter().unzip();
+                WeekImport {
+                    field: format!("csv[{store_id} {week}]"),
+                    store_id,
+                    week,
+                    shifts,
+                    full_week: true,
+                    shift_fields,
+                }
+            })
+            .collect())
+    }
+}

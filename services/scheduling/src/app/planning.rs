@@ -1,0 +1,340 @@
+//! Planning: creating, changing and removing shifts, and publishing a store's week.
+//!
+//! The rules that need identity's directory or other rosters are checked here (the
+//! employee is an active member of the store; the store's zone; no overlap with the
+//! employee's shifts in other stores and weeks) and handed to the pure roster aggregate,
+//! which checks the rest (overlap inside the week, what changed for whom).
+
+use breakroom_kit::{
+    Error, Result,
+    envelope::{CommandMeta, new_aggregate_id},
+    error::Violations,
+    repository::Committed,
+};
+use breakroom_proto::scheduling::v1 as pb;
+use chrono::{DateTime, Utc};
+use jiff::civil::DateTime as Local;
+
+use super::{App, StoreFacts, caller::Caller};
+use crate::{
+    domain::{
+        roster::{Busy, Roster, RosterCommand, roster_id},
+        time::{Week, Zone, format_local, timestamp},
+    },
+    names,
+};
+
+/// Longest unpaid break accepted, in minutes.
+const MAX_BREAK_MINUTES: i32 = 240;
+
+/// A shift as a planner or an import describes it, parsed but not yet checked against
+/// the store and the employee.
+#[derive(Debug, Clone)]
+pub struct ShiftInput {
+    /// Existing shift id (update) or `None` (create).
+    pub shift_id: Option<String>,
+    /// Employee id; `None` for an open shift.
+    pub employee_id: Option<String>,
+    /// Store-local start.
+    pub start: Local,
+    /// Store-local end.
+    pub end: Local,
+    /// Department id, empty for the whole store.
+    pub department_id: String,
+    /// Position label.
+    pub position: String,
+    /// Unpaid break minutes.
+    pub unpaid_break_minutes: i32,
+    /// Note.
+    pub note: String,
+    /// WFM id, empty when planned in Breakroom.
+    pub external_id: String,
+}
+
+impl App {
+    /// Resolves and checks a shift of `store`; violations are named under `field`.
+    pub(crate) async fn resolve_shift(
+        &self,
+        tenant: &str,
+        store: &StoreFacts,
+        zone: &Zone,
+        input: &ShiftInput,
+        shift_id: String,
+        field: &str,
+    ) -> Result<pb::ShiftData> {
+        let mut v = Violations::new();
+        let start = v.check(zone.instant(input.start));
+        let end = v.check(zone.instant(input.end));
+        if let (Some(start), Some(end)) = (start, end) {
+            let length = end.duration_since(start);
+            if length.is_negative() || length.is_zero() {
+                v.add(format!("{field}.end_local"), "must be after the start");
+            } else if length.unsigned_abs() > self.config().max_shift {
+                v.add(
+                    format!("{field}.end_local"),
+                    format!(
+                        "a shift lasts at most {} hours",
+                        self.config().max_shift.as_secs() / 3600
+                    ),
+                );
+            } else if i64::from(input.unpaid_break_minutes) * 60 >= length.as_secs() {
+                v.add(
+                    format!("{field}.unpaid_break_minutes"),
+                    "must be shorter than the shift",
+                );
+            }
+        }
+        if !(0..=MAX_BREAK_MINUTES).contains(&input.unpaid_break_minutes) {
+            v.add(format!("{field}.unpaid_break_minutes"), "must be 0 to 240");
+        }
+        if !input.department_id.is_empty() && !store.departments.contains(&input.department_id) {
+            v.add(
+                format!("{field}.department_id"),
+                format!("the store has no department {:?}", input.department_id),
+            );
+        }
+        if let Some(employee) = &input.employee_id
+            && !self.works_in(tenant, employee, &store.id).await?
+        {
+            v.add(
+                format!("{field}.employee"),
+                "is not an active member of this store",
+            );
+        }
+        v.finish()?;
+        let (Some(start), Some(end)) = (start, end) else {
+            return Err(Error::invalid(field, "has no valid times"));
+        };
+        Ok(pb::ShiftData {
+            shift_id,
+            employee_id: input.employee_id.clone().unwrap_or_default(),
+            start_local: format_local(input.start),
+            end_local: format_local(input.end),
+            start_time: Some(timestamp(start)),
+            end_time: Some(timestamp(end)),
+            department_id: input.department_id.clone(),
+            position: input.position.clone(),
+            unpaid_break_minutes: input.unpaid_break_minutes,
+            note: input.note.clone(),
+            external_id: input.external_id.clone(),
+            revision: 0,
+        })
+    }
+
+    /// Whether a user is active and holds a role in the store.
+    async fn works_in(&self, tenant: &str, user: &str, store: &str) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM directory_users u JOIN directory_memberships m \
+             ON m.tenant = u.tenant AND m.user_id = u.id \
+             WHERE u.tenant = $1 AND u.id = $2 AND u.state = 'active' AND m.store_id = $3)",
+        )
+        .bind(tenant)
+        .bind(user)
+        .bind(store)
+        .fetch_one(self.read().pool())
+        .await?)
+    }
+
+    /// The employee's shifts in other rosters that touch `[start, end)`.
+    pub(crate) async fn elsewhere(
+        &self,
+        tenant: &str,
+        shift: &pb::ShiftData,
+        roster: &str,
+    ) -> Result<Vec<Busy>> {
+        if shift.employee_id.is_empty() {
+            return Ok(vec![]);
+        }
+        let (start, end) = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
+        let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT id, start_time, end_time FROM shifts WHERE tenant = $1 AND employee_id = $2 \
+             AND start_time < $4 AND end_time > $3 AND (store_id || '_' || week) <> $5",
+        )
+        .bind(tenant)
+        .bind(&shift.employee_id)
+        .bind(start)
+        .bind(end)
+        .bind(roster)
+        .fetch_all(self.read().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(shift_id, start, end)| {
+                Some(Busy {
+                    shift_id,
+                    start: jiff::Timestamp::from_microsecond(start.timestamp_micros()).ok()?,
+                    end: jiff::Timestamp::from_microsecond(end.timestamp_micros()).ok()?,
+                })
+            })
+            .collect())
+    }
+
+    /// The week a stored shift belongs to, waiting once for the read model when the shift
+    /// was created a moment ago.
+    async fn week_of(&self, tenant: &str, store: &str, shift: &str) -> Result<Week> {
+        let lookup = || async {
+            sqlx::query_scalar::<_, String>(
+                "SELECT week FROM shifts WHERE tenant = $1 AND store_id = $2 AND id = $3",
+            )
+            .bind(tenant)
+            .bind(store)
+            .bind(shift)
+            .fetch_optional(self.read().pool())
+            .await
+        };
+        let week = match lookup().await? {
+            Some(week) => week,
+            None => {
+                self.read()
+                    .catch_up_to_latest(self.inner.rosters.store())
+                    .await?;
+                lookup()
+                    .await?
+                    .ok_or_else(|| Error::NotFound(names::shift_name(tenant, store, shift)))?
+            }
+        };
+        let (year, number) = week.split_once('W').unwrap_or_default();
+        Week::parse("shift", &format!("{year}-W{number}"))
+    }
+
+    /// Creates or changes a shift of `store`.
+    pub async fn upsert_shift(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        store_id: &str,
+        input: ShiftInput,
+        meta: &CommandMeta,
+    ) -> Result<(pb::ShiftData, Committed<Roster>)> {
+        caller.see_tenant(tenant, &names::store_name(tenant, store_id))?;
+        let (store, zone) = self.store(tenant, store_id).await?;
+        caller.require_planner(store_id)?;
+        let week = Week::of(input.start);
+        let shift_id = match &input.shift_id {
+            Some(id) => {
+                if self.week_of(tenant, store_id, id).await? != week {
+                    return Err(Error::invalid(
+                        "shift.start_local",
+                        "a shift stays in its week; delete it and create one in the other week",
+                    ));
+                }
+                id.clone()
+            }
+            None if !input.external_id.is_empty() => {
+                external_shift_id(tenant, store_id, &input.external_id)
+            }
+            None => new_aggregate_id(tenant, "shift", meta.request_id.as_deref()),
+        };
+        let shift = self
+            .resolve_shift(tenant, &store, &zone, &input, shift_id, "shift")
+            .await?;
+        let roster = roster_id(store_id, week);
+        let elsewhere = self.elsewhere(tenant, &shift, &roster).await?;
+        let command = RosterCommand::Upsert {
+            shift: Box::new(shift.clone()),
+            elsewhere,
+            change_id: uuid::Uuid::now_v7().to_string(),
+        };
+        let committed = self
+            .inner
+            .rosters
+            .execute(tenant, &roster, meta, &command)
+            .await?;
+        let stored = committed
+            .state
+            .shifts
+            .get(&shift.shift_id)
+            .cloned()
+            .unwrap_or(shift);
+        Ok((stored, committed))
+    }
+
+    /// Removes a shift.
+    pub async fn delete_shift(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        store_id: &str,
+        shift_id: &str,
+        meta: &CommandMeta,
+    ) -> Result<u64> {
+        let name = names::shift_name(tenant, store_id, shift_id);
+        caller.see_tenant(tenant, &name)?;
+        caller.require_planner(store_id)?;
+        let week = self.week_of(tenant, store_id, shift_id).await?;
+        let command = RosterCommand::Remove {
+            shift_id: shift_id.to_owned(),
+            change_id: uuid::Uuid::now_v7().to_string(),
+        };
+        let committed = self
+            .inner
+            .rosters
+            .execute(tenant, &roster_id(store_id, week), meta, &command)
+            .await
+            .map_err(|e| match e {
+                Error::NotFound(_) => Error::NotFound(name),
+                other => other,
+            })?;
+        Ok(committed.sequence)
+    }
+
+    /// Publishes a store's week.
+    pub async fn publish(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        store_id: &str,
+        week: Week,
+        meta: &CommandMeta,
+    ) -> Result<Committed<Roster>> {
+        caller.see_tenant(tenant, &names::roster_name(tenant, store_id, &week))?;
+        let (_, zone) = self.store(tenant, store_id).await?;
+        caller.require_planner(store_id)?;
+        let command = RosterCommand::Publish {
+            time_zone: zone.name().to_owned(),
+            change_id: uuid::Uuid::now_v7().to_string(),
+        };
+        self.inner
+            .rosters
+            .execute(tenant, &roster_id(store_id, week), meta, &command)
+            .await
+    }
+
+    /// A store's week as its aggregate holds it (consistent with the last command).
+    pub async fn roster(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        store_id: &str,
+        week: Week,
+    ) -> Result<(Roster, Zone)> {
+        caller.see_tenant(tenant, &names::roster_name(tenant, store_id, &week))?;
+        let (_, zone) = self.store(tenant, store_id).await?;
+        if !caller.sees(store_id) {
+            return Err(Error::PermissionDenied(
+                "only people of the store see its roster".into(),
+            ));
+        }
+        let roster = self
+            .inner
+            .rosters
+            .load(tenant, &roster_id(store_id, week))
+            .await?;
+        Ok((roster.state, zone))
+    }
+}
+
+/// The shift id an external (WFM) id maps to, stable across imports.
+pub fn external_shift_id(tenant: &str, store: &str, external_id: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("breakroom/{tenant}/{store}/shift/{external_id}").as_bytes(),
+    )
+    .to_string()
+}
+
+fn ts(value: Option<&prost_types::Timestamp>) -> DateTime<Utc> {
+    value
+        .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .unwrap_or_default()
+}

@@ -1,0 +1,161 @@
+//! Proto <-> domain for scheduling.
+
+use breakroom_kit::{
+    Error, Result, envelope::CommandMeta, error::Violations, event_store::check_request_id,
+};
+use breakroom_proto::scheduling::v1 as pb;
+
+use crate::{
+    app::planning::ShiftInput,
+    domain::{
+        roster::Roster,
+        time::{Week, parse_local},
+    },
+    names,
+};
+
+/// Longest position label.
+const MAX_POSITION: usize = 60;
+/// Longest note.
+const MAX_NOTE: usize = 500;
+
+/// Command metadata: actor and checked request id.
+pub fn meta(actor: String, request_id: &str) -> Result<CommandMeta> {
+    if !request_id.is_empty() {
+        uuid::Uuid::parse_str(request_id)
+            .map_err(|_| Error::invalid("request_id", "must be a UUID"))?;
+        check_request_id(request_id)?;
+    }
+    Ok(CommandMeta::new(actor).with_request_id(Some(request_id.to_owned())))
+}
+
+/// Parses a shift message of `tenant` under `field`.
+pub fn shift_input(
+    tenant: &str,
+    field: &str,
+    shift: &pb::Shift,
+    shift_id: Option<String>,
+) -> Result<ShiftInput> {
+    let mut v = Violations::new();
+    let start = v.check(parse_local(
+        &format!("{field}.start_local"),
+        &shift.start_local,
+    ));
+    let end = v.check(parse_local(&format!("{field}.end_local"), &shift.end_local));
+    let employee_id = if shift.employee.is_empty() {
+        None
+    } else {
+        match v.check(names::user(&format!("{field}.employee"), &shift.employee)) {
+            Some((employee_tenant, _)) if employee_tenant != tenant => {
+                v.add(format!("{field}.employee"), "must be a user of this tenant");
+                None
+            }
+            other => other.map(|(_, id)| id),
+        }
+    };
+    if shift.position.chars().count() > MAX_POSITION {
+        v.add(format!("{field}.position"), "must be at most 60 characters");
+    }
+    if shift.note.chars().count() > MAX_NOTE {
+        v.add(format!("{field}.note"), "must be at most 500 characters");
+    }
+    if shift.external_id.len() > 128 || shift.external_id.chars().any(char::is_control) {
+        v.add(
+            format!("{field}.external_id"),
+            "must be at most 128 printable characters",
+        );
+    }
+    v.finish()?;
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(Error::invalid(field, "has no valid times"));
+    };
+    Ok(ShiftInput {
+        shift_id,
+        employee_id,
+        start,
+        end,
+        department_id: shift.department_id.clone(),
+        position: shift.position.trim().to_owned(),
+        unpaid_break_minutes: shift.unpaid_break_minutes,
+        note: shift.note.trim().to_owned(),
+        external_id: shift.external_id.trim().to_owned(),
+    })
+}
+
+/// A recorded shift as a resource.
+pub fn shift(
+    tenant: &str,
+    store: &str,
+    week: &Week,
+    data: &pb::ShiftData,
+    published: bool,
+) -> pb::Shift {
+    let start = data.start_time.unwrap_or_default();
+    let end = data.end_time.unwrap_or_default();
+    let paid = end.seconds - start.seconds - i64::from(data.unpaid_break_minutes) * 60;
+    pb::Shift {
+        name: names::shift_name(tenant, store, &data.shift_id),
+        employee: if data.employee_id.is_empty() {
+            String::new()
+        } else {
+            names::user_name(tenant, &data.employee_id)
+        },
+        start_local: data.start_local.clone(),
+        end_local: data.end_local.clone(),
+        department_id: data.department_id.clone(),
+        position: data.position.clone(),
+        unpaid_break_minutes: data.unpaid_break_minutes,
+        note: data.note.clone(),
+        external_id: data.external_id.clone(),
+        start_time: data.start_time,
+        end_time: data.end_time,
+        paid_duration: Some(prost_types::Duration {
+            seconds: paid,
+            nanos: 0,
+        }),
+        roster: names::roster_name(tenant, store, week),
+        state: if published {
+            pb::shift::State::Published
+        } else {
+            pb::shift::State::Draft
+        } as i32,
+        revision: data.revision,
+    }
+}
+
+/// A roster week as a resource; `drafts` shows unpublished shifts (planners only).
+pub fn roster(
+    tenant: &str,
+    store: &str,
+    week: &Week,
+    zone: &str,
+    roster: &Roster,
+    drafts: bool,
+) -> pb::Roster {
+    let visible = roster.published || drafts;
+    let mut shifts: Vec<pb::Shift> = if visible {
+        roster
+            .shifts
+            .values()
+            .map(|s| shift(tenant, store, week, s, roster.published))
+            .collect()
+    } else {
+        vec![]
+    };
+    shifts.sort_by(|a, b| {
+        (a.start_local.as_str(), a.name.as_str()).cmp(&(b.start_local.as_str(), b.name.as_str()))
+    });
+    pb::Roster {
+        name: names::roster_name(tenant, store, week),
+        week: week.to_string(),
+        time_zone: zone.to_owned(),
+        state: if roster.published {
+            pb::roster::State::Published
+        } else {
+            pb::roster::State::Draft
+        } as i32,
+        publish_time: None,
+        shifts,
+        has_unpublished_changes: !roster.published && !roster.shifts.is_empty(),
+    }
+}

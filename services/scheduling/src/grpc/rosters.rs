@@ -1,0 +1,366 @@
+//! `SchedulingService`.
+
+use breakroom_kit::{Error, consistency::reply, error::Violations, paging::Page};
+use breakroom_proto::scheduling::v1::{self as pb, scheduling_service_server::SchedulingService};
+use tonic::{Request, Response, Status};
+
+use super::{SchedulingGrpc, convert};
+use crate::{app::import::WeekImport, domain::time::Week, names, queries};
+
+type Reply<T> = Result<Response<T>, Status>;
+
+fn not_yet(what: &str) -> Status {
+    Status::unimplemented(format!("{what} is not available yet"))
+}
+
+#[tonic::async_trait]
+impl SchedulingService for SchedulingGrpc {
+    async fn upsert_shift(&self, request: Request<pb::UpsertShiftRequest>) -> Reply<pb::Shift> {
+        let caller = self.app.caller(&request).await?;
+        let body = request.into_inner();
+        let shift = body.shift.unwrap_or_default();
+        let (tenant, store, shift_id) = if shift.name.is_empty() {
+            let (tenant, store) = names::store("parent", &body.parent)?;
+            (tenant, store, None)
+        } else {
+            let (tenant, store, id) = names::shift("shift.name", &shift.name)?;
+            (tenant, store, Some(id))
+        };
+        let input = convert::shift_input(&tenant, "shift", &shift, shift_id)?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &body.request_id,
+        )?;
+        let (data, committed) = self
+            .app
+            .upsert_shift(&caller, &tenant, &store, input, &meta)
+            .await?;
+        let week = Week::of(crate::domain::time::parse_local(
+            "shift",
+            &data.start_local,
+        )?);
+        Ok(reply(
+            convert::shift(&tenant, &store, &week, &data, committed.state.published),
+            committed.sequence,
+        ))
+    }
+
+    async fn delete_shift(&self, request: Request<pb::DeleteShiftRequest>) -> Reply<()> {
+        let (tenant, store, id) = names::shift("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &request.get_ref().request_id,
+        )?;
+        let sequence = self
+            .app
+            .delete_shift(&caller, &tenant, &store, &id, &meta)
+            .await?;
+        Ok(reply((), sequence))
+    }
+
+    async fn publish_roster(
+        &self,
+        request: Request<pb::PublishRosterRequest>,
+    ) -> Reply<pb::Roster> {
+        let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &request.get_ref().request_id,
+        )?;
+        let committed = self
+            .app
+            .publish(&caller, &tenant, &store, week, &meta)
+            .await?;
+        let zone = committed.state.time_zone.clone();
+        Ok(reply(
+            convert::roster(&tenant, &store, &week, &zone, &committed.state, true),
+            committed.sequence,
+        ))
+    }
+
+    async fn get_roster(&self, request: Request<pb::GetRosterRequest>) -> Reply<pb::Roster> {
+        let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let (roster, zone) = self.app.roster(&caller, &tenant, &store, week).await?;
+        Ok(Response::new(convert::roster(
+            &tenant,
+            &store,
+            &week,
+            zone.name(),
+            &roster,
+            caller.plans(&store),
+        )))
+    }
+
+    async fn list_my_shifts(
+        &self,
+        request: Request<pb::ListMyShiftsRequest>,
+    ) -> Reply<pb::ListMyShiftsResponse> {
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let mut v = Violations::new();
+        let range = v.check(queries::range(
+            body.start_time.as_ref(),
+            body.end_time.as_ref(),
+        ));
+        let filter = format!("{:?}|{:?}", body.start_time, body.end_time);
+        let page = v.check(Page::parse_with_default(
+            body.page_size,
+            &body.page_token,
+            &filter,
+            queries::DEFAULT_PAGE,
+        ));
+        v.finish()?;
+        let (Some(range), Some(page)) = (range, page) else {
+            return Err(Error::invalid("start_time", "invalid range").into());
+        };
+        self.app.read().catch_up(&request).await?;
+        let (shifts, next_page_token) = queries::my_shifts(
+            self.app.read().pool(),
+            &caller.tenant,
+            &caller.id,
+            range,
+            &page,
+        )
+        .await?;
+        Ok(Response::new(pb::ListMyShiftsResponse {
+            shifts,
+            next_page_token,
+        }))
+    }
+
+    async fn list_store_shifts(
+        &self,
+        request: Request<pb::ListStoreShiftsRequest>,
+    ) -> Reply<pb::ListStoreShiftsResponse> {
+        let (tenant, store) = names::store("parent", &request.get_ref().parent)?;
+        let caller = self.app.caller(&request).await?;
+        caller.see_tenant(&tenant, &request.get_ref().parent)?;
+        if !caller.sees(&store) {
+            return Err(
+                Error::PermissionDenied("only people of the store see its shifts".into()).into(),
+            );
+        }
+        let body = request.get_ref();
+        let mut v = Violations::new();
+        let range = v.check(queries::range(
+            body.start_time.as_ref(),
+            body.end_time.as_ref(),
+        ));
+        let filter = format!("{}|{:?}|{:?}", body.parent, body.start_time, body.end_time);
+        let page = v.check(Page::parse_with_default(
+            body.page_size,
+            &body.page_token,
+            &filter,
+            queries::DEFAULT_PAGE,
+        ));
+        v.finish()?;
+        let (Some(range), Some(page)) = (range, page) else {
+            return Err(Error::invalid("start_time", "invalid range").into());
+        };
+        self.app.read().catch_up(&request).await?;
+        self.app.store(&tenant, &store).await?;
+        let (shifts, next_page_token) =
+            queries::store_shifts(self.app.read().pool(), &tenant, &store, range, &page).await?;
+        Ok(Response::new(pb::ListStoreShiftsResponse {
+            shifts,
+            next_page_token,
+        }))
+    }
+
+    async fn list_open_shifts(
+        &self,
+        request: Request<pb::ListOpenShiftsRequest>,
+    ) -> Reply<pb::ListOpenShiftsResponse> {
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        if body.parent.is_empty() {
+            return Err(
+                Error::invalid("parent", "is required: tenants/{tenant}/stores/{store}").into(),
+            );
+        }
+        let (tenant, store) = names::store("parent", &body.parent)?;
+        caller.see_tenant(&tenant, &body.parent)?;
+        if !caller.sees(&store) {
+            return Err(Error::PermissionDenied(
+                "only people of the store see its open shifts".into(),
+            )
+            .into());
+        }
+        let page = Page::parse_with_default(
+            body.page_size,
+            &body.page_token,
+            &body.parent,
+            queries::DEFAULT_PAGE,
+        )?;
+        self.app.read().catch_up(&request).await?;
+        let (shifts, next_page_token) =
+            queries::open_shifts(self.app.read().pool(), &tenant, &store, &page).await?;
+        Ok(Response::new(pb::ListOpenShiftsResponse {
+            shifts,
+            next_page_token,
+        }))
+    }
+
+    async fn claim_open_shift(
+        &self,
+        _: Request<pb::ClaimOpenShiftRequest>,
+    ) -> Reply<pb::ShiftClaim> {
+        Err(not_yet("claiming open shifts"))
+    }
+
+    async fn decide_claim(&self, _: Request<pb::DecideClaimRequest>) -> Reply<pb::ShiftClaim> {
+        Err(not_yet("deciding claims"))
+    }
+
+    async fn offer_shift(&self, _: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {
+        Err(not_yet("offering shifts"))
+    }
+
+    async fn accept_shift_offer(
+        &self,
+        _: Request<pb::AcceptShiftOfferRequest>,
+    ) -> Reply<pb::ShiftSwap> {
+        Err(not_yet("accepting shift offers"))
+    }
+
+    async fn decide_swap(&self, _: Request<pb::DecideSwapRequest>) -> Reply<pb::ShiftSwap> {
+        Err(not_yet("deciding swaps"))
+    }
+
+    async fn acknowledge_shift_change(
+        &self,
+        _: Request<pb::AcknowledgeShiftChangeRequest>,
+    ) -> Reply<pb::ShiftChangeNotice> {
+        Err(not_yet("acknowledging shift changes"))
+    }
+
+    async fn request_time_off(
+        &self,
+        _: Request<pb::RequestTimeOffRequest>,
+    ) -> Reply<pb::TimeOffRequest> {
+        Err(not_yet("time off"))
+    }
+
+    async fn decide_time_off(
+        &self,
+        _: Request<pb::DecideTimeOffRequest>,
+    ) -> Reply<pb::TimeOffRequest> {
+        Err(not_yet("time off"))
+    }
+
+    async fn list_time_off_requests(
+        &self,
+        _: Request<pb::ListTimeOffRequestsRequest>,
+    ) -> Reply<pb::ListTimeOffRequestsResponse> {
+        Err(not_yet("time off"))
+    }
+
+    async fn import_roster(
+        &self,
+        request: Request<pb::ImportRosterRequest>,
+    ) -> Reply<pb::ImportRosterResponse> {
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
+        let caller = self.app.caller(&request).await?;
+        caller.see_tenant(&tenant, &request.get_ref().parent)?;
+        let body = request.into_inner();
+        let weeks = match (body.rosters.is_empty(), body.csv.is_empty()) {
+            (false, true) => structured(&tenant, &body.rosters)?,
+            (true, false) => {
+                self.app.read().catch_up(&Request::new(())).await?;
+                self.app.parse_csv(&tenant, &body.csv).await?
+            }
+            _ => return Err(Error::invalid("rosters", "give either rosters or csv").into()),
+        };
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &body.request_id,
+        )?;
+        let results = self
+            .app
+            .import(&caller, &tenant, weeks, body.publish, &meta)
+            .await?;
+        let sequence = self.app.last_sequence().await.unwrap_or_default();
+        Ok(reply(pb::ImportRosterResponse { results }, sequence))
+    }
+
+    async fn create_calendar_feed(
+        &self,
+        request: Request<pb::CreateCalendarFeedRequest>,
+    ) -> Reply<pb::CalendarFeed> {
+        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
+        let caller = self.app.caller(&request).await?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &request.get_ref().request_id,
+        )?;
+        let (url, sequence) = self
+            .app
+            .create_calendar_feed(&caller, &tenant, &user, &meta)
+            .await?;
+        Ok(reply(
+            pb::CalendarFeed {
+                name: format!("{}/calendarFeed", names::user_name(&tenant, &user)),
+                url,
+                create_time: Some(meta.now().into()),
+            },
+            sequence,
+        ))
+    }
+
+    async fn revoke_calendar_feed(
+        &self,
+        request: Request<pb::RevokeCalendarFeedRequest>,
+    ) -> Reply<()> {
+        let (tenant, user) = names::calendar_feed("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &request.get_ref().request_id,
+        )?;
+        let sequence = self
+            .app
+            .revoke_calendar_feed(&caller, &tenant, &user, &meta)
+            .await?;
+        Ok(reply((), sequence))
+    }
+}
+
+/// Structured store-weeks into imports, every field checked.
+fn structured(tenant: &str, rosters: &[pb::RosterImport]) -> Result<Vec<WeekImport>, Error> {
+    let mut v = Violations::new();
+    let mut weeks = Vec::with_capacity(rosters.len());
+    for (i, roster) in rosters.iter().enumerate() {
+        let field = format!("rosters[{i}]");
+        let Some((roster_tenant, store, week)) =
+            v.check(names::roster(&format!("{field}.roster"), &roster.roster))
+        else {
+            continue;
+        };
+        if roster_tenant != tenant {
+            v.add(format!("{field}.roster"), "must be a roster of this tenant");
+            continue;
+        }
+        let mut shifts = Vec::with_capacity(roster.shifts.len());
+        let mut shift_fields = Vec::with_capacity(roster.shifts.len());
+        for (j, shift) in roster.shifts.iter().enumerate() {
+            let shift_field = format!("{field}.shifts[{j}]");
+            if let Some(input) = v.check(convert::shift_input(tenant, &shift_field, shift, None)) {
+                shifts.push(input);
+                shift_fields.push(shift_field);
+            }
+        }
+        weeks.push(WeekImport {
+            store_id: store,
+            week,
+            shifts,
+            full_week: roster.full_week,
+            field,
+            shift_fields,
+        });
+    }
+    v.finish()?;
+    Ok(weeks)
+}
