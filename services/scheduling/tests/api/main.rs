@@ -1,1 +1,8 @@
-//! placeholder
+//! Scheduling through its gRPC API (and the calendar endpoint), with the real identity
+//! service beside it, real NATS and PostgreSQL, a fresh namespace and database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod calendar;
+mod import;
+mod rosters;
+mod support;
