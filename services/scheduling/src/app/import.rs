@@ -21,8 +21,8 @@ use super::{
 };
 use crate::{
     domain::{
-        roster::{Busy, RosterCommand, roster_id},
-        time::{Week, parse_local, timestamp},
+        roster::{RosterCommand, roster_id},
+        time::{Week, parse_local},
     },
     names,
 };
@@ -41,6 +41,21 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "unpaid_break_minutes",
     "note",
 ];
+
+/// From the day before a week's Monday to the day after its Sunday (UTC, wide enough
+/// for any zone): where another roster's shift could overlap this week's.
+fn week_window(
+    week: Week,
+) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    let monday = chrono::NaiveDate::parse_from_str(&week.monday().to_string(), "%Y-%m-%d")
+        .map_err(Error::internal)?
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc();
+    Ok((
+        monday - chrono::Duration::days(1),
+        monday + chrono::Duration::days(8),
+    ))
+}
 
 /// One store-week to import.
 #[derive(Debug, Clone)]
@@ -126,6 +141,7 @@ impl App {
                 names::store_name(tenant, &week.store_id)
             )));
         }
+        let members = self.store_members(tenant, &week.store_id).await?;
         let mut v = Violations::new();
         let mut external_ids = HashSet::new();
         let mut shifts = Vec::with_capacity(week.shifts.len());
@@ -151,24 +167,24 @@ impl App {
                 continue;
             }
             let id = external_shift_id(tenant, &week.store_id, &input.external_id);
-            if let Some(shift) = v.check(
-                self.resolve_shift(tenant, &store, &zone, input, id, &field)
-                    .await,
-            ) {
+            if let Some(shift) =
+                v.check(self.resolve_shift(&store, &zone, &members, input, id, &field))
+            {
                 shifts.push(shift);
             }
         }
         v.finish()?;
         let roster = roster_id(&week.store_id, week.week);
-        let mut elsewhere: BTreeMap<String, Vec<_>> = BTreeMap::new();
-        for shift in &shifts {
-            if !shift.employee_id.is_empty() && !elsewhere.contains_key(&shift.employee_id) {
-                let busy = self
-                    .week_elsewhere(tenant, &shift.employee_id, week.week, &roster)
-                    .await?;
-                elsewhere.insert(shift.employee_id.clone(), busy);
-            }
-        }
+        let employees: Vec<&str> = shifts
+            .iter()
+            .map(|s| s.employee_id.as_str())
+            .filter(|e| !e.is_empty())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let elsewhere = self
+            .busy_elsewhere(tenant, &employees, week_window(week.week)?, &roster)
+            .await?;
         Ok(RosterCommand::Import {
             shifts,
             full_week: week.full_week,
@@ -219,29 +235,6 @@ impl App {
             removed: count(plan.removed.len()),
             unchanged: count(plan.unchanged),
         })
-    }
-
-    /// The employee's shifts in other rosters from the day before the week to the day after.
-    async fn week_elsewhere(
-        &self,
-        tenant: &str,
-        employee: &str,
-        week: Week,
-        roster: &str,
-    ) -> Result<Vec<Busy>> {
-        let day = jiff::SignedDuration::from_hours(24);
-        let monday = week
-            .monday()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map_err(Error::internal)?
-            .timestamp();
-        let window = pb::ShiftData {
-            employee_id: employee.to_owned(),
-            start_time: Some(timestamp(monday - day)),
-            end_time: Some(timestamp(monday + day * 8)),
-            ..Default::default()
-        };
-        self.elsewhere(tenant, &window, roster).await
     }
 
     /// Parses CSV text into store-weeks (full weeks), naming bad rows precisely.

@@ -5,6 +5,8 @@
 //! employee's shifts in other stores and weeks) and handed to the pure roster aggregate,
 //! which checks the rest (overlap inside the week, what changed for whom).
 
+use std::collections::{BTreeMap, HashSet};
+
 use breakroom_kit::{
     Error, Result,
     envelope::{CommandMeta, new_aggregate_id},
@@ -53,11 +55,11 @@ pub struct ShiftInput {
 
 impl App {
     /// Resolves and checks a shift of `store`; violations are named under `field`.
-    pub(crate) async fn resolve_shift(
+    pub(crate) fn resolve_shift(
         &self,
-        tenant: &str,
         store: &StoreFacts,
         zone: &Zone,
+        members: &HashSet<String>,
         input: &ShiftInput,
         shift_id: String,
         field: &str,
@@ -94,7 +96,7 @@ impl App {
             );
         }
         if let Some(employee) = &input.employee_id
-            && !self.works_in(tenant, employee, &store.id).await?
+            && !members.contains(employee)
         {
             v.add(
                 format!("{field}.employee"),
@@ -121,52 +123,59 @@ impl App {
         })
     }
 
-    /// Whether a user is active and holds a role in the store.
-    async fn works_in(&self, tenant: &str, user: &str, store: &str) -> Result<bool> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM directory_users u JOIN directory_memberships m \
+    /// The people who may be scheduled in a store: holding a role there and not
+    /// offboarded (invited people count: the WFM plans them before they open the app).
+    pub(crate) async fn store_members(&self, tenant: &str, store: &str) -> Result<HashSet<String>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT u.id FROM directory_users u JOIN directory_memberships m \
              ON m.tenant = u.tenant AND m.user_id = u.id \
-             WHERE u.tenant = $1 AND u.id = $2 AND u.state = 'active' AND m.store_id = $3)",
+             WHERE u.tenant = $1 AND m.store_id = $2 AND u.state <> 'deactivated'",
         )
         .bind(tenant)
-        .bind(user)
         .bind(store)
-        .fetch_one(self.read().pool())
-        .await?)
+        .fetch_all(self.read().pool())
+        .await?;
+        Ok(ids.into_iter().collect())
     }
 
-    /// The employee's shifts in other rosters that touch `[start, end)`.
-    pub(crate) async fn elsewhere(
+    /// The shifts of `employees` in other rosters than `roster` that touch `[start, end)`.
+    pub(crate) async fn busy_elsewhere(
         &self,
         tenant: &str,
-        shift: &pb::ShiftData,
+        employees: &[&str],
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
         roster: &str,
-    ) -> Result<Vec<Busy>> {
-        if shift.employee_id.is_empty() {
-            return Ok(vec![]);
+    ) -> Result<BTreeMap<String, Vec<Busy>>> {
+        let mut busy: BTreeMap<String, Vec<Busy>> = BTreeMap::new();
+        if employees.is_empty() {
+            return Ok(busy);
         }
-        let (start, end) = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
-        let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT id, start_time, end_time FROM shifts WHERE tenant = $1 AND employee_id = $2 \
-             AND start_time < $4 AND end_time > $3 AND (store_id || '_' || week) <> $5",
+        let rows: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT employee_id, id, start_time, end_time FROM shifts WHERE tenant = $1 \
+             AND employee_id = ANY($2) AND start_time < $4 AND end_time > $3 \
+             AND (store_id || '_' || week) <> $5",
         )
         .bind(tenant)
-        .bind(&shift.employee_id)
+        .bind(employees)
         .bind(start)
         .bind(end)
         .bind(roster)
         .fetch_all(self.read().pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(shift_id, start, end)| {
-                Some(Busy {
-                    shift_id,
-                    start: jiff::Timestamp::from_microsecond(start.timestamp_micros()).ok()?,
-                    end: jiff::Timestamp::from_microsecond(end.timestamp_micros()).ok()?,
-                })
-            })
-            .collect())
+        for (employee, shift_id, start, end) in rows {
+            let (Ok(start), Ok(end)) = (
+                jiff::Timestamp::from_microsecond(start.timestamp_micros()),
+                jiff::Timestamp::from_microsecond(end.timestamp_micros()),
+            ) else {
+                continue;
+            };
+            busy.entry(employee).or_default().push(Busy {
+                shift_id,
+                start,
+                end,
+            });
+        }
+        Ok(busy)
     }
 
     /// The week a stored shift belongs to, waiting once for the read model when the shift
@@ -225,11 +234,15 @@ impl App {
             }
             None => new_aggregate_id(tenant, "shift", meta.request_id.as_deref()),
         };
-        let shift = self
-            .resolve_shift(tenant, &store, &zone, &input, shift_id, "shift")
-            .await?;
+        let members = self.store_members(tenant, store_id).await?;
+        let shift = self.resolve_shift(&store, &zone, &members, &input, shift_id, "shift")?;
         let roster = roster_id(store_id, week);
-        let elsewhere = self.elsewhere(tenant, &shift, &roster).await?;
+        let span = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
+        let elsewhere = self
+            .busy_elsewhere(tenant, &[shift.employee_id.as_str()], span, &roster)
+            .await?
+            .remove(&shift.employee_id)
+            .unwrap_or_default();
         let command = RosterCommand::Upsert {
             shift: Box::new(shift.clone()),
             elsewhere,

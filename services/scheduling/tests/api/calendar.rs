@@ -32,10 +32,7 @@ async fn a_feed_shows_published_shifts_raises_sequence_on_change_and_is_gone_whe
     let mia = p.employee(&chain, &chain.store, "mia@deen.example").await;
     let now =
         jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
-    let day = now
-        .date()
-        .checked_add(jiff::Span::new().days(2))
-        .unwrap();
+    let day = now.date().checked_add(jiff::Span::new().days(2)).unwrap();
     let start = format!("{day}T14:00");
     let end = format!("{day}T18:30");
     let planned = p
