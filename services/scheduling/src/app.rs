@@ -88,6 +88,22 @@ impl App {
         }
     }
 
+    /// Runs a roster command (for reactions to other services' events).
+    pub async fn execute_roster(
+        &self,
+        tenant: &str,
+        roster: &str,
+        meta: &breakroom_kit::envelope::CommandMeta,
+        command: &crate::domain::roster::RosterCommand,
+    ) -> Result<u64> {
+        Ok(self
+            .inner
+            .rosters
+            .execute(tenant, roster, meta, command)
+            .await?
+            .sequence)
+    }
+
     /// The stream's last sequence (for replies covering several commits).
     pub async fn last_sequence(&self) -> Result<u64> {
         self.inner.rosters.store().last_sequence().await

@@ -12,4 +12,5 @@ pub mod ical;
 pub mod names;
 pub mod projection;
 pub mod queries;
+pub mod reactions;
 pub mod startup;

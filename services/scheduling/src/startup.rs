@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     app::App, config::SchedulingConfig, grpc::SchedulingGrpc, http,
-    projection::SchedulingProjection,
+    projection::SchedulingProjection, reactions::Offboarding,
 };
 
 /// Scheduling's migrations.
@@ -62,7 +62,8 @@ pub async fn build(config: SchedulingConfig, cancel: CancellationToken) -> Resul
         .add_service(SchedulingServiceServer::new(SchedulingGrpc::new(
             app.clone(),
         )))
-        .add_projection(Arc::new(SchedulingProjection));
+        .add_projection(Arc::new(SchedulingProjection))
+        .add_projection(Arc::new(Offboarding::new(app.clone())));
     Ok(Built {
         server,
         app,

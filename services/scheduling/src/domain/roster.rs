@@ -70,6 +70,16 @@ pub enum RosterCommand {
         /// Notice id.
         change_id: String,
     },
+    /// Turn the employee's shifts starting at or after `from` into open shifts (the
+    /// employee was offboarded).
+    Unassign {
+        /// The employee.
+        employee_id: String,
+        /// Shifts starting from this instant on.
+        from: Timestamp,
+        /// Notice id.
+        change_id: String,
+    },
     /// Publish the week.
     Publish {
         /// The store's zone.
@@ -268,7 +278,60 @@ impl Roster {
                     notice_id: change_id.to_owned(),
                 })
                 .collect(),
+            reason: String::new(),
         }))])
+    }
+
+    fn unassign(
+        &self,
+        employee_id: &str,
+        from: Timestamp,
+        change_id: &str,
+    ) -> Vec<pb::RosterEvent> {
+        let affected: Vec<&pb::ShiftData> = self
+            .shifts
+            .values()
+            .filter(|s| s.employee_id == employee_id && span(s).0 >= from)
+            .collect();
+        if affected.is_empty() {
+            return vec![];
+        }
+        if !self.published {
+            return affected
+                .into_iter()
+                .map(|s| {
+                    event(Ev::ShiftDrafted(pb::ShiftDrafted {
+                        shift: Some(pb::ShiftData {
+                            employee_id: String::new(),
+                            ..s.clone()
+                        }),
+                    }))
+                })
+                .collect();
+        }
+        let mut changes = Vec::new();
+        let mut upserted = Vec::new();
+        for before in affected {
+            let after = pb::ShiftData {
+                employee_id: String::new(),
+                revision: before.revision + 1,
+                ..before.clone()
+            };
+            for employee in diffs(Some(before), Some(&after), change_id) {
+                changes.extend(employee.changes);
+            }
+            upserted.push(after);
+        }
+        vec![event(Ev::Amended(pb::ShiftsAmended {
+            upserted,
+            removed_shift_ids: vec![],
+            employees: vec![pb::EmployeeChanges {
+                employee_id: employee_id.to_owned(),
+                changes,
+                notice_id: change_id.to_owned(),
+            }],
+            reason: "EMPLOYEE_DEACTIVATED".into(),
+        }))]
     }
 
     fn check_overlap(&self, shift: &pb::ShiftData, elsewhere: &[Busy]) -> Result<()> {
@@ -322,6 +385,7 @@ impl Roster {
             employees: diffs(before, Some(&after), change_id),
             upserted: vec![after],
             removed_shift_ids: vec![],
+            reason: String::new(),
         }))])
     }
 
@@ -339,6 +403,7 @@ impl Roster {
             upserted: vec![],
             removed_shift_ids: vec![shift_id.to_owned()],
             employees: diffs(Some(before), None, change_id),
+            reason: String::new(),
         }))])
     }
 
@@ -410,6 +475,11 @@ impl Aggregate for Roster {
                 change_id,
             } => self.remove(shift_id, change_id),
             RosterCommand::Import { .. } => self.import(command),
+            RosterCommand::Unassign {
+                employee_id,
+                from,
+                change_id,
+            } => Ok(self.unassign(employee_id, *from, change_id)),
             RosterCommand::Publish {
                 time_zone,
                 change_id,

@@ -520,3 +520,75 @@ pub async fn recorded(p: &Platform, filter: &str) -> Vec<breakroom_proto::kit::v
     }
     commits
 }
+
+#[tokio::test]
+async fn offboarding_an_employee_turns_their_future_shifts_into_open_shifts() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("etos").await;
+    let olga = p.employee(&chain, &chain.store, "olga@etos.example").await;
+    let day = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(3))
+        .unwrap();
+    let future = p
+        .shift(
+            &chain.admin.token,
+            &chain.store,
+            shift(&olga.name, &format!("{day}T09:00"), &format!("{day}T13:00")),
+        )
+        .await;
+    p.scheduling
+        .clone()
+        .publish_roster(bearer(
+            &chain.admin.token,
+            pb::PublishRosterRequest {
+                name: future.roster.clone(),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    p.identity
+        .clone()
+        .deactivate_user(bearer(
+            &chain.admin.token,
+            breakroom_proto::identity::v1::DeactivateUserRequest {
+                name: olga.name.clone(),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    let open = breakroom_kit::testing::eventually(std::time::Duration::from_secs(15), || async {
+        let shifts = p
+            .scheduling
+            .clone()
+            .list_open_shifts(bearer(
+                &chain.admin.token,
+                pb::ListOpenShiftsRequest {
+                    parent: chain.store.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .shifts;
+        shifts.into_iter().find(|s| s.name == future.name)
+    })
+    .await;
+    assert!(open.employee.is_empty());
+    assert_eq!(open.revision, 2);
+    let commits = recorded(&p, "roster.etos.*").await;
+    use prost::Message;
+    let last =
+        pb::RosterEvent::decode(commits.last().unwrap().events[0].payload.as_slice()).unwrap();
+    let Some(pb::roster_event::Event::Amended(amended)) = last.event else {
+        panic!("{last:?}")
+    };
+    assert_eq!(amended.reason, "EMPLOYEE_DEACTIVATED");
+    assert_eq!(
+        amended.employees[0].changes[0].kind,
+        pb::shift_diff::Kind::Removed as i32
+    );
+}
