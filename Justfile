@@ -31,3 +31,4 @@ fmt:
 bench: infra
     cargo bench -p breakroom-kit --bench eventstore
     cargo bench -p breakroom-identity --bench identity
+    cargo bench -p breakroom-scheduling --bench import

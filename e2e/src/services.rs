@@ -16,12 +16,20 @@ struct Service {
 pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
 
 /// The services that exist so far; each new service adds a line.
-const SERVICES: &[Service] = &[Service {
-    name: "identity",
-    package: "breakroom-identity",
-    addr: "127.0.0.1:50051",
-    env: &[("BREAKROOM_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)],
-}];
+const SERVICES: &[Service] = &[
+    Service {
+        name: "identity",
+        package: "breakroom-identity",
+        addr: "127.0.0.1:50051",
+        env: &[("BREAKROOM_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)],
+    },
+    Service {
+        name: "scheduling",
+        package: "breakroom-scheduling",
+        addr: "127.0.0.1:50052",
+        env: &[],
+    },
+];
 
 /// Builds and starts the services, prints where they are, and waits for Ctrl-C.
 pub async fn up() -> anyhow::Result<()> {

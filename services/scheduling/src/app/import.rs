@@ -86,7 +86,9 @@ impl App {
     ) -> Result<Vec<pb::RosterImportResult>> {
         caller.see_tenant(tenant, &names::tenant_name(tenant))?;
         // Overlaps with other rosters are checked on the read model: bring it up to date.
-        self.read().catch_up_to_latest(self.inner.rosters.store()).await?;
+        self.read()
+            .catch_up_to_latest(self.inner.rosters.store())
+            .await?;
         let mut v = Violations::new();
         let mut seen_weeks = HashSet::new();
         let mut prepared = Vec::with_capacity(weeks.len());

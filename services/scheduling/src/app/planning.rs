@@ -240,7 +240,9 @@ impl App {
         let span = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
         // Other rosters are seen through the read model: let it catch up with everything
         // written so far, so a shift planned a moment ago in another store counts.
-        self.read().catch_up_to_latest(self.inner.rosters.store()).await?;
+        self.read()
+            .catch_up_to_latest(self.inner.rosters.store())
+            .await?;
         let elsewhere = self
             .busy_elsewhere(tenant, &[shift.employee_id.as_str()], span, &roster)
             .await?
