@@ -3,11 +3,13 @@
 //!
 //! - `caller`: the authenticated caller and their roles, from the read model.
 //! - `planning`: upserting and removing shifts, publishing weeks.
+//! - `claims`: claiming open shifts and deciding claims.
 //! - `import`: the workforce-management import (structured and CSV).
 //! - `calendar`: calendar feed URLs.
 
 pub mod calendar;
 pub mod caller;
+pub mod claims;
 pub mod import;
 pub mod planning;
 

@@ -4,6 +4,8 @@ use std::{net::SocketAddr, time::Duration};
 
 use breakroom_kit::{Error, Result, config::Config};
 
+pub use crate::app::claims::ClaimPolicy;
+
 /// Service name: stream `<NS>_SCHEDULING`, database `breakroom_scheduling`.
 pub const SERVICE: &str = "scheduling";
 /// Well-known gRPC port.
@@ -26,6 +28,9 @@ pub struct SchedulingConfig {
     /// request ids, so a retried CreateCalendarFeed returns the same URL on every replica.
     /// Unset: a random key per process (local runs).
     pub calendar_token_key: [u8; 32],
+    /// `BREAKROOM_OPEN_SHIFT_POLICY`: `first_come` (default: the first valid claim wins) or
+    /// `approval` (claims wait for a manager). One policy for the deployment for now.
+    pub claim_policy: ClaimPolicy,
 }
 
 impl SchedulingConfig {
@@ -49,6 +54,16 @@ impl SchedulingConfig {
             max_shift: Duration::from_secs(hours * 3600),
             calendar_listen_addr,
             calendar_base_url: var("BREAKROOM_CALENDAR_BASE_URL"),
+            claim_policy: match var("BREAKROOM_OPEN_SHIFT_POLICY").as_deref() {
+                None | Some("first_come") => ClaimPolicy::FirstCome,
+                Some("approval") => ClaimPolicy::Approval,
+                Some(_) => {
+                    return Err(Error::invalid(
+                        "BREAKROOM_OPEN_SHIFT_POLICY",
+                        "first_come or approval",
+                    ));
+                }
+            },
             calendar_token_key: match var("BREAKROOM_CALENDAR_TOKEN_KEY") {
                 Some(key) => {
                     use base64::Engine;
@@ -76,6 +91,7 @@ impl SchedulingConfig {
             calendar_listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             calendar_base_url: None,
             calendar_token_key: rand::random(),
+            claim_policy: ClaimPolicy::FirstCome,
         }
     }
 }

@@ -50,6 +50,19 @@ pub fn shift(field: &str, name: &str) -> Result<(String, String, String)> {
     ))
 }
 
+/// `tenants/{tenant}/stores/{store}/shifts/{shift}/claims/{claim}` -> (tenant, store, shift, claim).
+pub fn claim(field: &str, name: &str) -> Result<(String, String, String, String)> {
+    let mut ids = parse(
+        field,
+        name,
+        &["tenants", "stores", "shifts", "claims"],
+        "tenants/{tenant}/stores/{store}/shifts/{shift}/claims/{claim}",
+    )?
+    .into_iter();
+    let mut next = || ids.next().unwrap_or_default();
+    Ok((next(), next(), next(), next()))
+}
+
 /// `tenants/{tenant}/stores/{store}/rosters/{week}` -> (tenant, store, week).
 pub fn roster(field: &str, name: &str) -> Result<(String, String, Week)> {
     let pattern = "tenants/{tenant}/stores/{store}/rosters/{week}, week like 2026-W49";

@@ -16,6 +16,8 @@ pub struct Caller {
     pub integration: bool,
     /// Memberships `(store id, role)`; store id empty for hq_admin.
     pub roles: Vec<(String, String)>,
+    /// Memberships `(store id, department id)`; department empty for the whole store.
+    pub departments: Vec<(String, String)>,
 }
 
 impl Caller {
@@ -44,6 +46,16 @@ impl Caller {
         self.plans(store) || self.has(store, &["employee", "team_lead", "store_manager"])
     }
 
+    /// Departments the caller works in at `store` (`""` = the whole store); empty when
+    /// the caller has no role there.
+    pub fn departments_in(&self, store: &str) -> Vec<String> {
+        self.departments
+            .iter()
+            .filter(|(s, _)| s == store)
+            .map(|(_, d)| d.clone())
+            .collect()
+    }
+
     /// Fails unless the caller plans `store`.
     pub fn require_planner(&self, store: &str) -> Result<()> {
         if self.plans(store) {
@@ -66,6 +78,7 @@ impl App {
                 id: principal.user,
                 integration: true,
                 roles: vec![],
+                departments: vec![],
             });
         }
         let state: Option<String> =
@@ -77,8 +90,9 @@ impl App {
         if state.as_deref() == Some("deactivated") {
             return Err(Error::Unauthenticated("the user is deactivated".into()));
         }
-        let roles: Vec<(String, String)> = sqlx::query_as(
-            "SELECT store_id, role FROM directory_memberships WHERE tenant = $1 AND user_id = $2",
+        let memberships: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT store_id, role, department_id FROM directory_memberships \
+             WHERE tenant = $1 AND user_id = $2",
         )
         .bind(&principal.tenant)
         .bind(&principal.user)
@@ -88,7 +102,11 @@ impl App {
             tenant: principal.tenant,
             id: principal.user,
             integration: false,
-            roles,
+            roles: memberships
+                .iter()
+                .map(|(s, r, _)| (s.clone(), r.clone()))
+                .collect(),
+            departments: memberships.into_iter().map(|(s, _, d)| (s, d)).collect(),
         })
     }
 }

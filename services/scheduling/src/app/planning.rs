@@ -180,7 +180,7 @@ impl App {
 
     /// The week a stored shift belongs to, waiting once for the read model when the shift
     /// was created a moment ago.
-    async fn week_of(&self, tenant: &str, store: &str, shift: &str) -> Result<Week> {
+    pub(crate) async fn week_of(&self, tenant: &str, store: &str, shift: &str) -> Result<Week> {
         let lookup = || async {
             sqlx::query_scalar::<_, String>(
                 "SELECT week FROM shifts WHERE tenant = $1 AND store_id = $2 AND id = $3",

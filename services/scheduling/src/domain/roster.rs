@@ -13,6 +13,10 @@ use jiff::Timestamp;
 
 use super::time::{instant, overlaps};
 
+mod claims;
+
+pub use claims::{ClaimState, ClaimStatus, NewClaim};
+
 /// State of a roster week.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Roster {
@@ -22,6 +26,8 @@ pub struct Roster {
     pub time_zone: String,
     /// Current shifts by id: drafts before publication, live shifts after.
     pub shifts: BTreeMap<String, pb::ShiftData>,
+    /// Claims on open shifts by claim id.
+    pub claims: BTreeMap<String, ClaimState>,
 }
 
 /// Another shift of the same employee elsewhere (another store or week), for the overlap
@@ -78,6 +84,19 @@ pub enum RosterCommand {
         /// Shifts starting from this instant on.
         from: Timestamp,
         /// Notice id.
+        change_id: String,
+    },
+    /// Claim an open shift.
+    Claim(Box<NewClaim>),
+    /// Approve or reject a pending claim.
+    DecideClaim {
+        /// The claim.
+        claim_id: String,
+        /// Approve (assign the shift) or reject.
+        approve: bool,
+        /// The claimant's shifts in other rosters around the shift.
+        elsewhere: Vec<Busy>,
+        /// Notice id of the assignment.
         change_id: String,
     },
     /// Publish the week.
@@ -458,6 +477,8 @@ impl Aggregate for Roster {
             Some(Ev::ShiftDrafted(_)) => "breakroom.scheduling.v1.ShiftDrafted",
             Some(Ev::ShiftDraftRemoved(_)) => "breakroom.scheduling.v1.ShiftDraftRemoved",
             Some(Ev::Published(_)) => "breakroom.scheduling.v1.RosterPublished",
+            Some(Ev::ShiftClaimed(_)) => "breakroom.scheduling.v1.ShiftClaimed",
+            Some(Ev::ClaimDecided(_)) => "breakroom.scheduling.v1.ClaimDecided",
             Some(Ev::Amended(_)) => "breakroom.scheduling.v1.ShiftsAmended",
             None => "breakroom.scheduling.v1.RosterEvent",
         }
@@ -475,6 +496,13 @@ impl Aggregate for Roster {
                 change_id,
             } => self.remove(shift_id, change_id),
             RosterCommand::Import { .. } => self.import(command),
+            RosterCommand::Claim(claim) => self.claim(claim),
+            RosterCommand::DecideClaim {
+                claim_id,
+                approve,
+                elsewhere,
+                change_id,
+            } => self.decide_claim(claim_id, *approve, elsewhere, change_id),
             RosterCommand::Unassign {
                 employee_id,
                 from,
@@ -514,6 +542,7 @@ impl Aggregate for Roster {
                     self.shifts.remove(id);
                 }
             }
+            Some(other @ (Ev::ShiftClaimed(_) | Ev::ClaimDecided(_))) => self.apply_claim(other),
             None => {}
         }
         self

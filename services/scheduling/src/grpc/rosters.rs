@@ -206,13 +206,43 @@ impl SchedulingService for SchedulingGrpc {
 
     async fn claim_open_shift(
         &self,
-        _: Request<pb::ClaimOpenShiftRequest>,
+        request: Request<pb::ClaimOpenShiftRequest>,
     ) -> Reply<pb::ShiftClaim> {
-        Err(not_yet("claiming open shifts"))
+        let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
+        let caller = self.app.caller(&request).await?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &request.get_ref().request_id,
+        )?;
+        let (claim, sequence) = self
+            .app
+            .claim_open_shift(&caller, &tenant, &store, &shift, &meta)
+            .await?;
+        Ok(reply(claim, sequence))
     }
 
-    async fn decide_claim(&self, _: Request<pb::DecideClaimRequest>) -> Reply<pb::ShiftClaim> {
-        Err(not_yet("deciding claims"))
+    async fn decide_claim(
+        &self,
+        request: Request<pb::DecideClaimRequest>,
+    ) -> Reply<pb::ShiftClaim> {
+        let (tenant, store, shift, claim) = names::claim("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &body.request_id,
+        )?;
+        let place = crate::app::claims::ClaimRef {
+            tenant,
+            store,
+            shift,
+            claim,
+        };
+        let (claim, sequence) = self
+            .app
+            .decide_claim(&caller, &place, body.approve, &meta)
+            .await?;
+        Ok(reply(claim, sequence))
     }
 
     async fn offer_shift(&self, _: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {

@@ -146,7 +146,9 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                     feed(conn, tenant, store, changes, at).await?;
                 }
             }
-            None => {}
+            // Claims live in the roster aggregate; the read model shows their outcome
+            // through the amendment that assigns the shift.
+            Some(Ev::ShiftClaimed(_) | Ev::ClaimDecided(_)) | None => {}
         }
     }
     Ok(())

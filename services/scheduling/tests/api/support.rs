@@ -62,6 +62,11 @@ pub fn uuid() -> String {
 
 impl Platform {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Both services, scheduling's configuration adjusted by `adjust`.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut SchedulingConfig)) -> Self {
         let env = TestEnv::new().await;
         let mut identity_config = IdentityConfig::new(
             env.config("identity"),
@@ -81,8 +86,10 @@ impl Platform {
         .unwrap();
         let identity_running =
             testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
+        let mut scheduling_config = SchedulingConfig::new(env.config("scheduling"));
+        adjust(&mut scheduling_config);
         let built = breakroom_scheduling::startup::build(
-            SchedulingConfig::new(env.config("scheduling")),
+            scheduling_config,
             tokio_util::sync::CancellationToken::new(),
         )
         .await

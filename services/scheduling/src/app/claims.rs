@@ -1,0 +1,209 @@
+//! Claiming open shifts and deciding claims.
+
+use breakroom_kit::{
+    Error, Result,
+    envelope::{CommandMeta, new_aggregate_id},
+};
+use breakroom_proto::scheduling::v1 as pb;
+
+use super::{App, caller::Caller};
+use crate::{
+    domain::roster::{ClaimStatus, NewClaim, Roster, RosterCommand, roster_id},
+    names,
+};
+
+/// A claim's place: `tenants/{tenant}/stores/{store}/shifts/{shift}/claims/{claim}`.
+#[derive(Debug, Clone)]
+pub struct ClaimRef {
+    /// Tenant id.
+    pub tenant: String,
+    /// Store id.
+    pub store: String,
+    /// Shift id.
+    pub shift: String,
+    /// Claim id.
+    pub claim: String,
+}
+
+/// Whether the first valid claim of an open shift wins without a manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimPolicy {
+    /// First valid claim wins.
+    FirstCome,
+    /// Claims wait for a manager.
+    Approval,
+}
+
+impl App {
+    /// A claim resource from the roster.
+    pub fn claim_resource(
+        tenant: &str,
+        store: &str,
+        roster: &Roster,
+        claim_id: &str,
+        at: std::time::SystemTime,
+    ) -> Option<pb::ShiftClaim> {
+        let claim = roster.claims.get(claim_id)?;
+        Some(pb::ShiftClaim {
+            name: format!(
+                "{}/claims/{claim_id}",
+                names::shift_name(tenant, store, &claim.shift_id)
+            ),
+            claimant: names::user_name(tenant, &claim.claimant_id),
+            state: match claim.status {
+                ClaimStatus::Pending => pb::shift_claim::State::Pending,
+                ClaimStatus::Approved => pb::shift_claim::State::Approved,
+                ClaimStatus::Rejected => pb::shift_claim::State::Rejected,
+            } as i32,
+            create_time: Some(at.into()),
+        })
+    }
+
+    /// The caller claims an open shift of `store`.
+    pub async fn claim_open_shift(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        store: &str,
+        shift_id: &str,
+        meta: &CommandMeta,
+    ) -> Result<(pb::ShiftClaim, u64)> {
+        let name = names::shift_name(tenant, store, shift_id);
+        caller.see_tenant(tenant, &name)?;
+        let departments = caller.departments_in(store);
+        if caller.integration || departments.is_empty() {
+            return Err(Error::PermissionDenied(
+                "only people of the store claim its open shifts".into(),
+            ));
+        }
+        let week = self.week_of(tenant, store, shift_id).await?;
+        let roster = roster_id(store, week);
+        let current = self.inner.rosters.load(tenant, &roster).await?;
+        let shift = current
+            .state
+            .shifts
+            .get(shift_id)
+            .ok_or_else(|| Error::NotFound(name.clone()))?;
+        let span = (
+            planning_ts(shift.start_time.as_ref()),
+            planning_ts(shift.end_time.as_ref()),
+        );
+        self.read()
+            .catch_up_to_latest(self.inner.rosters.store())
+            .await?;
+        let elsewhere = self
+            .busy_elsewhere(tenant, &[caller.id.as_str()], span, &roster)
+            .await?
+            .remove(&caller.id)
+            .unwrap_or_default();
+        let claim_id = new_aggregate_id(tenant, "claim", meta.request_id.as_deref());
+        let command = RosterCommand::Claim(Box::new(NewClaim {
+            claim_id: claim_id.clone(),
+            shift_id: shift_id.to_owned(),
+            claimant_id: caller.id.clone(),
+            departments,
+            auto_approve: self.config().claim_policy == ClaimPolicy::FirstCome,
+            elsewhere,
+            change_id: uuid::Uuid::now_v7().to_string(),
+        }));
+        let committed = self
+            .inner
+            .rosters
+            .execute(tenant, &roster, meta, &command)
+            .await?;
+        let claim = Self::claim_resource(tenant, store, &committed.state, &claim_id, meta.now())
+            .or_else(|| {
+                // An earlier pending claim of the same person on the same shift stands.
+                committed
+                    .state
+                    .claims
+                    .iter()
+                    .find(|(_, c)| {
+                        c.shift_id == shift_id
+                            && c.claimant_id == caller.id
+                            && c.status == ClaimStatus::Pending
+                    })
+                    .and_then(|(id, _)| {
+                        Self::claim_resource(tenant, store, &committed.state, id, meta.now())
+                    })
+            })
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("claim not recorded")))?;
+        Ok((claim, committed.sequence))
+    }
+
+    /// A planner approves or rejects a pending claim.
+    pub async fn decide_claim(
+        &self,
+        caller: &Caller,
+        claim: &ClaimRef,
+        approve: bool,
+        meta: &CommandMeta,
+    ) -> Result<(pb::ShiftClaim, u64)> {
+        let ClaimRef {
+            tenant,
+            store,
+            shift: shift_id,
+            claim: claim_id,
+        } = claim;
+        let (tenant, store, shift_id, claim_id) = (
+            tenant.as_str(),
+            store.as_str(),
+            shift_id.as_str(),
+            claim_id.as_str(),
+        );
+        let name = format!(
+            "{}/claims/{claim_id}",
+            names::shift_name(tenant, store, shift_id)
+        );
+        caller.see_tenant(tenant, &name)?;
+        caller.require_planner(store)?;
+        let week = self.week_of(tenant, store, shift_id).await?;
+        let roster = roster_id(store, week);
+        let current = self.inner.rosters.load(tenant, &roster).await?;
+        let claim = current
+            .state
+            .claims
+            .get(claim_id)
+            .filter(|c| c.shift_id == shift_id)
+            .ok_or_else(|| Error::NotFound(name.clone()))?;
+        let shift = current
+            .state
+            .shifts
+            .get(shift_id)
+            .ok_or_else(|| Error::NotFound(name.clone()))?;
+        let span = (
+            planning_ts(shift.start_time.as_ref()),
+            planning_ts(shift.end_time.as_ref()),
+        );
+        self.read()
+            .catch_up_to_latest(self.inner.rosters.store())
+            .await?;
+        let elsewhere = self
+            .busy_elsewhere(tenant, &[claim.claimant_id.as_str()], span, &roster)
+            .await?
+            .remove(&claim.claimant_id)
+            .unwrap_or_default();
+        let command = RosterCommand::DecideClaim {
+            claim_id: claim_id.to_owned(),
+            approve,
+            elsewhere,
+            change_id: uuid::Uuid::now_v7().to_string(),
+        };
+        let committed = self
+            .inner
+            .rosters
+            .execute(tenant, &roster, meta, &command)
+            .await?;
+        let claim = Self::claim_resource(tenant, store, &committed.state, claim_id, meta.now())
+            .ok_or_else(|| Error::NotFound(name))?;
+        Ok((claim, committed.sequence))
+    }
+}
+
+fn planning_ts(value: Option<&prost_types::Timestamp>) -> chrono::DateTime<chrono::Utc> {
+    value
+        .and_then(|t| {
+            chrono::DateTime::<chrono::Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32)
+        })
+        .unwrap_or_default()
+}
