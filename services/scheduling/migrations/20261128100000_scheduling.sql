@@ -80,3 +80,16 @@ CREATE TABLE calendar_feeds (
     create_time TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (tenant, user_id)
 );
+
+-- Change notices each employee got (publication or amendment), to acknowledge.
+CREATE TABLE change_notices (
+    tenant           TEXT        NOT NULL,
+    employee_id      TEXT        NOT NULL,
+    notice_id        TEXT        NOT NULL,
+    roster_id        TEXT        NOT NULL,
+    -- The employee's EmployeeChanges message (protobuf).
+    changes          BYTEA       NOT NULL,
+    create_time      TIMESTAMPTZ NOT NULL,
+    acknowledge_time TIMESTAMPTZ,
+    PRIMARY KEY (tenant, employee_id, notice_id)
+);

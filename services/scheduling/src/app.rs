@@ -5,13 +5,17 @@
 //! - `planning`: upserting and removing shifts, publishing weeks.
 //! - `claims`: claiming open shifts and deciding claims.
 //! - `import`: the workforce-management import (structured and CSV).
+//! - `swaps`: offering, accepting and deciding shift swaps.
+//! - `notices`: acknowledging shift changes.
 //! - `calendar`: calendar feed URLs.
 
 pub mod calendar;
 pub mod caller;
 pub mod claims;
 pub mod import;
+pub mod notices;
 pub mod planning;
+pub mod swaps;
 
 use std::sync::Arc;
 
@@ -104,6 +108,13 @@ impl App {
             .execute(tenant, roster, meta, command)
             .await?
             .sequence)
+    }
+
+    /// Waits until the read model has applied everything scheduling's stream holds now.
+    pub async fn catch_up_rosters(&self) -> Result<()> {
+        self.read()
+            .catch_up_to_latest(self.inner.rosters.store())
+            .await
     }
 
     /// The stream's last sequence (for replies covering several commits).

@@ -4,7 +4,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use breakroom_kit::{Error, Result, config::Config};
 
-pub use crate::app::claims::ClaimPolicy;
+pub use crate::app::{claims::ClaimPolicy, swaps::SwapPolicy};
 
 /// Service name: stream `<NS>_SCHEDULING`, database `breakroom_scheduling`.
 pub const SERVICE: &str = "scheduling";
@@ -31,6 +31,9 @@ pub struct SchedulingConfig {
     /// `BREAKROOM_OPEN_SHIFT_POLICY`: `first_come` (default: the first valid claim wins) or
     /// `approval` (claims wait for a manager). One policy for the deployment for now.
     pub claim_policy: ClaimPolicy,
+    /// `BREAKROOM_SWAP_POLICY`: `approval` (default: a manager decides accepted swaps) or
+    /// `auto` (acceptance completes the swap).
+    pub swap_policy: SwapPolicy,
 }
 
 impl SchedulingConfig {
@@ -64,6 +67,11 @@ impl SchedulingConfig {
                     ));
                 }
             },
+            swap_policy: match var("BREAKROOM_SWAP_POLICY").as_deref() {
+                None | Some("approval") => SwapPolicy::Approval,
+                Some("auto") => SwapPolicy::Auto,
+                Some(_) => return Err(Error::invalid("BREAKROOM_SWAP_POLICY", "approval or auto")),
+            },
             calendar_token_key: match var("BREAKROOM_CALENDAR_TOKEN_KEY") {
                 Some(key) => {
                     use base64::Engine;
@@ -92,6 +100,7 @@ impl SchedulingConfig {
             calendar_base_url: None,
             calendar_token_key: rand::random(),
             claim_policy: ClaimPolicy::FirstCome,
+            swap_policy: SwapPolicy::Approval,
         }
     }
 }

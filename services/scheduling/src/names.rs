@@ -63,6 +63,32 @@ pub fn claim(field: &str, name: &str) -> Result<(String, String, String, String)
     Ok((next(), next(), next(), next()))
 }
 
+/// `tenants/{tenant}/stores/{store}/shifts/{shift}/swaps/{swap}` -> (tenant, store, shift, swap).
+pub fn swap(field: &str, name: &str) -> Result<(String, String, String, String)> {
+    let mut ids = parse(
+        field,
+        name,
+        &["tenants", "stores", "shifts", "swaps"],
+        "tenants/{tenant}/stores/{store}/shifts/{shift}/swaps/{swap}",
+    )?
+    .into_iter();
+    let mut next = || ids.next().unwrap_or_default();
+    Ok((next(), next(), next(), next()))
+}
+
+/// `tenants/{tenant}/users/{user}/shiftChanges/{change}` -> (tenant, user, change).
+pub fn shift_change(field: &str, name: &str) -> Result<(String, String, String)> {
+    let mut ids = parse(
+        field,
+        name,
+        &["tenants", "users", "shiftChanges"],
+        "tenants/{tenant}/users/{user}/shiftChanges/{change}",
+    )?
+    .into_iter();
+    let mut next = || ids.next().unwrap_or_default();
+    Ok((next(), next(), next()))
+}
+
 /// `tenants/{tenant}/stores/{store}/rosters/{week}` -> (tenant, store, week).
 pub fn roster(field: &str, name: &str) -> Result<(String, String, Week)> {
     let pattern = "tenants/{tenant}/stores/{store}/rosters/{week}, week like 2026-W49";

@@ -55,7 +55,7 @@ impl Projection for SchedulingProjection {
     async fn reset(&self, conn: &mut PgConnection) -> Result<()> {
         sqlx::query(
             "TRUNCATE directory_stores, directory_users, directory_memberships, shifts, \
-             feed_entries, calendar_feeds",
+             feed_entries, calendar_feeds, change_notices",
         )
         .execute(conn)
         .await?;

@@ -56,6 +56,9 @@ impl Projection for Offboarding {
         let (tenant, employee) = (&commit.commit.tenant, &commit.commit.aggregate_id);
         let from = jiff::Timestamp::try_from(commit.occurred_at())
             .map_err(breakroom_kit::Error::internal)?;
+        // The rosters are found through the read model: let it catch up first, so a shift
+        // planned a moment before the offboarding is not missed (UNAVAILABLE retries).
+        self.app.catch_up_rosters().await?;
         let rosters: Vec<String> = sqlx::query_scalar(
             "SELECT DISTINCT store_id || '_' || week FROM shifts \
              WHERE tenant = $1 AND employee_id = $2 AND start_time >= $3",

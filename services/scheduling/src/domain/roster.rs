@@ -14,8 +14,10 @@ use jiff::Timestamp;
 use super::time::{instant, overlaps};
 
 mod claims;
+mod swaps;
 
 pub use claims::{ClaimState, ClaimStatus, NewClaim};
+pub use swaps::{SwapCommand, SwapState, SwapStatus};
 
 /// State of a roster week.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -28,6 +30,12 @@ pub struct Roster {
     pub shifts: BTreeMap<String, pb::ShiftData>,
     /// Claims on open shifts by claim id.
     pub claims: BTreeMap<String, ClaimState>,
+    /// Swaps by swap id.
+    pub swaps: BTreeMap<String, SwapState>,
+    /// Change notices sent, `(employee id, notice id)`.
+    pub notices: BTreeSet<(String, String)>,
+    /// Change notices acknowledged, `(employee id, notice id)`.
+    pub acknowledged: BTreeSet<(String, String)>,
 }
 
 /// Another shift of the same employee elsewhere (another store or week), for the overlap
@@ -98,6 +106,15 @@ pub enum RosterCommand {
         elsewhere: Vec<Busy>,
         /// Notice id of the assignment.
         change_id: String,
+    },
+    /// Offer, accept or decide a swap.
+    Swap(Box<SwapCommand>),
+    /// An employee acknowledges a change notice of this week.
+    Acknowledge {
+        /// The employee.
+        employee_id: String,
+        /// The notice.
+        notice_id: String,
     },
     /// Publish the week.
     Publish {
@@ -353,6 +370,30 @@ impl Roster {
         }))]
     }
 
+    /// Whether `employee` was told about changes under `notice_id` in this week.
+    pub fn has_notice(&self, employee: &str, notice_id: &str) -> bool {
+        self.notices
+            .contains(&(employee.to_owned(), notice_id.to_owned()))
+    }
+
+    fn acknowledge(&self, employee_id: &str, notice_id: &str) -> Result<Vec<pb::RosterEvent>> {
+        if !self.has_notice(employee_id, notice_id) {
+            return Err(Error::NotFound(format!("shift change {notice_id}")));
+        }
+        if self
+            .acknowledged
+            .contains(&(employee_id.to_owned(), notice_id.to_owned()))
+        {
+            return Ok(vec![]);
+        }
+        Ok(vec![event(Ev::ChangeAcknowledged(
+            pb::ChangeAcknowledged {
+                employee_id: employee_id.to_owned(),
+                notice_id: notice_id.to_owned(),
+            },
+        ))])
+    }
+
     fn check_overlap(&self, shift: &pb::ShiftData, elsewhere: &[Busy]) -> Result<()> {
         if shift.employee_id.is_empty() {
             return Ok(());
@@ -479,6 +520,10 @@ impl Aggregate for Roster {
             Some(Ev::Published(_)) => "breakroom.scheduling.v1.RosterPublished",
             Some(Ev::ShiftClaimed(_)) => "breakroom.scheduling.v1.ShiftClaimed",
             Some(Ev::ClaimDecided(_)) => "breakroom.scheduling.v1.ClaimDecided",
+            Some(Ev::ShiftOffered(_)) => "breakroom.scheduling.v1.ShiftOffered",
+            Some(Ev::SwapAccepted(_)) => "breakroom.scheduling.v1.SwapAccepted",
+            Some(Ev::SwapDecided(_)) => "breakroom.scheduling.v1.SwapDecided",
+            Some(Ev::ChangeAcknowledged(_)) => "breakroom.scheduling.v1.ChangeAcknowledged",
             Some(Ev::Amended(_)) => "breakroom.scheduling.v1.ShiftsAmended",
             None => "breakroom.scheduling.v1.RosterEvent",
         }
@@ -497,6 +542,11 @@ impl Aggregate for Roster {
             } => self.remove(shift_id, change_id),
             RosterCommand::Import { .. } => self.import(command),
             RosterCommand::Claim(claim) => self.claim(claim),
+            RosterCommand::Swap(swap) => self.swap(swap),
+            RosterCommand::Acknowledge {
+                employee_id,
+                notice_id,
+            } => self.acknowledge(employee_id, notice_id),
             RosterCommand::DecideClaim {
                 claim_id,
                 approve,
@@ -526,6 +576,10 @@ impl Aggregate for Roster {
                 self.shifts.remove(&e.shift_id);
             }
             Some(Ev::Published(e)) => {
+                for employee in &e.employees {
+                    self.notices
+                        .insert((employee.employee_id.clone(), employee.notice_id.clone()));
+                }
                 self.published = true;
                 self.time_zone = e.time_zone.clone();
                 self.shifts = e
@@ -535,6 +589,10 @@ impl Aggregate for Roster {
                     .collect();
             }
             Some(Ev::Amended(e)) => {
+                for employee in &e.employees {
+                    self.notices
+                        .insert((employee.employee_id.clone(), employee.notice_id.clone()));
+                }
                 for shift in &e.upserted {
                     self.shifts.insert(shift.shift_id.clone(), shift.clone());
                 }
@@ -543,6 +601,13 @@ impl Aggregate for Roster {
                 }
             }
             Some(other @ (Ev::ShiftClaimed(_) | Ev::ClaimDecided(_))) => self.apply_claim(other),
+            Some(other @ (Ev::ShiftOffered(_) | Ev::SwapAccepted(_) | Ev::SwapDecided(_))) => {
+                self.apply_swap(other)
+            }
+            Some(Ev::ChangeAcknowledged(e)) => {
+                self.acknowledged
+                    .insert((e.employee_id.clone(), e.notice_id.clone()));
+            }
             None => {}
         }
         self

@@ -5,7 +5,11 @@ use breakroom_proto::scheduling::v1::{self as pb, scheduling_service_server::Sch
 use tonic::{Request, Response, Status};
 
 use super::{SchedulingGrpc, convert};
-use crate::{app::import::WeekImport, domain::time::Week, names, queries};
+use crate::{
+    app::{claims::ClaimRef, import::WeekImport},
+    domain::time::Week,
+    names, queries,
+};
 
 type Reply<T> = Result<Response<T>, Status>;
 
@@ -232,7 +236,7 @@ impl SchedulingService for SchedulingGrpc {
             names::user_name(&caller.tenant, &caller.id),
             &body.request_id,
         )?;
-        let place = crate::app::claims::ClaimRef {
+        let place = ClaimRef {
             tenant,
             store,
             shift,
@@ -245,26 +249,92 @@ impl SchedulingService for SchedulingGrpc {
         Ok(reply(claim, sequence))
     }
 
-    async fn offer_shift(&self, _: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {
-        Err(not_yet("offering shifts"))
+    async fn offer_shift(&self, request: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {
+        let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let offered_to = if body.offered_to.is_empty() {
+            None
+        } else {
+            let (to_tenant, user) = names::user("offered_to", &body.offered_to)?;
+            if to_tenant != tenant {
+                return Err(Error::invalid("offered_to", "must be a user of this tenant").into());
+            }
+            Some(user)
+        };
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &body.request_id,
+        )?;
+        let place = ClaimRef {
+            tenant,
+            store,
+            shift,
+            claim: String::new(),
+        };
+        let (swap, sequence) = self
+            .app
+            .offer_shift(&caller, &place, offered_to, &meta)
+            .await?;
+        Ok(reply(swap, sequence))
     }
 
     async fn accept_shift_offer(
         &self,
-        _: Request<pb::AcceptShiftOfferRequest>,
+        request: Request<pb::AcceptShiftOfferRequest>,
     ) -> Reply<pb::ShiftSwap> {
-        Err(not_yet("accepting shift offers"))
+        let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &request.get_ref().request_id,
+        )?;
+        let place = ClaimRef {
+            tenant,
+            store,
+            shift,
+            claim: swap,
+        };
+        let (swap, sequence) = self.app.accept_offer(&caller, &place, &meta).await?;
+        Ok(reply(swap, sequence))
     }
 
-    async fn decide_swap(&self, _: Request<pb::DecideSwapRequest>) -> Reply<pb::ShiftSwap> {
-        Err(not_yet("deciding swaps"))
+    async fn decide_swap(&self, request: Request<pb::DecideSwapRequest>) -> Reply<pb::ShiftSwap> {
+        let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &body.request_id,
+        )?;
+        let place = ClaimRef {
+            tenant,
+            store,
+            shift,
+            claim: swap,
+        };
+        let (swap, sequence) = self
+            .app
+            .decide_swap(&caller, &place, body.approve, &meta)
+            .await?;
+        Ok(reply(swap, sequence))
     }
 
     async fn acknowledge_shift_change(
         &self,
-        _: Request<pb::AcknowledgeShiftChangeRequest>,
+        request: Request<pb::AcknowledgeShiftChangeRequest>,
     ) -> Reply<pb::ShiftChangeNotice> {
-        Err(not_yet("acknowledging shift changes"))
+        let (tenant, user, notice) = names::shift_change("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &request.get_ref().request_id,
+        )?;
+        let (notice, sequence) = self
+            .app
+            .acknowledge(&caller, &tenant, &user, &notice, &meta)
+            .await?;
+        Ok(reply(notice, sequence))
     }
 
     async fn request_time_off(

@@ -113,6 +113,30 @@ async fn feed(
     Ok(())
 }
 
+/// Records the notice an employee can acknowledge.
+async fn notice(
+    conn: &mut PgConnection,
+    tenant: &str,
+    roster: &str,
+    changes: &pb::EmployeeChanges,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    use prost::Message;
+    sqlx::query(
+        "INSERT INTO change_notices (tenant, employee_id, notice_id, roster_id, changes, create_time) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(&changes.employee_id)
+    .bind(&changes.notice_id)
+    .bind(roster)
+    .bind(changes.encode_to_vec())
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
     let tenant = &commit.commit.tenant;
     let Some((store, week)) = split_roster_id(&commit.commit.aggregate_id) else {
@@ -133,6 +157,7 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                 }
                 for changes in &e.employees {
                     feed(conn, tenant, store, changes, at).await?;
+                    notice(conn, tenant, &commit.commit.aggregate_id, changes, at).await?;
                 }
             }
             Some(Ev::Amended(e)) => {
@@ -144,11 +169,31 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                 }
                 for changes in &e.employees {
                     feed(conn, tenant, store, changes, at).await?;
+                    notice(conn, tenant, &commit.commit.aggregate_id, changes, at).await?;
                 }
             }
             // Claims live in the roster aggregate; the read model shows their outcome
             // through the amendment that assigns the shift.
-            Some(Ev::ShiftClaimed(_) | Ev::ClaimDecided(_)) | None => {}
+            Some(Ev::ChangeAcknowledged(e)) => {
+                sqlx::query(
+                    "UPDATE change_notices SET acknowledge_time = $4 \
+                     WHERE tenant = $1 AND employee_id = $2 AND notice_id = $3",
+                )
+                .bind(tenant)
+                .bind(&e.employee_id)
+                .bind(&e.notice_id)
+                .bind(at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Some(
+                Ev::ShiftClaimed(_)
+                | Ev::ClaimDecided(_)
+                | Ev::ShiftOffered(_)
+                | Ev::SwapAccepted(_)
+                | Ev::SwapDecided(_),
+            )
+            | None => {}
         }
     }
     Ok(())

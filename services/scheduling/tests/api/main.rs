@@ -7,3 +7,4 @@ mod claims;
 mod import;
 mod rosters;
 mod support;
+mod swaps;

@@ -1,0 +1,227 @@
+//! Shift swaps: offering one's shift, accepting an offer, a manager's decision.
+
+use breakroom_kit::{
+    Error, Result,
+    envelope::{CommandMeta, new_aggregate_id},
+};
+use breakroom_proto::scheduling::v1 as pb;
+
+use super::{App, caller::Caller, claims::ClaimRef};
+use crate::{
+    domain::roster::{Roster, RosterCommand, SwapCommand, SwapStatus, roster_id},
+    names,
+};
+
+/// Whether an accepted swap needs a manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwapPolicy {
+    /// A manager approves or rejects accepted swaps.
+    Approval,
+    /// Acceptance completes the swap.
+    Auto,
+}
+
+/// A swap's resource from the roster.
+fn swap_resource(
+    tenant: &str,
+    store: &str,
+    roster: &Roster,
+    swap_id: &str,
+    at: std::time::SystemTime,
+) -> Option<pb::ShiftSwap> {
+    let swap = roster.swaps.get(swap_id)?;
+    let user = |id: &str| {
+        if id.is_empty() {
+            String::new()
+        } else {
+            names::user_name(tenant, id)
+        }
+    };
+    Some(pb::ShiftSwap {
+        name: format!(
+            "{}/swaps/{swap_id}",
+            names::shift_name(tenant, store, &swap.shift_id)
+        ),
+        offered_by: user(&swap.offered_by),
+        offered_to: user(&swap.offered_to),
+        accepted_by: user(&swap.accepted_by),
+        state: match swap.status {
+            SwapStatus::Offered => pb::shift_swap::State::Offered,
+            SwapStatus::Accepted => pb::shift_swap::State::Accepted,
+            SwapStatus::Approved => pb::shift_swap::State::Approved,
+            SwapStatus::Rejected => pb::shift_swap::State::Rejected,
+        } as i32,
+        create_time: Some(at.into()),
+    })
+}
+
+impl App {
+    async fn run_swap(
+        &self,
+        place: &ClaimRef,
+        command: SwapCommand,
+        swap_id: &str,
+        meta: &CommandMeta,
+    ) -> Result<(pb::ShiftSwap, u64)> {
+        let week = self
+            .week_of(&place.tenant, &place.store, &place.shift)
+            .await?;
+        let roster = roster_id(&place.store, week);
+        let committed = self
+            .inner
+            .rosters
+            .execute(
+                &place.tenant,
+                &roster,
+                meta,
+                &RosterCommand::Swap(Box::new(command)),
+            )
+            .await?;
+        let swap = swap_resource(
+            &place.tenant,
+            &place.store,
+            &committed.state,
+            swap_id,
+            meta.now(),
+        )
+        .ok_or_else(|| Error::NotFound(format!("swap {swap_id}")))?;
+        Ok((swap, committed.sequence))
+    }
+
+    /// The colleague's shifts elsewhere around the swap's shift.
+    async fn busy_around(
+        &self,
+        place: &ClaimRef,
+        employee: &str,
+    ) -> Result<Vec<crate::domain::roster::Busy>> {
+        let week = self
+            .week_of(&place.tenant, &place.store, &place.shift)
+            .await?;
+        let roster = roster_id(&place.store, week);
+        let current = self.inner.rosters.load(&place.tenant, &roster).await?;
+        let shift = current.state.shifts.get(&place.shift).ok_or_else(|| {
+            Error::NotFound(names::shift_name(&place.tenant, &place.store, &place.shift))
+        })?;
+        let at = |t: Option<&prost_types::Timestamp>| {
+            t.and_then(|t| chrono::DateTime::<chrono::Utc>::from_timestamp(t.seconds, 0))
+                .unwrap_or_default()
+        };
+        self.read()
+            .catch_up_to_latest(self.inner.rosters.store())
+            .await?;
+        Ok(self
+            .busy_elsewhere(
+                &place.tenant,
+                &[employee],
+                (at(shift.start_time.as_ref()), at(shift.end_time.as_ref())),
+                &roster,
+            )
+            .await?
+            .remove(employee)
+            .unwrap_or_default())
+    }
+
+    /// The caller offers their shift (`place.claim` unused) to `offered_to` or anyone.
+    pub async fn offer_shift(
+        &self,
+        caller: &Caller,
+        place: &ClaimRef,
+        offered_to: Option<String>,
+        meta: &CommandMeta,
+    ) -> Result<(pb::ShiftSwap, u64)> {
+        caller.see_tenant(
+            &place.tenant,
+            &names::shift_name(&place.tenant, &place.store, &place.shift),
+        )?;
+        if caller.integration {
+            return Err(Error::PermissionDenied(
+                "shifts are offered by their employees".into(),
+            ));
+        }
+        if let Some(colleague) = &offered_to
+            && !self
+                .store_members(&place.tenant, &place.store)
+                .await?
+                .contains(colleague)
+        {
+            return Err(Error::invalid(
+                "offered_to",
+                "is not a member of this store",
+            ));
+        }
+        let swap_id = new_aggregate_id(&place.tenant, "swap", meta.request_id.as_deref());
+        let command = SwapCommand::Offer {
+            swap_id: swap_id.clone(),
+            shift_id: place.shift.clone(),
+            offered_by: caller.id.clone(),
+            offered_to: offered_to.unwrap_or_default(),
+        };
+        self.run_swap(place, command, &swap_id, meta).await
+    }
+
+    /// The caller accepts the offer `place.claim` (a swap id).
+    pub async fn accept_offer(
+        &self,
+        caller: &Caller,
+        place: &ClaimRef,
+        meta: &CommandMeta,
+    ) -> Result<(pb::ShiftSwap, u64)> {
+        caller.see_tenant(
+            &place.tenant,
+            &names::shift_name(&place.tenant, &place.store, &place.shift),
+        )?;
+        let departments = caller.departments_in(&place.store);
+        if caller.integration || departments.is_empty() {
+            return Err(Error::PermissionDenied(
+                "only people of the store take its shifts".into(),
+            ));
+        }
+        let elsewhere = self.busy_around(place, &caller.id).await?;
+        let command = SwapCommand::Accept {
+            swap_id: place.claim.clone(),
+            accepted_by: caller.id.clone(),
+            departments,
+            elsewhere,
+            auto_approve: self.config().swap_policy == SwapPolicy::Auto,
+            change_id: uuid::Uuid::now_v7().to_string(),
+        };
+        self.run_swap(place, command, &place.claim, meta).await
+    }
+
+    /// A planner approves or rejects an accepted swap.
+    pub async fn decide_swap(
+        &self,
+        caller: &Caller,
+        place: &ClaimRef,
+        approve: bool,
+        meta: &CommandMeta,
+    ) -> Result<(pb::ShiftSwap, u64)> {
+        caller.see_tenant(
+            &place.tenant,
+            &names::shift_name(&place.tenant, &place.store, &place.shift),
+        )?;
+        caller.require_planner(&place.store)?;
+        let week = self
+            .week_of(&place.tenant, &place.store, &place.shift)
+            .await?;
+        let current = self
+            .inner
+            .rosters
+            .load(&place.tenant, &roster_id(&place.store, week))
+            .await?;
+        let colleague = current
+            .state
+            .swaps
+            .get(&place.claim)
+            .map(|s| s.accepted_by.clone())
+            .ok_or_else(|| Error::NotFound(format!("swap {}", place.claim)))?;
+        let elsewhere = self.busy_around(place, &colleague).await?;
+        let command = SwapCommand::Decide {
+            swap_id: place.claim.clone(),
+            approve,
+            elsewhere,
+            change_id: uuid::Uuid::now_v7().to_string(),
+        };
+        self.run_swap(place, command, &place.claim, meta).await
+    }
+}
