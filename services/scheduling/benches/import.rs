@@ -227,20 +227,29 @@ async fn main() {
     let sequences: Vec<u64> = futures::stream::iter(chain.chunks(STORE_WEEKS_PER_CALL))
         .map(|chunk| {
             let mut client = scheduling.clone();
-            let request = bearer(
-                &planner,
-                pb::ImportRosterRequest {
-                    parent: "tenants/bench".into(),
-                    rosters: chunk
-                        .iter()
-                        .map(|(store, people)| week_of(store, people))
-                        .collect(),
-                    publish: true,
-                    request_id: uuid::Uuid::new_v4().to_string(),
-                    ..Default::default()
-                },
-            );
-            async move { sequence(&client.import_roster(request).await.unwrap()) }
+            let body = pb::ImportRosterRequest {
+                parent: "tenants/bench".into(),
+                rosters: chunk
+                    .iter()
+                    .map(|(store, people)| week_of(store, people))
+                    .collect(),
+                publish: true,
+                request_id: uuid::Uuid::new_v4().to_string(),
+                ..Default::default()
+            };
+            let planner = planner.clone();
+            async move {
+                // UNAVAILABLE (a dependency busy or catching up) is retried, as clients do.
+                loop {
+                    match client.import_roster(bearer(&planner, body.clone())).await {
+                        Ok(reply) => return sequence(&reply),
+                        Err(status) if status.code() == tonic::Code::Unavailable => {
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                        Err(status) => panic!("{status:?}"),
+                    }
+                }
+            }
         })
         .buffer_unordered(CALLS_IN_FLIGHT)
         .collect()

@@ -93,3 +93,20 @@ CREATE TABLE change_notices (
     acknowledge_time TIMESTAMPTZ,
     PRIMARY KEY (tenant, employee_id, notice_id)
 );
+
+CREATE TABLE time_off_requests (
+    tenant      TEXT        NOT NULL,
+    id          TEXT        NOT NULL,
+    employee_id TEXT        NOT NULL,
+    store_id    TEXT        NOT NULL,
+    start_date  TEXT        NOT NULL,
+    end_date    TEXT        NOT NULL,
+    reason      TEXT        NOT NULL,
+    -- pending | approved | rejected
+    state       TEXT        NOT NULL,
+    conflicting TEXT[]      NOT NULL DEFAULT '{}',
+    create_time TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant, id)
+);
+CREATE INDEX time_off_by_store ON time_off_requests (tenant, store_id, create_time);
+CREATE INDEX time_off_by_employee ON time_off_requests (tenant, employee_id, create_time);

@@ -7,6 +7,7 @@
 //! - `import`: the workforce-management import (structured and CSV).
 //! - `swaps`: offering, accepting and deciding shift swaps.
 //! - `notices`: acknowledging shift changes.
+//! - `time_off`: requesting and deciding time off.
 //! - `calendar`: calendar feed URLs.
 
 pub mod calendar;
@@ -16,6 +17,7 @@ pub mod import;
 pub mod notices;
 pub mod planning;
 pub mod swaps;
+pub mod time_off;
 
 use std::sync::Arc;
 
@@ -25,7 +27,7 @@ use breakroom_kit::{
 
 use crate::{
     config::SchedulingConfig,
-    domain::{calendar::CalendarFeed, roster::Roster, time::Zone},
+    domain::{calendar::CalendarFeed, roster::Roster, time::Zone, time_off::TimeOff},
     names,
     projection::PROJECTION,
 };
@@ -41,6 +43,7 @@ struct Inner {
     config: SchedulingConfig,
     rosters: Arc<Repository<Roster>>,
     feeds: Arc<Repository<CalendarFeed>>,
+    time_off: Arc<Repository<TimeOff>>,
     /// Verifies access tokens with identity's published keys.
     keys: KeySet,
     read: ReadModel,
@@ -71,6 +74,7 @@ impl App {
             inner: Arc::new(Inner {
                 rosters: Repository::new(infra.store.clone(), cache),
                 feeds: Repository::new(infra.store.clone(), cache),
+                time_off: Repository::new(infra.store.clone(), cache),
                 read: ReadModel::new(
                     infra.pool.clone(),
                     PROJECTION,

@@ -3,7 +3,9 @@
 //! - `time`: ISO weeks and store-local civil times resolved to instants, DST-correct.
 //! - `roster`: a store's week of shifts: drafts, publication, amendments with diffs.
 //! - `calendar`: an employee's private calendar feed URL.
+//! - `time_off`: a request for time off.
 
 pub mod calendar;
 pub mod roster;
 pub mod time;
+pub mod time_off;

@@ -89,6 +89,19 @@ pub fn shift_change(field: &str, name: &str) -> Result<(String, String, String)>
     Ok((next(), next(), next()))
 }
 
+/// `tenants/{tenant}/users/{user}/timeOffRequests/{request}` -> (tenant, user, request).
+pub fn time_off(field: &str, name: &str) -> Result<(String, String, String)> {
+    let mut ids = parse(
+        field,
+        name,
+        &["tenants", "users", "timeOffRequests"],
+        "tenants/{tenant}/users/{user}/timeOffRequests/{request}",
+    )?
+    .into_iter();
+    let mut next = || ids.next().unwrap_or_default();
+    Ok((next(), next(), next()))
+}
+
 /// `tenants/{tenant}/stores/{store}/rosters/{week}` -> (tenant, store, week).
 pub fn roster(field: &str, name: &str) -> Result<(String, String, Week)> {
     let pattern = "tenants/{tenant}/stores/{store}/rosters/{week}, week like 2026-W49";

@@ -2,10 +2,12 @@
 //! directory it decides with (stores with their zones and departments, users, memberships).
 //!
 //! - `directory`: identity's stores, users and memberships.
-//! - `rosters`: shifts, per-employee calendar entries, calendar feeds.
+//! - `rosters`: shifts, per-employee calendar entries, calendar feeds, change notices.
+//! - `time_off`: time-off requests.
 
 mod directory;
 mod rosters;
+mod time_off;
 
 use breakroom_kit::{
     Result,
@@ -48,6 +50,7 @@ impl Projection for SchedulingProjection {
             (true, "user") => directory::user(conn, commit).await,
             (false, "roster") => rosters::roster(conn, commit).await,
             (false, "calendar_feed") => rosters::calendar_feed(conn, commit).await,
+            (false, "time_off") => time_off::time_off(conn, commit).await,
             _ => Ok(()),
         }
     }
@@ -55,7 +58,7 @@ impl Projection for SchedulingProjection {
     async fn reset(&self, conn: &mut PgConnection) -> Result<()> {
         sqlx::query(
             "TRUNCATE directory_stores, directory_users, directory_memberships, shifts, \
-             feed_entries, calendar_feeds, change_notices",
+             feed_entries, calendar_feeds, change_notices, time_off_requests",
         )
         .execute(conn)
         .await?;

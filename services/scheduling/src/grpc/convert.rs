@@ -157,5 +157,19 @@ pub fn roster(
         publish_time: None,
         shifts,
         has_unpublished_changes: !roster.published && !roster.shifts.is_empty(),
+        unacknowledged_changes: if drafts {
+            roster
+                .notices
+                .difference(&roster.acknowledged)
+                .map(|(employee, notice)| {
+                    format!(
+                        "{}/shiftChanges/{notice}",
+                        names::user_name(tenant, employee)
+                    )
+                })
+                .collect()
+        } else {
+            vec![]
+        },
     }
 }

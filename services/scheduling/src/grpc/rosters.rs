@@ -13,10 +13,6 @@ use crate::{
 
 type Reply<T> = Result<Response<T>, Status>;
 
-fn not_yet(what: &str) -> Status {
-    Status::unimplemented(format!("{what} is not available yet"))
-}
-
 #[tonic::async_trait]
 impl SchedulingService for SchedulingGrpc {
     async fn upsert_shift(&self, request: Request<pb::UpsertShiftRequest>) -> Reply<pb::Shift> {
@@ -339,23 +335,82 @@ impl SchedulingService for SchedulingGrpc {
 
     async fn request_time_off(
         &self,
-        _: Request<pb::RequestTimeOffRequest>,
+        request: Request<pb::RequestTimeOffRequest>,
     ) -> Reply<pb::TimeOffRequest> {
-        Err(not_yet("time off"))
+        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let wanted = body.time_off_request.clone().unwrap_or_default();
+        let (store_tenant, store) = names::store("time_off_request.store", &wanted.store)?;
+        if store_tenant != tenant {
+            return Err(
+                Error::invalid("time_off_request.store", "must be a store of this tenant").into(),
+            );
+        }
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &body.request_id,
+        )?;
+        let period = (
+            wanted.start_date.as_str(),
+            wanted.end_date.as_str(),
+            wanted.reason.as_str(),
+        );
+        let (created, sequence) = self
+            .app
+            .request_time_off(&caller, &tenant, &user, &store, period, &meta)
+            .await?;
+        Ok(reply(created, sequence))
     }
 
     async fn decide_time_off(
         &self,
-        _: Request<pb::DecideTimeOffRequest>,
+        request: Request<pb::DecideTimeOffRequest>,
     ) -> Reply<pb::TimeOffRequest> {
-        Err(not_yet("time off"))
+        let (tenant, user, id) = names::time_off("name", &request.get_ref().name)?;
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let meta = convert::meta(
+            names::user_name(&caller.tenant, &caller.id),
+            &body.request_id,
+        )?;
+        let (decided, sequence) = self
+            .app
+            .decide_time_off(&caller, &tenant, &user, &id, body.approve, &meta)
+            .await?;
+        Ok(reply(decided, sequence))
     }
 
     async fn list_time_off_requests(
         &self,
-        _: Request<pb::ListTimeOffRequestsRequest>,
+        request: Request<pb::ListTimeOffRequestsRequest>,
     ) -> Reply<pb::ListTimeOffRequestsResponse> {
-        Err(not_yet("time off"))
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let (tenant, store, employee) = if body.parent.contains("/stores/") {
+            let (tenant, store) = names::store("parent", &body.parent)?;
+            (tenant, Some(store), None)
+        } else {
+            let (tenant, user) = names::user("parent", &body.parent)?;
+            (tenant, None, Some(user))
+        };
+        caller.see_tenant(&tenant, &body.parent)?;
+        let page = Page::parse(body.page_size, &body.page_token, &body.parent)?;
+        self.app.read().catch_up(&request).await?;
+        let (time_off_requests, next_page_token) = self
+            .app
+            .list_time_off(
+                &caller,
+                &tenant,
+                store.as_deref(),
+                employee.as_deref(),
+                &page,
+            )
+            .await?;
+        Ok(Response::new(pb::ListTimeOffRequestsResponse {
+            time_off_requests,
+            next_page_token,
+        }))
     }
 
     async fn import_roster(

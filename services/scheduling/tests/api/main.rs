@@ -8,3 +8,4 @@ mod import;
 mod rosters;
 mod support;
 mod swaps;
+mod time_off;

@@ -250,6 +250,22 @@ async fn an_employee_acknowledges_the_notice_of_their_published_shifts() {
             .unwrap()
             .into_inner();
     assert!(acknowledged.acknowledge_time.is_some());
+    let roster =
+        s.p.scheduling
+            .clone()
+            .get_roster(bearer(
+                &s.chain.admin.token,
+                pb::GetRosterRequest {
+                    name: s.shift.roster.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+    assert!(
+        !roster.unacknowledged_changes.contains(&name),
+        "managers see Anna has acknowledged"
+    );
     assert_eq!(acknowledged.changes.len(), 1);
     assert_eq!(
         acknowledged.changes[0].kind,
