@@ -27,7 +27,7 @@ pub const PROJECTION: &str = "scheduling_read_model";
 pub struct SchedulingProjection;
 
 /// A protobuf timestamp as a database timestamp (the epoch when unset).
-fn ts(value: Option<&prost_types::Timestamp>) -> DateTime<Utc> {
+pub fn ts(value: Option<&prost_types::Timestamp>) -> DateTime<Utc> {
     value
         .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
         .unwrap_or_default()

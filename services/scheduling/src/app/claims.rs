@@ -10,6 +10,7 @@ use super::{App, caller::Caller};
 use crate::{
     domain::roster::{ClaimStatus, NewClaim, Roster, RosterCommand, roster_id},
     names,
+    projection::ts,
 };
 
 /// A claim's place: `tenants/{tenant}/stores/{store}/shifts/{shift}/claims/{claim}`.
@@ -84,10 +85,7 @@ impl App {
             .shifts
             .get(shift_id)
             .ok_or_else(|| Error::NotFound(name.clone()))?;
-        let span = (
-            planning_ts(shift.start_time.as_ref()),
-            planning_ts(shift.end_time.as_ref()),
-        );
+        let span = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
         self.read()
             .catch_up_to_latest(self.inner.rosters.store())
             .await?;
@@ -171,10 +169,7 @@ impl App {
             .shifts
             .get(shift_id)
             .ok_or_else(|| Error::NotFound(name.clone()))?;
-        let span = (
-            planning_ts(shift.start_time.as_ref()),
-            planning_ts(shift.end_time.as_ref()),
-        );
+        let span = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
         self.read()
             .catch_up_to_latest(self.inner.rosters.store())
             .await?;
@@ -198,12 +193,4 @@ impl App {
             .ok_or_else(|| Error::NotFound(name))?;
         Ok((claim, committed.sequence))
     }
-}
-
-fn planning_ts(value: Option<&prost_types::Timestamp>) -> chrono::DateTime<chrono::Utc> {
-    value
-        .and_then(|t| {
-            chrono::DateTime::<chrono::Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32)
-        })
-        .unwrap_or_default()
 }

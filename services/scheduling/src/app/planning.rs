@@ -24,6 +24,7 @@ use crate::{
         time::{Week, Zone, format_local, timestamp},
     },
     names,
+    projection::ts,
 };
 
 /// Longest unpaid break accepted, in minutes.
@@ -349,10 +350,4 @@ pub fn external_shift_id(tenant: &str, store: &str, external_id: &str) -> String
         format!("breakroom/{tenant}/{store}/shift/{external_id}").as_bytes(),
     )
     .to_string()
-}
-
-fn ts(value: Option<&prost_types::Timestamp>) -> DateTime<Utc> {
-    value
-        .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-        .unwrap_or_default()
 }

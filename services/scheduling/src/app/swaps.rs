@@ -10,6 +10,7 @@ use super::{App, caller::Caller, claims::ClaimRef};
 use crate::{
     domain::roster::{Roster, RosterCommand, SwapCommand, SwapStatus, roster_id},
     names,
+    projection::ts,
 };
 
 /// Whether an accepted swap needs a manager.
@@ -102,10 +103,6 @@ impl App {
         let shift = current.state.shifts.get(&place.shift).ok_or_else(|| {
             Error::NotFound(names::shift_name(&place.tenant, &place.store, &place.shift))
         })?;
-        let at = |t: Option<&prost_types::Timestamp>| {
-            t.and_then(|t| chrono::DateTime::<chrono::Utc>::from_timestamp(t.seconds, 0))
-                .unwrap_or_default()
-        };
         self.read()
             .catch_up_to_latest(self.inner.rosters.store())
             .await?;
@@ -113,7 +110,7 @@ impl App {
             .busy_elsewhere(
                 &place.tenant,
                 &[employee],
-                (at(shift.start_time.as_ref()), at(shift.end_time.as_ref())),
+                (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref())),
                 &roster,
             )
             .await?
