@@ -172,22 +172,54 @@ pub async fn store_shifts(
     .await
 }
 
-/// A store's published open shifts from now on (92 days), by start.
+/// Who may see which open shifts: every shift of `whole_stores`, shifts of `departments`
+/// (`store/department`) and shifts without a department in `member_stores`.
+#[derive(Debug, Clone, Default)]
+pub struct OpenShiftScope {
+    /// Stores whose every open shift counts (planners, store-wide members).
+    pub whole_stores: Vec<String>,
+    /// `store/department` pairs the caller works in.
+    pub departments: Vec<String>,
+    /// Stores the caller works in at all.
+    pub member_stores: Vec<String>,
+}
+
+/// Published open shifts from now on (92 days) the scope covers, by start.
 pub async fn open_shifts(
     pool: &PgPool,
     tenant: &str,
-    store: &str,
+    scope: &OpenShiftScope,
     page: &Page,
 ) -> Result<(Vec<pb::Shift>, String)> {
     let now = Utc::now();
-    let range = (now, now + chrono::Duration::days(92));
-    page_of(
-        pool,
-        tenant,
-        "store_id = $2 AND published AND employee_id = ''",
-        store,
-        range,
-        page,
-    )
-    .await
+    let (after_time, after_id) = page.after_key();
+    let after_time = after_time
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| Error::invalid("page_token", "is not a token of this list"))
+        })
+        .transpose()?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND published AND employee_id = '' \
+         AND start_time > $2 AND start_time < $3 \
+         AND (store_id = ANY($4) OR (store_id || '/' || department_id) = ANY($5) \
+              OR (department_id = '' AND store_id = ANY($6))) \
+         AND ($7::timestamptz IS NULL OR (start_time, id) > ($7, $8)) \
+         ORDER BY start_time, id LIMIT $9"
+    );
+    let rows: Vec<ShiftRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(now)
+        .bind(now + chrono::Duration::days(92))
+        .bind(&scope.whole_stores)
+        .bind(&scope.departments)
+        .bind(&scope.member_stores)
+        .bind(after_time)
+        .bind(after_id)
+        .bind(page.limit())
+        .fetch_all(pool)
+        .await?;
+    let (rows, token) = page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone()));
+    Ok((rows.into_iter().map(|r| shift(tenant, r)).collect(), token))
 }

@@ -176,18 +176,37 @@ impl SchedulingService for SchedulingGrpc {
     ) -> Reply<pb::ListOpenShiftsResponse> {
         let caller = self.app.caller(&request).await?;
         let body = request.get_ref();
-        if body.parent.is_empty() {
-            return Err(
-                Error::invalid("parent", "is required: tenants/{tenant}/stores/{store}").into(),
-            );
-        }
-        let (tenant, store) = names::store("parent", &body.parent)?;
-        caller.see_tenant(&tenant, &body.parent)?;
-        if !caller.sees(&store) {
-            return Err(Error::PermissionDenied(
-                "only people of the store see its open shifts".into(),
-            )
-            .into());
+        let stores: Vec<String> = if body.parent.is_empty() {
+            let mut mine: Vec<String> = caller
+                .departments
+                .iter()
+                .map(|(s, _)| s.clone())
+                .filter(|s| !s.is_empty())
+                .collect();
+            mine.sort();
+            mine.dedup();
+            mine
+        } else {
+            let (tenant, store) = names::store("parent", &body.parent)?;
+            caller.see_tenant(&tenant, &body.parent)?;
+            if !caller.sees(&store) {
+                return Err(Error::PermissionDenied(
+                    "only people of the store see its open shifts".into(),
+                )
+                .into());
+            }
+            vec![store]
+        };
+        let mut scope = queries::OpenShiftScope::default();
+        for store in stores {
+            let departments = caller.departments_in(&store);
+            if caller.plans(&store) || departments.iter().any(String::is_empty) {
+                scope.whole_stores.push(store.clone());
+            }
+            scope
+                .departments
+                .extend(departments.iter().map(|d| format!("{store}/{d}")));
+            scope.member_stores.push(store);
         }
         let page = Page::parse_with_default(
             body.page_size,
@@ -197,7 +216,7 @@ impl SchedulingService for SchedulingGrpc {
         )?;
         self.app.read().catch_up(&request).await?;
         let (shifts, next_page_token) =
-            queries::open_shifts(self.app.read().pool(), &tenant, &store, &page).await?;
+            queries::open_shifts(self.app.read().pool(), &caller.tenant, &scope, &page).await?;
         Ok(Response::new(pb::ListOpenShiftsResponse {
             shifts,
             next_page_token,
