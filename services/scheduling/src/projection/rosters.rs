@@ -10,19 +10,36 @@ use sqlx::PgConnection;
 use super::ts;
 use crate::domain::roster::split_roster_id;
 
-async fn upsert_shift(
+/// Upserts shifts of one roster with one statement (a week's import is hundreds).
+async fn upsert_shifts(
     conn: &mut PgConnection,
     tenant: &str,
     store: &str,
     week: &str,
-    shift: &pb::ShiftData,
+    shifts: &[&pb::ShiftData],
     published: bool,
 ) -> Result<()> {
+    if shifts.is_empty() {
+        return Ok(());
+    }
+    // One statement may not touch a row twice: the last version of a shift wins.
+    let mut latest: std::collections::BTreeMap<&str, &pb::ShiftData> = Default::default();
+    for shift in shifts {
+        latest.insert(shift.shift_id.as_str(), shift);
+    }
+    let rows: Vec<&pb::ShiftData> = latest.into_values().collect();
+    let column = |f: fn(&pb::ShiftData) -> String| rows.iter().map(|s| f(s)).collect::<Vec<_>>();
     sqlx::query(
         "INSERT INTO shifts (tenant, id, store_id, week, employee_id, start_local, end_local, \
          start_time, end_time, department_id, position, unpaid_break_minutes, note, external_id, \
          revision, published) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         SELECT $1, id, $2, $3, employee_id, start_local, end_local, start_time, end_time, \
+                department_id, position, unpaid_break_minutes, note, external_id, revision, $4 \
+         FROM UNNEST($5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], \
+                     $10::timestamptz[], $11::text[], $12::text[], $13::int[], $14::text[], \
+                     $15::text[], $16::bigint[]) \
+              AS s(id, employee_id, start_local, end_local, start_time, end_time, department_id, \
+                   position, unpaid_break_minutes, note, external_id, revision) \
          ON CONFLICT (tenant, id) DO UPDATE SET employee_id = EXCLUDED.employee_id, \
          start_local = EXCLUDED.start_local, end_local = EXCLUDED.end_local, \
          start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, \
@@ -32,21 +49,33 @@ async fn upsert_shift(
          published = EXCLUDED.published",
     )
     .bind(tenant)
-    .bind(&shift.shift_id)
     .bind(store)
     .bind(week)
-    .bind(&shift.employee_id)
-    .bind(&shift.start_local)
-    .bind(&shift.end_local)
-    .bind(ts(shift.start_time.as_ref()))
-    .bind(ts(shift.end_time.as_ref()))
-    .bind(&shift.department_id)
-    .bind(&shift.position)
-    .bind(shift.unpaid_break_minutes)
-    .bind(&shift.note)
-    .bind(&shift.external_id)
-    .bind(shift.revision)
     .bind(published)
+    .bind(column(|s| s.shift_id.clone()))
+    .bind(column(|s| s.employee_id.clone()))
+    .bind(column(|s| s.start_local.clone()))
+    .bind(column(|s| s.end_local.clone()))
+    .bind(
+        rows.iter()
+            .map(|s| ts(s.start_time.as_ref()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|s| ts(s.end_time.as_ref()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(|s| s.department_id.clone()))
+    .bind(column(|s| s.position.clone()))
+    .bind(
+        rows.iter()
+            .map(|s| s.unpaid_break_minutes)
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(|s| s.note.clone()))
+    .bind(column(|s| s.external_id.clone()))
+    .bind(rows.iter().map(|s| s.revision).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
@@ -61,55 +90,97 @@ async fn delete_shift(conn: &mut PgConnection, tenant: &str, id: &str) -> Result
     Ok(())
 }
 
-/// Applies one employee's diffs to their calendar entries.
+/// Applies employees' diffs to their calendar entries: new and changed shifts in one
+/// statement, removals (rare) one by one.
 async fn feed(
     conn: &mut PgConnection,
     tenant: &str,
     store: &str,
-    changes: &pb::EmployeeChanges,
+    employees: &[pb::EmployeeChanges],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    for diff in &changes.changes {
-        match (Kind::try_from(diff.kind), &diff.after, &diff.before) {
-            (Ok(Kind::Added | Kind::Changed), Some(after), _) => {
-                sqlx::query(
-                    "INSERT INTO feed_entries (tenant, employee_id, shift_id, store_id, start_time, \
-                     end_time, position, note, sequence, cancelled, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, FALSE, $10) \
-                     ON CONFLICT (tenant, employee_id, shift_id) DO UPDATE SET \
-                     start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, \
-                     position = EXCLUDED.position, note = EXCLUDED.note, cancelled = FALSE, \
-                     sequence = GREATEST(feed_entries.sequence + 1, EXCLUDED.sequence), \
-                     updated_at = EXCLUDED.updated_at",
-                )
-                .bind(tenant)
-                .bind(&changes.employee_id)
-                .bind(&after.shift_id)
-                .bind(store)
-                .bind(ts(after.start_time.as_ref()))
-                .bind(ts(after.end_time.as_ref()))
-                .bind(&after.position)
-                .bind(&after.note)
-                .bind(after.revision)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
+    let mut upserts: Vec<(&str, &pb::ShiftData)> = Vec::new();
+    for changes in employees {
+        for diff in &changes.changes {
+            match (Kind::try_from(diff.kind), &diff.after, &diff.before) {
+                (Ok(Kind::Added | Kind::Changed), Some(after), _) => {
+                    upserts.push((changes.employee_id.as_str(), after));
+                }
+                (Ok(Kind::Removed), _, Some(before)) => {
+                    sqlx::query(
+                        "UPDATE feed_entries SET cancelled = TRUE, sequence = sequence + 1, \
+                         updated_at = $4 WHERE tenant = $1 AND employee_id = $2 AND shift_id = $3",
+                    )
+                    .bind(tenant)
+                    .bind(&changes.employee_id)
+                    .bind(&before.shift_id)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                _ => {}
             }
-            (Ok(Kind::Removed), _, Some(before)) => {
-                sqlx::query(
-                    "UPDATE feed_entries SET cancelled = TRUE, sequence = sequence + 1, updated_at = $4 \
-                     WHERE tenant = $1 AND employee_id = $2 AND shift_id = $3",
-                )
-                .bind(tenant)
-                .bind(&changes.employee_id)
-                .bind(&before.shift_id)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?;
-            }
-            _ => {}
         }
     }
+    if upserts.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO feed_entries (tenant, employee_id, shift_id, store_id, start_time, end_time, \
+         position, note, sequence, cancelled, updated_at) \
+         SELECT $1, employee_id, shift_id, $2, start_time, end_time, position, note, sequence, \
+                FALSE, $3 \
+         FROM UNNEST($4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], \
+                     $9::text[], $10::bigint[]) \
+              AS f(employee_id, shift_id, start_time, end_time, position, note, sequence) \
+         ON CONFLICT (tenant, employee_id, shift_id) DO UPDATE SET \
+         start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, \
+         position = EXCLUDED.position, note = EXCLUDED.note, cancelled = FALSE, \
+         sequence = GREATEST(feed_entries.sequence + 1, EXCLUDED.sequence), \
+         updated_at = EXCLUDED.updated_at",
+    )
+    .bind(tenant)
+    .bind(store)
+    .bind(at)
+    .bind(
+        upserts
+            .iter()
+            .map(|(e, _)| (*e).to_owned())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        upserts
+            .iter()
+            .map(|(_, s)| s.shift_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        upserts
+            .iter()
+            .map(|(_, s)| ts(s.start_time.as_ref()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        upserts
+            .iter()
+            .map(|(_, s)| ts(s.end_time.as_ref()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        upserts
+            .iter()
+            .map(|(_, s)| s.position.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        upserts
+            .iter()
+            .map(|(_, s)| s.note.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(upserts.iter().map(|(_, s)| s.revision).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -143,37 +214,39 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
         return Ok(());
     };
     let at = DateTime::<Utc>::from(commit.occurred_at());
-    for event in commit.events::<pb::RosterEvent>()? {
-        match &event.event {
-            Some(Ev::ShiftDrafted(e)) => {
-                if let Some(shift) = &e.shift {
-                    upsert_shift(conn, tenant, store, week, shift, false).await?;
-                }
+    let events = commit.events::<pb::RosterEvent>()?;
+    // Consecutive drafted shifts (an import's hundreds) are written together.
+    let mut drafted: Vec<&pb::ShiftData> = Vec::new();
+    for event in &events {
+        if let Some(Ev::ShiftDrafted(e)) = &event.event {
+            if let Some(shift) = &e.shift {
+                drafted.push(shift);
             }
+            continue;
+        }
+        upsert_shifts(conn, tenant, store, week, &drafted, false).await?;
+        drafted.clear();
+        match &event.event {
             Some(Ev::ShiftDraftRemoved(e)) => delete_shift(conn, tenant, &e.shift_id).await?,
             Some(Ev::Published(e)) => {
-                for shift in &e.shifts {
-                    upsert_shift(conn, tenant, store, week, shift, true).await?;
-                }
+                let shifts: Vec<&pb::ShiftData> = e.shifts.iter().collect();
+                upsert_shifts(conn, tenant, store, week, &shifts, true).await?;
+                feed(conn, tenant, store, &e.employees, at).await?;
                 for changes in &e.employees {
-                    feed(conn, tenant, store, changes, at).await?;
                     notice(conn, tenant, &commit.commit.aggregate_id, changes, at).await?;
                 }
             }
             Some(Ev::Amended(e)) => {
-                for shift in &e.upserted {
-                    upsert_shift(conn, tenant, store, week, shift, true).await?;
-                }
+                let shifts: Vec<&pb::ShiftData> = e.upserted.iter().collect();
+                upsert_shifts(conn, tenant, store, week, &shifts, true).await?;
                 for id in &e.removed_shift_ids {
                     delete_shift(conn, tenant, id).await?;
                 }
+                feed(conn, tenant, store, &e.employees, at).await?;
                 for changes in &e.employees {
-                    feed(conn, tenant, store, changes, at).await?;
                     notice(conn, tenant, &commit.commit.aggregate_id, changes, at).await?;
                 }
             }
-            // Claims live in the roster aggregate; the read model shows their outcome
-            // through the amendment that assigns the shift.
             Some(Ev::ChangeAcknowledged(e)) => {
                 sqlx::query(
                     "UPDATE change_notices SET acknowledge_time = $4 \
@@ -186,8 +259,11 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                 .execute(&mut *conn)
                 .await?;
             }
+            // Claims and swaps live in the roster aggregate; the read model shows their
+            // outcome through the amendment that assigns the shift.
             Some(
-                Ev::ShiftClaimed(_)
+                Ev::ShiftDrafted(_)
+                | Ev::ShiftClaimed(_)
                 | Ev::ClaimDecided(_)
                 | Ev::ShiftOffered(_)
                 | Ev::SwapAccepted(_)
@@ -196,7 +272,7 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
             | None => {}
         }
     }
-    Ok(())
+    upsert_shifts(conn, tenant, store, week, &drafted, false).await
 }
 
 pub(super) async fn calendar_feed(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
