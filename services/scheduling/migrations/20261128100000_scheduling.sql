@@ -30,6 +30,8 @@ CREATE TABLE directory_memberships (
     role          TEXT NOT NULL,
     PRIMARY KEY (tenant, user_id, store_id, department_id, role)
 );
+-- Who works in a store (planning, imports).
+CREATE INDEX directory_memberships_by_store ON directory_memberships (tenant, store_id, user_id);
 
 -- Every shift, draft or published; removed shifts are deleted.
 CREATE TABLE shifts (
