@@ -256,7 +256,8 @@ impl Platform {
     }
 
     /// Retries `call` while scheduling has not yet learnt what identity knows (keys, stores,
-    /// people): UNAUTHENTICATED, NOT_FOUND or INVALID_ARGUMENT about the employee.
+    /// people): UNAUTHENTICATED, NOT_FOUND, PERMISSION_DENIED, or INVALID_ARGUMENT about an
+    /// employee or store it does not know yet.
     pub async fn once_known<T, F, Fut>(&self, mut call: F) -> T
     where
         F: FnMut() -> Fut,
@@ -273,7 +274,8 @@ impl Platform {
                             tonic::Code::Unauthenticated
                                 | tonic::Code::NotFound
                                 | tonic::Code::PermissionDenied
-                        ) || status.message().contains("not an active member") =>
+                        ) || status.message().contains("not an active member")
+                            || status.message().contains("does not exist") =>
                     {
                         None
                     }
