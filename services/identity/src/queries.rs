@@ -1,8 +1,8 @@
 //! Read paths over the projection: gets, lists with keyset pagination, lookups.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use breakroom_kit::Result;
 pub use breakroom_kit::paging::Page;
-use breakroom_kit::{Error, Result};
 use breakroom_proto::identity::v1 as pb;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -230,14 +230,7 @@ pub async fn sessions(
     user: &str,
     page: &Page,
 ) -> Result<(Vec<pb::Session>, String)> {
-    let (after_time, after_id) = page.after_key();
-    let after_time = after_time
-        .map(|t| {
-            DateTime::parse_from_rfc3339(t)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| Error::invalid("page_token", "is not a token of this list"))
-        })
-        .transpose()?;
+    let (after_time, after_id) = page.after_instant()?;
     let rows: Vec<SessionRow> = sqlx::query_as(
         "SELECT id, device_class, client_version, create_time, last_use_time, expire_time \
          FROM sessions WHERE tenant = $1 AND user_id = $2 AND expire_time > now() \

@@ -41,6 +41,17 @@ impl CommandMeta {
         self
     }
 
+    /// Meta for an API request: `actor`, and the client's `request_id` (empty for none),
+    /// which must be a UUID (AIP-155).
+    pub fn for_request(actor: impl Into<String>, request_id: &str) -> Result<Self> {
+        if !request_id.is_empty() {
+            uuid::Uuid::parse_str(request_id)
+                .map_err(|_| Error::invalid("request_id", "must be a UUID"))?;
+            crate::event_store::check_request_id(request_id)?;
+        }
+        Ok(Self::new(actor).with_request_id(Some(request_id.to_owned())))
+    }
+
     /// The time the command is handled at.
     pub fn now(&self) -> SystemTime {
         self.now.unwrap_or_else(SystemTime::now)

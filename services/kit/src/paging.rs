@@ -91,6 +91,20 @@ impl Page {
         (rows, token)
     }
 
+    /// Like `after_key` for lists sorted by an instant: the key parsed as RFC 3339, so a
+    /// forged token is INVALID_ARGUMENT rather than a database error.
+    pub fn after_instant(&self) -> Result<(Option<chrono::DateTime<chrono::Utc>>, &str)> {
+        let (key, id) = self.after_key();
+        let at = key
+            .map(|t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| Error::invalid("page_token", "is not a token of this list"))
+            })
+            .transpose()?;
+        Ok((at, id))
+    }
+
     /// The previous page's last `(sort key, id)`, or `(None, "")` for the first page.
     pub fn after_key(&self) -> (Option<&str>, &str) {
         match &self.after {

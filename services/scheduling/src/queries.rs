@@ -106,14 +106,7 @@ async fn page_of(
     range: (DateTime<Utc>, DateTime<Utc>),
     page: &Page,
 ) -> Result<(Vec<pb::Shift>, String)> {
-    let (after_time, after_id) = page.after_key();
-    let after_time = after_time
-        .map(|t| {
-            DateTime::parse_from_rfc3339(t)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| Error::invalid("page_token", "is not a token of this list"))
-        })
-        .transpose()?;
+    let (after_time, after_id) = page.after_instant()?;
     let sql = format!(
         "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND {condition} \
          AND end_time > $3 AND start_time < $4 \
@@ -192,14 +185,7 @@ pub async fn open_shifts(
     page: &Page,
 ) -> Result<(Vec<pb::Shift>, String)> {
     let now = Utc::now();
-    let (after_time, after_id) = page.after_key();
-    let after_time = after_time
-        .map(|t| {
-            DateTime::parse_from_rfc3339(t)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| Error::invalid("page_token", "is not a token of this list"))
-        })
-        .transpose()?;
+    let (after_time, after_id) = page.after_instant()?;
     let sql = format!(
         "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND published AND employee_id = '' \
          AND start_time > $2 AND start_time < $3 \

@@ -1,9 +1,7 @@
 //! Proto <-> domain: parsing requests into value types (collecting every field violation)
 //! and rendering aggregate states as resources.
 
-use breakroom_kit::{
-    Error, Result, envelope::CommandMeta, error::Violations, event_store::check_request_id,
-};
+use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
 use breakroom_proto::identity::v1 as pb;
 
 use crate::{
@@ -22,12 +20,7 @@ const MAX_CLIENT_VERSION: usize = 64;
 
 /// Command metadata for a request: the caller as actor and the checked `request_id`.
 pub fn meta(actor: String, request_id: &str) -> Result<CommandMeta> {
-    if !request_id.is_empty() {
-        uuid::Uuid::parse_str(request_id)
-            .map_err(|_| Error::invalid("request_id", "must be a UUID"))?;
-        check_request_id(request_id)?;
-    }
-    Ok(CommandMeta::new(actor).with_request_id(Some(request_id.to_owned())))
+    CommandMeta::for_request(actor, request_id)
 }
 
 /// Optional e-mail and phone of a user message, at least one required.

@@ -176,14 +176,7 @@ impl App {
                 "lists another person's requests: HQ admins only".into(),
             ));
         }
-        let (after_time, after_id) = page.after_key();
-        let after_time = after_time
-            .map(|t| {
-                DateTime::parse_from_rfc3339(t)
-                    .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| Error::invalid("page_token", "is not a token of this list"))
-            })
-            .transpose()?;
+        let (after_time, after_id) = page.after_instant()?;
         let rows: Vec<TimeOffRow> = sqlx::query_as(
             "SELECT id, employee_id, store_id, start_date, end_date, reason, state, conflicting, \
              create_time FROM time_off_requests WHERE tenant = $1 \

@@ -1,8 +1,6 @@
 //! Proto <-> domain for scheduling.
 
-use breakroom_kit::{
-    Error, Result, envelope::CommandMeta, error::Violations, event_store::check_request_id,
-};
+use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
 use breakroom_proto::scheduling::v1 as pb;
 
 use crate::{
@@ -21,12 +19,7 @@ const MAX_NOTE: usize = 500;
 
 /// Command metadata: actor and checked request id.
 pub fn meta(actor: String, request_id: &str) -> Result<CommandMeta> {
-    if !request_id.is_empty() {
-        uuid::Uuid::parse_str(request_id)
-            .map_err(|_| Error::invalid("request_id", "must be a UUID"))?;
-        check_request_id(request_id)?;
-    }
-    Ok(CommandMeta::new(actor).with_request_id(Some(request_id.to_owned())))
+    CommandMeta::for_request(actor, request_id)
 }
 
 /// Parses a shift message of `tenant` under `field`.
