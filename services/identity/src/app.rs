@@ -176,7 +176,7 @@ impl App {
     ) -> Result<bool> {
         let command = ClaimCommand::Take {
             owner: owner.to_owned(),
-            what: kind.holder(),
+            kind,
         };
         self.inner
             .claims
@@ -228,7 +228,7 @@ fn unwritten(error: &Error) -> bool {
         Error::Invalid(_)
             | Error::NotFound(_)
             | Error::FailedPrecondition { .. }
-            | Error::PermissionDenied(_)
+            | Error::PermissionDenied { .. }
             | Error::Unauthenticated(_)
     )
 }

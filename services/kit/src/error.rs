@@ -45,9 +45,14 @@ pub enum Error {
     /// The named resource does not exist (or is not visible to the caller).
     #[error("{0} not found")]
     NotFound(String),
-    /// The resource to create exists already.
-    #[error("{0} already exists")]
-    AlreadyExists(String),
+    /// The resource to create exists already (or a value that must be unique is taken).
+    #[error("{resource} already exists")]
+    AlreadyExists {
+        /// Machine-readable rule name, e.g. `EMAIL_TAKEN` (`ErrorInfo.reason`).
+        reason: &'static str,
+        /// What exists already.
+        resource: String,
+    },
     /// A business rule forbids the operation in the current state.
     #[error("{description}")]
     FailedPrecondition {
@@ -65,8 +70,13 @@ pub enum Error {
     #[error("unauthenticated: {0}")]
     Unauthenticated(String),
     /// Authenticated, but not allowed.
-    #[error("permission denied: {0}")]
-    PermissionDenied(String),
+    #[error("permission denied: {message}")]
+    PermissionDenied {
+        /// Machine-readable rule name, e.g. `NOT_A_PLANNER` (`ErrorInfo.reason`).
+        reason: &'static str,
+        /// What is missing, for a developer.
+        message: String,
+    },
     /// Throttled, e.g. too many failed logins.
     #[error("resource exhausted: {0}")]
     ResourceExhausted(String),
@@ -105,6 +115,22 @@ impl Error {
         }
     }
 
+    /// A resource (or unique value) that exists already; `reason` names the rule.
+    pub fn exists(reason: &'static str, resource: impl Into<String>) -> Self {
+        Self::AlreadyExists {
+            reason,
+            resource: resource.into(),
+        }
+    }
+
+    /// A caller without the right; `reason` names the rule (`NOT_A_PLANNER`).
+    pub fn denied(reason: &'static str, message: impl Into<String>) -> Self {
+        Self::PermissionDenied {
+            reason,
+            message: message.into(),
+        }
+    }
+
     /// An unexpected failure with context.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Self::Internal(error.into())
@@ -115,11 +141,11 @@ impl Error {
         match self {
             Self::Invalid(_) => "INVALID_ARGUMENT",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::AlreadyExists(_) => "ALREADY_EXISTS",
+            Self::AlreadyExists { reason, .. } => reason,
             Self::FailedPrecondition { reason, .. } => reason,
             Self::Conflict(_) => "CONCURRENT_MODIFICATION",
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::PermissionDenied(_) => "PERMISSION_DENIED",
+            Self::PermissionDenied { reason, .. } => reason,
             Self::ResourceExhausted(_) => "RESOURCE_EXHAUSTED",
             Self::Unavailable(_) => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
@@ -176,13 +202,13 @@ impl From<Error> for Status {
         details.set_error_info(error.reason(), ERROR_DOMAIN, HashMap::new());
         let code = match &error {
             Error::Invalid(violations) => {
-                for v in violations {
-                    details.add_bad_request_violation(v.field.clone(), v.description.clone());
+                for v in violations.iter().take(MAX_VIOLATIONS) {
+                    details.add_bad_request_violation(bounded(&v.field), bounded(&v.description));
                 }
                 Code::InvalidArgument
             }
             Error::NotFound(_) => Code::NotFound,
-            Error::AlreadyExists(_) => Code::AlreadyExists,
+            Error::AlreadyExists { .. } => Code::AlreadyExists,
             Error::FailedPrecondition {
                 reason,
                 subject,
@@ -190,14 +216,14 @@ impl From<Error> for Status {
             } => {
                 details.add_precondition_failure_violation(
                     *reason,
-                    subject.clone(),
-                    description.clone(),
+                    bounded(subject),
+                    bounded(description),
                 );
                 Code::FailedPrecondition
             }
             Error::Conflict(_) => Code::Aborted,
             Error::Unauthenticated(_) => Code::Unauthenticated,
-            Error::PermissionDenied(_) => Code::PermissionDenied,
+            Error::PermissionDenied { .. } => Code::PermissionDenied,
             Error::ResourceExhausted(_) => Code::ResourceExhausted,
             Error::Unavailable(_) => Code::Unavailable,
             Error::Internal(cause) => {
@@ -205,7 +231,22 @@ impl From<Error> for Status {
                 return Status::with_error_details(Code::Internal, "internal error", details);
             }
         };
-        Status::with_error_details(code, error.to_string(), details)
+        Status::with_error_details(code, bounded(&error.to_string()), details)
+    }
+}
+
+/// Most characters of client input an error repeats in one text: a client that sent a
+/// megabyte in a field must not get it back twice in the status (clients refuse large
+/// trailers), and logs stay readable.
+pub const MAX_ECHO: usize = 300;
+/// Most field violations one status carries.
+const MAX_VIOLATIONS: usize = 100;
+
+/// `text` cut to `MAX_ECHO` characters (marked with `…`).
+pub fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_ECHO) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
     }
 }
 

@@ -22,8 +22,9 @@ impl App {
     fn require_account_admin(&self, caller: &Caller, tenant: &str, resource: &str) -> Result<()> {
         caller.require_admin(tenant, resource)?;
         if matches!(caller, Caller::ServiceAccount { .. }) {
-            return Err(Error::PermissionDenied(
-                "service accounts cannot manage service accounts".into(),
+            return Err(Error::denied(
+                "INTEGRATION_CANNOT_MANAGE_ACCOUNTS",
+                "service accounts cannot manage service accounts",
             ));
         }
         Ok(())

@@ -80,8 +80,9 @@ impl Caller {
         if self.is_admin(tenant) {
             Ok(())
         } else {
-            Err(Error::PermissionDenied(
-                "needs ROLE_HQ_ADMIN (or an integration) in this tenant".into(),
+            Err(Error::denied(
+                "NOT_AN_ADMIN",
+                "needs ROLE_HQ_ADMIN (or an integration) in this tenant",
             ))
         }
     }

@@ -61,8 +61,9 @@ impl App {
         meta: &CommandMeta,
     ) -> Result<Committed<Tenant>> {
         if !matches!(caller, Caller::Operator) {
-            return Err(Error::PermissionDenied(
-                "only the platform operator creates tenants".into(),
+            return Err(Error::denied(
+                "OPERATOR_ONLY",
+                "only the platform operator creates tenants",
             ));
         }
         let command = TenantCommand::Create {
@@ -75,7 +76,9 @@ impl App {
             .execute(tenant, tenant, meta, &command)
             .await
             .map_err(|e| match e {
-                Error::AlreadyExists(_) => Error::AlreadyExists(names::tenant_name(tenant)),
+                Error::AlreadyExists { reason, .. } => {
+                    Error::exists(reason, names::tenant_name(tenant))
+                }
                 other => other,
             })
     }

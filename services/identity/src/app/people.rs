@@ -144,10 +144,10 @@ impl App {
                 .all(|m| caller.may_assign(tenant, m))
         };
         if !assignable {
-            return Err(Error::PermissionDenied(
+            return Err(Error::denied(
+                "ROLE_NOT_GRANTABLE",
                 "may not give these roles: ROLE_HQ_ADMIN is given by HQ admins, store roles \
-                 by admins, employee and team lead also by the store's managers"
-                    .into(),
+                 by admins, employee and team lead also by the store's managers",
             ));
         }
         let mut violations = Violations::new();
@@ -369,8 +369,9 @@ impl App {
         caller.see_tenant(tenant, &name)?;
         let user = self.existing_user(tenant, id).await?;
         if !(caller.is_user(tenant, id) || caller.may_manage(tenant, &user)) {
-            return Err(Error::PermissionDenied(
-                "may only update yourself or people whose every role you may assign".into(),
+            return Err(Error::denied(
+                "OUTRANKED",
+                "may only update yourself or people whose every role you may assign",
             ));
         }
         let old = &user.profile;
@@ -459,8 +460,9 @@ impl App {
         caller.see_tenant(tenant, &name)?;
         let user = self.existing_user(tenant, id).await?;
         if !caller.may_manage(tenant, &user) {
-            return Err(Error::PermissionDenied(
-                "may only offboard people whose every role you may assign".into(),
+            return Err(Error::denied(
+                "OUTRANKED",
+                "may only offboard people whose every role you may assign",
             ));
         }
         let committed = self
@@ -487,8 +489,9 @@ impl App {
         let name = names::user_name(tenant, id);
         caller.see_tenant(tenant, &name)?;
         if !caller.may_assign(tenant, &membership) {
-            return Err(Error::PermissionDenied(
-                "store managers assign employee and team-lead roles of their own stores".into(),
+            return Err(Error::denied(
+                "ROLE_NOT_GRANTABLE",
+                "store managers assign employee and team-lead roles of their own stores",
             ));
         }
         self.existing_user(tenant, id).await?;

@@ -380,8 +380,9 @@ impl App {
         let name = names::session_name(tenant, user, session);
         caller.see_tenant(tenant, &name)?;
         if !(caller.is_user(tenant, user) || caller.is_admin(tenant)) {
-            return Err(Error::PermissionDenied(
-                "may only end your own sessions".into(),
+            return Err(Error::denied(
+                "NOT_YOUR_SESSIONS",
+                "may only end your own sessions",
             ));
         }
         self.end_session(tenant, user, session, meta)

@@ -29,6 +29,16 @@ impl ClaimKind {
         }
     }
 
+    /// `ErrorInfo.reason` when the value is taken: `EMAIL_TAKEN`, `PHONE_TAKEN`,
+    /// `STORE_CODE_TAKEN`.
+    pub fn taken_reason(self) -> &'static str {
+        match self {
+            Self::Email => "EMAIL_TAKEN",
+            Self::Phone => "PHONE_TAKEN",
+            Self::StoreCode => "STORE_CODE_TAKEN",
+        }
+    }
+
     fn prefix(self) -> &'static str {
         match self {
             Self::Email => "email",
@@ -59,8 +69,8 @@ pub enum ClaimCommand {
     Take {
         /// The claiming aggregate's id.
         owner: String,
-        /// Who holds such a value, for the error message.
-        what: &'static str,
+        /// What kind of value it is (for the error).
+        kind: ClaimKind,
     },
     /// Give the value up; only its holder can, and releasing a free value changes nothing.
     Release {
@@ -84,9 +94,9 @@ impl Aggregate for Claim {
 
     fn decide(&self, command: &ClaimCommand) -> Result<Vec<pb::ClaimEvent>> {
         match command {
-            ClaimCommand::Take { owner, what } => match &self.owner {
+            ClaimCommand::Take { owner, kind } => match &self.owner {
                 Some(holder) if holder == owner => Ok(vec![]),
-                Some(_) => Err(Error::AlreadyExists((*what).to_owned())),
+                Some(_) => Err(Error::exists(kind.taken_reason(), kind.holder())),
                 None => Ok(vec![pb::ClaimEvent {
                     event: Some(Ev::Taken(pb::ClaimTaken {
                         owner_id: owner.clone(),
@@ -123,7 +133,7 @@ mod tests {
     fn take(owner: &str) -> ClaimCommand {
         ClaimCommand::Take {
             owner: owner.into(),
-            what: ClaimKind::Email.holder(),
+            kind: ClaimKind::Email,
         }
     }
 
@@ -138,7 +148,10 @@ mod tests {
             given::<Claim>([taken.clone()])
                 .when(take("u2"))
                 .then_error(),
-            Error::AlreadyExists(_)
+            Error::AlreadyExists {
+                reason: "EMAIL_TAKEN",
+                ..
+            }
         ));
         given::<Claim>([taken.clone()]).when(take("u1")).then([]);
         let released = given::<Claim>([taken])

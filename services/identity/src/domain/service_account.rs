@@ -62,7 +62,7 @@ impl Aggregate for ServiceAccount {
                 api_key_hash,
             } => {
                 if self.exists {
-                    return Err(Error::AlreadyExists("service account".into()));
+                    return Err(Error::exists("SERVICE_ACCOUNT_EXISTS", "service account"));
                 }
                 Ev::Created(pb::ServiceAccountCreated {
                     display_name: display_name.to_string(),

@@ -55,8 +55,9 @@ impl Aggregate for SigningKey {
         } = command;
         if !self.public_key.is_empty() {
             if &self.public_key != public_key {
-                return Err(breakroom_kit::Error::AlreadyExists(
-                    "a different signing key with this key id".into(),
+                return Err(breakroom_kit::Error::exists(
+                    "SIGNING_KEY_ID_TAKEN",
+                    "a different signing key with this key id",
                 ));
             }
             return Ok(vec![]);

@@ -139,7 +139,7 @@ impl Aggregate for Store {
                 departments,
             } => {
                 if self.exists {
-                    return Err(Error::AlreadyExists("store".into()));
+                    return Err(Error::exists("STORE_EXISTS", "store"));
                 }
                 let a = attributes.to_event();
                 let mut events = vec![event(Ev::Created(pb::StoreCreated {

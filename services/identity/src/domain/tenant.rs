@@ -54,7 +54,7 @@ impl Aggregate for Tenant {
                 locale,
             } => {
                 if self.exists {
-                    return Err(Error::AlreadyExists("tenant".into()));
+                    return Err(Error::exists("TENANT_EXISTS", "tenant"));
                 }
                 Ev::Created(pb::TenantCreated {
                     display_name: display_name.to_string(),

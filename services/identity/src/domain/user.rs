@@ -307,7 +307,7 @@ impl Aggregate for User {
                 memberships,
             } => {
                 if self.status != Status::None {
-                    return Err(Error::AlreadyExists("user".into()));
+                    return Err(Error::exists("USER_EXISTS", "user"));
                 }
                 let p = profile.to_event();
                 let mut events = vec![event(Ev::Invited(pb::UserInvited {

@@ -115,7 +115,9 @@ impl AuthService for AuthGrpc {
         let caller = self.app.caller(&request).await?;
         caller.see_tenant(&tenant, &request.get_ref().parent)?;
         if !(caller.is_user(&tenant, &user) || caller.is_admin(&tenant)) {
-            return Err(Error::PermissionDenied("may only list your own sessions".into()).into());
+            return Err(
+                Error::denied("NOT_YOUR_SESSIONS", "may only list your own sessions").into(),
+            );
         }
         let body = request.get_ref();
         let page = queries::Page::parse(body.page_size, &body.page_token, &body.parent)?;

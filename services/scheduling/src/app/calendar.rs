@@ -53,8 +53,9 @@ impl App {
         let name = names::user_name(tenant, user);
         caller.see_tenant(tenant, &name)?;
         if caller.integration || caller.id != user {
-            return Err(Error::PermissionDenied(
-                "a calendar feed is made by its own employee".into(),
+            return Err(Error::denied(
+                "NOT_YOURSELF",
+                "a calendar feed is made by its own employee",
             ));
         }
         let token = self.feed_token(tenant, user, meta.request_id.as_deref());
@@ -80,8 +81,9 @@ impl App {
         let name = format!("{}/calendarFeed", names::user_name(tenant, user));
         caller.see_tenant(tenant, &name)?;
         if caller.integration || caller.id != user {
-            return Err(Error::PermissionDenied(
-                "a calendar feed is revoked by its own employee".into(),
+            return Err(Error::denied(
+                "NOT_YOURSELF",
+                "a calendar feed is revoked by its own employee",
             ));
         }
         let committed = self

@@ -61,8 +61,9 @@ impl Caller {
         if self.plans(store) {
             Ok(())
         } else {
-            Err(Error::PermissionDenied(
-                "planning a store needs ROLE_STORE_MANAGER or ROLE_TEAM_LEAD there, ROLE_HQ_ADMIN, or an integration".into(),
+            Err(Error::denied(
+                "NOT_A_PLANNER",
+                "planning a store needs ROLE_STORE_MANAGER or ROLE_TEAM_LEAD there, ROLE_HQ_ADMIN, or an integration",
             ))
         }
     }

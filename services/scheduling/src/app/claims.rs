@@ -73,8 +73,9 @@ impl App {
         caller.see_tenant(tenant, &name)?;
         let departments = caller.departments_in(store);
         if caller.integration || departments.is_empty() {
-            return Err(Error::PermissionDenied(
-                "only people of the store claim its open shifts".into(),
+            return Err(Error::denied(
+                "NOT_IN_STORE",
+                "only people of the store claim its open shifts",
             ));
         }
         let week = self.week_of(tenant, store, shift_id).await?;

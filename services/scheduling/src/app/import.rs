@@ -140,10 +140,10 @@ impl App {
                 other => other,
             })?;
         if !caller.plans(&week.store_id) {
-            return Err(Error::PermissionDenied(format!(
-                "may not plan {}",
-                names::store_name(tenant, &week.store_id)
-            )));
+            return Err(Error::denied(
+                "NOT_A_PLANNER",
+                format!("may not plan {}", names::store_name(tenant, &week.store_id)),
+            ));
         }
         let members = self.store_members(tenant, &week.store_id).await?;
         let mut v = Violations::new();

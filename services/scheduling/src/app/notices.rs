@@ -24,8 +24,9 @@ impl App {
         );
         caller.see_tenant(tenant, &name)?;
         if caller.integration || caller.id != employee {
-            return Err(Error::PermissionDenied(
-                "a change is acknowledged by its own employee".into(),
+            return Err(Error::denied(
+                "NOT_YOUR_NOTICE",
+                "a change is acknowledged by its own employee",
             ));
         }
         let lookup = || async {

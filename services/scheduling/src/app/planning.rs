@@ -330,8 +330,9 @@ impl App {
         caller.see_tenant(tenant, &names::roster_name(tenant, store_id, &week))?;
         let (_, zone) = self.store(tenant, store_id).await?;
         if !caller.sees(store_id) {
-            return Err(Error::PermissionDenied(
-                "only people of the store see its roster".into(),
+            return Err(Error::denied(
+                "NOT_IN_STORE",
+                "only people of the store see its roster",
             ));
         }
         let roster = self

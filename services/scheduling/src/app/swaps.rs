@@ -131,8 +131,9 @@ impl App {
             &names::shift_name(&place.tenant, &place.store, &place.shift),
         )?;
         if caller.integration {
-            return Err(Error::PermissionDenied(
-                "shifts are offered by their employees".into(),
+            return Err(Error::denied(
+                "NOT_YOUR_SHIFT",
+                "shifts are offered by their employees",
             ));
         }
         if let Some(colleague) = &offered_to
@@ -169,8 +170,9 @@ impl App {
         )?;
         let departments = caller.departments_in(&place.store);
         if caller.integration || departments.is_empty() {
-            return Err(Error::PermissionDenied(
-                "only people of the store take its shifts".into(),
+            return Err(Error::denied(
+                "NOT_IN_STORE",
+                "only people of the store take its shifts",
             ));
         }
         let elsewhere = self.busy_around(place, &caller.id).await?;

@@ -66,8 +66,9 @@ impl App {
     ) -> Result<(pb::TimeOffRequest, u64)> {
         caller.see_tenant(tenant, &names::user_name(tenant, employee))?;
         if caller.integration || caller.id != employee {
-            return Err(Error::PermissionDenied(
-                "time off is requested by the employee".into(),
+            return Err(Error::denied(
+                "NOT_YOURSELF",
+                "time off is requested by the employee",
             ));
         }
         period(start, end)?;
@@ -172,8 +173,9 @@ impl App {
             && !caller.integration
             && !caller.roles.iter().any(|(_, role)| role == "hq_admin")
         {
-            return Err(Error::PermissionDenied(
-                "lists another person's requests: HQ admins only".into(),
+            return Err(Error::denied(
+                "NOT_AN_ADMIN",
+                "lists another person's requests: HQ admins only",
             ));
         }
         let (after_time, after_id) = page.after_instant()?;

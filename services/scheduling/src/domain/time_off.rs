@@ -91,7 +91,7 @@ impl Aggregate for TimeOff {
         let event = match command {
             TimeOffCommand::Request(request) => {
                 if self.status != TimeOffStatus::None {
-                    return Err(Error::AlreadyExists("time-off request".into()));
+                    return Err(Error::exists("TIME_OFF_EXISTS", "time-off request"));
                 }
                 Ev::Requested(request.clone())
             }

@@ -140,7 +140,7 @@ impl SchedulingService for SchedulingGrpc {
         caller.see_tenant(&tenant, &request.get_ref().parent)?;
         if !caller.sees(&store) {
             return Err(
-                Error::PermissionDenied("only people of the store see its shifts".into()).into(),
+                Error::denied("NOT_IN_STORE", "only people of the store see its shifts").into(),
             );
         }
         let body = request.get_ref();
@@ -190,8 +190,9 @@ impl SchedulingService for SchedulingGrpc {
             let (tenant, store) = names::store("parent", &body.parent)?;
             caller.see_tenant(&tenant, &body.parent)?;
             if !caller.sees(&store) {
-                return Err(Error::PermissionDenied(
-                    "only people of the store see its open shifts".into(),
+                return Err(Error::denied(
+                    "NOT_IN_STORE",
+                    "only people of the store see its open shifts",
                 )
                 .into());
             }

@@ -159,7 +159,10 @@ impl Roster {
                 if *accepted_by == swap.offered_by
                     || (!swap.offered_to.is_empty() && swap.offered_to != *accepted_by)
                 {
-                    return Err(Error::PermissionDenied("the offer is not for you".into()));
+                    return Err(Error::denied(
+                        "OFFER_NOT_FOR_YOU",
+                        "the offer is not for you",
+                    ));
                 }
                 let department = self
                     .shifts
