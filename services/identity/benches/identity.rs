@@ -160,14 +160,7 @@ async fn bulk_invites(identity: &mut IdentityServiceClient<Channel>, store: &str
             .batch_invite_users(operator(batch(store, LOGIN_USERS + b * BATCH, BATCH)))
             .await
             .unwrap();
-        last_sequence = reply
-            .metadata()
-            .get("breakroom-sequence")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        last_sequence = breakroom_kit::testing::sequence(reply.metadata());
     }
     let replied = started.elapsed();
     let mut list = operator(pb::ListUsersRequest {

@@ -72,6 +72,13 @@ impl Principal {
         format!("tenants/{}/{collection}/{}", self.tenant, self.user)
     }
 
+    /// Command metadata for a request of this principal: the actor (its resource name, so
+    /// a service account is recorded as `tenants/t/serviceAccounts/s`) and the checked
+    /// request id.
+    pub fn meta(&self, request_id: &str) -> Result<crate::envelope::CommandMeta> {
+        crate::envelope::CommandMeta::for_request(self.resource_name(), request_id)
+    }
+
     /// Fails with UNAUTHENTICATED unless the token was issued for `tenant`.
     pub fn require_tenant(&self, tenant: &str) -> Result<()> {
         if self.tenant == tenant {

@@ -65,13 +65,15 @@ pub async fn ensure_database(database_url: &str) -> Result<()> {
     Ok(())
 }
 
-/// Applies the kit's migrations, then the service's. Each migrator ignores the other's
-/// entries in the shared `_sqlx_migrations` table (kit versions are small numbers,
-/// service versions are timestamps).
-pub async fn migrate(pool: &PgPool, service: Option<&Migrator>) -> Result<()> {
+/// Applies the kit's migrations, then the others in order (the directory's, the
+/// service's). Each migrator ignores the others' entries in the shared `_sqlx_migrations`
+/// table (kit versions are small numbers, the directory's 100 and up, service versions are
+/// timestamps). sqlx holds an advisory lock while migrating, so replicas starting at the
+/// same moment migrate one after the other.
+pub async fn migrate(pool: &PgPool, others: &[&Migrator]) -> Result<()> {
     run(pool, &KIT_MIGRATOR).await?;
-    if let Some(service) = service {
-        run(pool, service).await?;
+    for migrator in others {
+        run(pool, migrator).await?;
     }
     Ok(())
 }

@@ -96,6 +96,31 @@ impl RecordedCommit {
         })
     }
 
+    /// The service whose stream holds the commit (`identity`).
+    pub fn service(&self) -> &str {
+        self.subject_token(1)
+    }
+
+    /// The aggregate type (`user`), from the subject.
+    pub fn aggregate_type(&self) -> &str {
+        self.subject_token(2)
+    }
+
+    /// The tenant, from the subject.
+    pub fn tenant(&self) -> &str {
+        self.subject_token(3)
+    }
+
+    /// The aggregate id, from the subject.
+    pub fn aggregate_id(&self) -> &str {
+        self.subject_token(4)
+    }
+
+    /// Token `i` of `<ns>.<service>.<type>.<tenant>.<id>`; empty when missing.
+    fn subject_token(&self, i: usize) -> &str {
+        self.subject.split('.').nth(i).unwrap_or_default()
+    }
+
     /// Decodes every event payload as `E` (the aggregate's event message).
     pub fn events<E: Message + Default>(&self) -> Result<Vec<E>> {
         decode_events(&self.commit)

@@ -4,7 +4,10 @@
 //! - `envelope`, `event_store`, `repository`: commits on JetStream with optimistic
 //!   concurrency, idempotent request ids, a cache and retries.
 //! - `projector`: read models in PostgreSQL, exactly-once via checkpoints, leases, rebuild.
-//! - `consistency`: read-your-writes between a command's reply and a later query.
+//! - `consistency`: read-your-writes between a command's reply and a later request, also
+//!   across services (`identity:1234` tokens honoured by every server).
+//! - `directory`: the replica of identity's directory every other service keeps, and the
+//!   caller lookup built on it.
 //! - `server`, `config`, `db`, `telemetry`: bootstrap, health, reflection, shutdown, OTLP.
 //! - `auth`, `signing_keys`: EdDSA access tokens, the caller's `Principal`, and the key set
 //!   followed from identity's events.
@@ -17,6 +20,7 @@ pub mod auth;
 pub mod config;
 pub mod consistency;
 pub mod db;
+pub mod directory;
 pub mod envelope;
 pub mod error;
 pub mod event_store;

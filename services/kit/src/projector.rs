@@ -71,6 +71,12 @@ pub trait Projection: Send + Sync + 'static {
     /// The streams it reads.
     fn sources(&self) -> Vec<Source>;
 
+    /// Whether queries are answered from it, so that `breakroom-min-sequence` waits for
+    /// it. Reactions (projections that only issue commands) answer false.
+    fn serves_reads(&self) -> bool {
+        true
+    }
+
     /// Applies one commit inside the batch transaction. An `Error::Unavailable` is
     /// transient (retried); any other error marks the commit as poison.
     async fn apply(&self, conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()>;

@@ -30,11 +30,15 @@ use tonic::{
 use tonic_health::{ServingStatus, server::HealthReporter};
 
 use crate::{
+    auth::KeySet,
     config::Config,
+    consistency::{ReadPositions, layer::ConsistencyLayer},
     db,
+    directory::{Directory, DirectoryProjection},
     error::{Error, Result},
     event_store::EventStore,
     projector::{Projection, Projector, projection_lag},
+    signing_keys,
 };
 
 /// Longest a shutdown waits for open connections to finish.
@@ -85,9 +89,21 @@ impl Infra {
 
     /// Creates the database if missing, migrates it, and creates or updates the stream.
     pub async fn prepare(&self, migrator: Option<&Migrator>) -> Result<()> {
+        let migrators: Vec<&Migrator> = migrator.into_iter().collect();
+        self.prepare_with(&migrators).await
+    }
+
+    /// Like `prepare`, with several migrators applied in order after the kit's.
+    pub async fn prepare_with(&self, migrators: &[&Migrator]) -> Result<()> {
         db::ensure_database(&self.config.database_url).await?;
-        db::migrate(&self.pool, migrator).await?;
+        db::migrate(&self.pool, migrators).await?;
         self.store.ensure_stream().await
+    }
+
+    /// The replica of identity's directory in this service's database, verifying tokens
+    /// with a key set that `Server::with_directory` keeps in step with identity.
+    pub fn directory(&self) -> Directory {
+        Directory::new(self.pool.clone(), KeySet::new())
     }
 
     /// A projector for `projection` with this service's settings.
@@ -110,7 +126,10 @@ pub struct Server {
     routes: RoutesBuilder,
     service_names: Vec<&'static str>,
     projections: Vec<Arc<dyn Projection>>,
-    migrator: Option<&'static Migrator>,
+    /// Applied after the kit's own: the directory's (if attached), then the service's.
+    migrators: Vec<&'static Migrator>,
+    /// Kept in step with identity's signing keys while serving (`with_directory`).
+    follow_keys: Option<KeySet>,
 }
 
 impl std::fmt::Debug for Server {
@@ -135,8 +154,18 @@ impl Server {
             routes: RoutesBuilder::default(),
             service_names: Vec::new(),
             projections: Vec::new(),
-            migrator,
+            migrators: migrator.into_iter().collect(),
+            follow_keys: None,
         })
+    }
+
+    /// Attaches the replica of identity's directory: its projection and migration, and a
+    /// follower keeping `directory`'s key set in step with identity's signing keys.
+    pub fn with_directory(mut self, directory: &Directory) -> Self {
+        self.migrators.insert(0, &crate::directory::MIGRATOR);
+        self.projections.push(Arc::new(DirectoryProjection));
+        self.follow_keys = Some(directory.keys().clone());
+        self
     }
 
     /// Adds a gRPC service (its health status follows the server's readiness).
@@ -188,14 +217,10 @@ impl Server {
             .chain(self.service_names.iter().copied())
             .collect();
         set_status(&health, &names, ServingStatus::NotServing).await;
-        let reflection_v1 = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        let reflection_v1 = reflection(&self.service_names)
             .build_v1()
             .map_err(Error::internal)?;
-        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        let reflection_v1alpha = reflection(&self.service_names)
             .build_v1alpha()
             .map_err(Error::internal)?;
         let mut routes = self.routes;
@@ -206,9 +231,18 @@ impl Server {
 
         let prepared = Arc::new(AtomicBool::new(false));
         let background = shutdown.child_token();
+        if let Some(keys) = self.follow_keys {
+            signing_keys::follow(
+                self.infra.js.clone(),
+                self.infra.config.namespace.clone(),
+                keys,
+                background.clone(),
+            );
+        }
+        let positions = read_positions(&self.infra, &self.projections);
         let projectors = tokio::spawn(prepare_and_project(
             self.infra.clone(),
-            self.migrator,
+            self.migrators,
             self.projections.clone(),
             prepared.clone(),
             background.clone(),
@@ -227,6 +261,7 @@ impl Server {
         let stopping = shutdown.clone();
         let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
+            .layer(ConsistencyLayer::new(positions))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move {
                 stopping.cancelled().await;
@@ -263,17 +298,45 @@ async fn set_status(health: &HealthReporter, names: &[&'static str], status: Ser
     }
 }
 
+/// Reflection listing exactly the services this server serves (plus health and
+/// reflection itself), though the descriptor set holds every Breakroom package.
+fn reflection(services: &[&'static str]) -> tonic_reflection::server::Builder<'static> {
+    let builder = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .with_service_name("grpc.health.v1.Health")
+        .with_service_name("grpc.reflection.v1.ServerReflection")
+        .with_service_name("grpc.reflection.v1alpha.ServerReflection");
+    services
+        .iter()
+        .fold(builder, |builder, name| builder.with_service_name(*name))
+}
+
+/// What `breakroom-min-sequence` waits for on this server: every projection that serves
+/// reads, by the streams it replicates.
+fn read_positions(infra: &Infra, projections: &[Arc<dyn Projection>]) -> ReadPositions {
+    ReadPositions::new(
+        infra.pool.clone(),
+        infra.config.namespace.clone(),
+        infra.config.service,
+        projections
+            .iter()
+            .filter(|p| p.serves_reads())
+            .map(|p| (p.name(), p.sources().iter().map(|s| s.service).collect())),
+    )
+}
+
 /// Prepares storage (retrying until it succeeds), then runs the projectors until cancelled.
 async fn prepare_and_project(
     infra: Infra,
-    migrator: Option<&'static Migrator>,
+    migrators: Vec<&'static Migrator>,
     projections: Vec<Arc<dyn Projection>>,
     prepared: Arc<AtomicBool>,
     cancel: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match infra.prepare(migrator).await {
+        match infra.prepare_with(&migrators).await {
             Ok(()) => break,
             Err(e) => tracing::warn!(error = %e, "start-up preparation failed; retrying"),
         }

@@ -230,3 +230,24 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The consistency token a command reply carried (`breakroom-sequence`), as sent back in
+/// `breakroom-min-sequence`.
+pub fn token(metadata: &tonic::metadata::MetadataMap) -> String {
+    metadata
+        .get(crate::consistency::SEQUENCE_KEY)
+        .expect("reply carries breakroom-sequence")
+        .to_str()
+        .expect("ASCII token")
+        .to_owned()
+}
+
+/// The stream sequence in a reply's (single) consistency token: `identity:12` -> 12.
+pub fn sequence(metadata: &tonic::metadata::MetadataMap) -> u64 {
+    let token = token(metadata);
+    token
+        .rsplit_once(':')
+        .map_or(token.as_str(), |(_, n)| n)
+        .parse()
+        .expect("sequence number")
+}

@@ -40,14 +40,7 @@ fn bearer<T>(token: &str, message: T) -> Request<T> {
 }
 
 fn sequence<T>(response: &tonic::Response<T>) -> u64 {
-    response
-        .metadata()
-        .get("breakroom-sequence")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
+    breakroom_kit::testing::sequence(response.metadata())
 }
 
 /// Creates the stores and invites their employees; returns `(store name, employee names)`.

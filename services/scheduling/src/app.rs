@@ -1,7 +1,7 @@
 //! Command handling: who may plan, validation against identity's directory, and the
 //! roster commands (via the kit's repositories).
 //!
-//! - `caller`: the authenticated caller and their roles, from the read model.
+//! - `access`: scheduling's rules on the kit's `Caller` (who plans, who sees a store).
 //! - `planning`: upserting and removing shifts, publishing weeks.
 //! - `claims`: claiming open shifts and deciding claims.
 //! - `import`: the workforce-management import (structured and CSV).
@@ -10,8 +10,8 @@
 //! - `time_off`: requesting and deciding time off.
 //! - `calendar`: calendar feed URLs.
 
+pub mod access;
 pub mod calendar;
-pub mod caller;
 pub mod claims;
 pub mod import;
 pub mod notices;
@@ -22,7 +22,11 @@ pub mod time_off;
 use std::sync::Arc;
 
 use breakroom_kit::{
-    Error, Result, auth::KeySet, consistency::ReadModel, repository::Repository, server::Infra,
+    Error, Result,
+    consistency::ReadModel,
+    directory::{Caller, Directory, Store},
+    repository::Repository,
+    server::Infra,
 };
 
 use crate::{
@@ -44,31 +48,16 @@ struct Inner {
     rosters: Arc<Repository<Roster>>,
     feeds: Arc<Repository<CalendarFeed>>,
     time_off: Arc<Repository<TimeOff>>,
-    /// Verifies access tokens with identity's published keys.
-    keys: KeySet,
+    /// Identity's directory as scheduling replicates it (callers, stores, people).
+    directory: Directory,
     read: ReadModel,
     /// Public URL prefix of the calendar endpoint, known once it is bound.
     calendar_base_url: std::sync::RwLock<String>,
 }
 
-/// A store as the directory knows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StoreFacts {
-    /// Store id.
-    pub id: String,
-    /// The chain's store code.
-    pub store_code: String,
-    /// IANA zone.
-    pub time_zone: String,
-    /// Whether it is closed.
-    pub closed: bool,
-    /// Department ids.
-    pub departments: Vec<String>,
-}
-
 impl App {
-    /// The command side over `infra`, verifying tokens with `keys`.
-    pub fn new(config: SchedulingConfig, infra: &Infra, keys: KeySet) -> Self {
+    /// The command side over `infra`, deciding with `directory`.
+    pub fn new(config: SchedulingConfig, infra: &Infra, directory: Directory) -> Self {
         let cache = infra.config.cache_size;
         Self {
             inner: Arc::new(Inner {
@@ -80,7 +69,7 @@ impl App {
                     PROJECTION,
                     infra.store.stream_name().to_owned(),
                 ),
-                keys,
+                directory,
                 calendar_base_url: std::sync::RwLock::new(
                     config.calendar_base_url.clone().unwrap_or_default(),
                 ),
@@ -136,17 +125,24 @@ impl App {
         &self.inner.read
     }
 
+    /// The directory replica.
+    pub fn directory(&self) -> &Directory {
+        &self.inner.directory
+    }
+
+    /// Authenticates a request and looks up the caller's roles.
+    pub async fn caller<T>(&self, request: &tonic::Request<T>) -> Result<Caller> {
+        self.inner.directory.caller(request).await
+    }
+
     /// A store of the tenant from the directory; NOT_FOUND when unknown.
-    pub async fn store(&self, tenant: &str, store: &str) -> Result<(StoreFacts, Zone)> {
-        let facts: Option<StoreFacts> = sqlx::query_as(
-            "SELECT id, store_code, time_zone, closed, departments FROM directory_stores \
-             WHERE tenant = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(store)
-        .fetch_optional(self.read().pool())
-        .await?;
-        let facts = facts.ok_or_else(|| Error::NotFound(names::store_name(tenant, store)))?;
+    pub async fn store(&self, tenant: &str, store: &str) -> Result<(Store, Zone)> {
+        let facts = self
+            .inner
+            .directory
+            .store(tenant, store)
+            .await?
+            .ok_or_else(|| Error::NotFound(names::store_name(tenant, store)))?;
         let zone = Zone::parse("store.time_zone", &facts.time_zone)?;
         Ok((facts, zone))
     }

@@ -52,7 +52,7 @@ async fn feed(app: &App, token: &str) -> breakroom_kit::Result<Option<String>> {
     let entries: Vec<ical::FeedEntry> = sqlx::query_as(
         "SELECT f.shift_id, coalesce(s.store_code, '') AS store_code, f.start_time, f.end_time, \
          f.position, f.note, f.sequence, f.cancelled, f.updated_at \
-         FROM feed_entries f LEFT JOIN directory_stores s ON s.tenant = f.tenant AND s.id = f.store_id \
+         FROM feed_entries f LEFT JOIN kit_directory_stores s ON s.tenant = f.tenant AND s.id = f.store_id \
          WHERE f.tenant = $1 AND f.employee_id = $2 AND f.start_time > now() - make_interval(days => $3) \
          ORDER BY f.start_time, f.shift_id",
     )

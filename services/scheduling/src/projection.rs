@@ -1,11 +1,9 @@
-//! Scheduling's read model: its own rosters and calendar feeds, and the part of identity's
-//! directory it decides with (stores with their zones and departments, users, memberships).
+//! Scheduling's read model: its own rosters, calendar feeds and time-off requests.
+//! Identity's directory (stores, people, roles) is the kit's replica (`kit::directory`).
 //!
-//! - `directory`: identity's stores, users and memberships.
 //! - `rosters`: shifts, per-employee calendar entries, calendar feeds, change notices.
 //! - `time_off`: time-off requests.
 
-mod directory;
 mod rosters;
 mod time_off;
 
@@ -40,25 +38,21 @@ impl Projection for SchedulingProjection {
     }
 
     fn sources(&self) -> Vec<Source> {
-        vec![Source::all(SERVICE), Source::all("identity")]
+        vec![Source::all(SERVICE)]
     }
 
     async fn apply(&self, conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-        let from_identity = commit.subject.split('.').nth(1) == Some("identity");
-        match (from_identity, commit.commit.aggregate_type.as_str()) {
-            (true, "store") => directory::store(conn, commit).await,
-            (true, "user") => directory::user(conn, commit).await,
-            (false, "roster") => rosters::roster(conn, commit).await,
-            (false, "calendar_feed") => rosters::calendar_feed(conn, commit).await,
-            (false, "time_off") => time_off::time_off(conn, commit).await,
+        match commit.aggregate_type() {
+            "roster" => rosters::roster(conn, commit).await,
+            "calendar_feed" => rosters::calendar_feed(conn, commit).await,
+            "time_off" => time_off::time_off(conn, commit).await,
             _ => Ok(()),
         }
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<()> {
         sqlx::query(
-            "TRUNCATE directory_stores, directory_users, directory_memberships, shifts, \
-             feed_entries, calendar_feeds, change_notices, time_off_requests",
+            "TRUNCATE shifts, feed_entries, calendar_feeds, change_notices, time_off_requests",
         )
         .execute(conn)
         .await?;

@@ -42,8 +42,12 @@ impl Projection for Offboarding {
         vec![Source::all("identity")]
     }
 
+    fn serves_reads(&self) -> bool {
+        false
+    }
+
     async fn apply(&self, conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-        if commit.commit.aggregate_type != "user" {
+        if commit.aggregate_type() != "user" {
             return Ok(());
         }
         let deactivated = commit
@@ -53,7 +57,7 @@ impl Projection for Offboarding {
         if !deactivated {
             return Ok(());
         }
-        let (tenant, employee) = (&commit.commit.tenant, &commit.commit.aggregate_id);
+        let (tenant, employee) = (commit.tenant(), commit.aggregate_id());
         let from = jiff::Timestamp::try_from(commit.occurred_at())
             .map_err(breakroom_kit::Error::internal)?;
         // The rosters are found through the read model: let it catch up first, so a shift
@@ -76,7 +80,7 @@ impl Projection for Offboarding {
             .to_string();
             let meta = CommandMeta::new("system/offboarding").with_request_id(Some(request_id));
             let command = RosterCommand::Unassign {
-                employee_id: employee.clone(),
+                employee_id: employee.to_owned(),
                 from,
                 change_id: uuid::Uuid::now_v7().to_string(),
             };

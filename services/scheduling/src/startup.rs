@@ -1,13 +1,12 @@
-//! Wires scheduling together: infrastructure, the key set following identity's keys,
-//! the command side, the gRPC service, the projection, and the calendar HTTP endpoint.
+//! Wires scheduling together: infrastructure, the kit's replica of identity's directory
+//! (which also verifies tokens), the command side, the gRPC service, the projections, and
+//! the calendar HTTP endpoint.
 
 use std::{net::SocketAddr, sync::Arc};
 
 use breakroom_kit::{
     Result,
-    auth::KeySet,
     server::{Infra, Server},
-    signing_keys,
 };
 use breakroom_proto::scheduling::v1::scheduling_service_server::SchedulingServiceServer;
 use tokio_util::sync::CancellationToken;
@@ -34,13 +33,7 @@ pub struct Built {
 /// Binds both listeners; the key follower and the calendar endpoint run until `cancel`.
 pub async fn build(config: SchedulingConfig, cancel: CancellationToken) -> Result<Built> {
     let infra = Infra::connect(config.kit.clone()).await?;
-    let keys = KeySet::new();
-    signing_keys::follow(
-        infra.js.clone(),
-        config.kit.namespace.clone(),
-        keys.clone(),
-        cancel.clone(),
-    );
+    let directory = infra.directory();
     let listener = tokio::net::TcpListener::bind(config.calendar_listen_addr)
         .await
         .map_err(|e| {
@@ -49,7 +42,7 @@ pub async fn build(config: SchedulingConfig, cancel: CancellationToken) -> Resul
     let calendar_addr = listener
         .local_addr()
         .map_err(breakroom_kit::Error::internal)?;
-    let app = App::new(config, &infra, keys);
+    let app = App::new(config, &infra, directory.clone());
     app.calendar_bound(calendar_addr);
     let http_app = app.clone();
     tokio::spawn(async move {
@@ -59,6 +52,7 @@ pub async fn build(config: SchedulingConfig, cancel: CancellationToken) -> Resul
     });
     let server = Server::bind(infra, Some(&MIGRATOR))
         .await?
+        .with_directory(&directory)
         .add_service(SchedulingServiceServer::new(SchedulingGrpc::new(
             app.clone(),
         )))

@@ -1,6 +1,6 @@
 //! `AuthService`: login, refresh, logout, sessions, signing keys.
 
-use breakroom_kit::{Error, consistency::reply, error::Violations};
+use breakroom_kit::{Error, error::Violations};
 use breakroom_proto::identity::v1::{
     self as pb,
     auth_service_server::AuthService,
@@ -8,6 +8,7 @@ use breakroom_proto::identity::v1::{
 };
 use tonic::{Request, Response, Status};
 
+use super::reply;
 use super::{AuthGrpc, convert};
 use crate::{
     app::sessions::Credential,

@@ -1,9 +1,10 @@
 //! `IdentityService`: tenants, stores, users, roles and service accounts.
 
-use breakroom_kit::{Error, consistency::reply, error::Violations};
+use breakroom_kit::{Error, error::Violations};
 use breakroom_proto::identity::v1::{self as pb, identity_service_server::IdentityService};
 use tonic::{Request, Response, Status};
 
+use super::reply;
 use super::{IdentityGrpc, convert};
 use crate::{
     app::{

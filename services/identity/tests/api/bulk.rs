@@ -42,14 +42,7 @@ async fn a_whole_store_of_500_is_invited_in_one_call_and_a_retry_returns_the_sam
         .batch_invite_users(bearer(&admin.access, request.clone()))
         .await
         .unwrap();
-    let sequence: u64 = first
-        .metadata()
-        .get("breakroom-sequence")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let sequence: u64 = breakroom_kit::testing::sequence(first.metadata());
     let first = first.into_inner().invitations;
     assert_eq!(first.len(), 500);
     assert_eq!(

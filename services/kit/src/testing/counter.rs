@@ -214,7 +214,7 @@ impl CounterService for CounterGrpc {
                 value: committed.state.value,
                 sequence: committed.sequence,
             },
-            committed.sequence,
+            consistency::Token::new(SERVICE, committed.sequence),
         ))
     }
 

@@ -145,7 +145,7 @@ async fn a_query_carrying_the_commit_sequence_reads_its_own_write() {
             .to_str()
             .unwrap()
             .to_owned();
-        assert_eq!(sequence, reply.get_ref().sequence.to_string());
+        assert_eq!(sequence, format!("counter:{}", reply.get_ref().sequence));
         let mut query = app.request("chain", pb::GetCounterRequest { name: name.into() });
         query
             .metadata_mut()

@@ -4,7 +4,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use breakroom_kit::{Error, Result, envelope::CommandMeta};
 use sha2::{Digest, Sha256};
 
-use super::{App, caller::Caller};
+use breakroom_kit::directory::Caller;
+
+use super::App;
 use crate::{domain::calendar::CalendarFeedCommand, names};
 
 /// SHA-256 of a feed token.
@@ -52,7 +54,7 @@ impl App {
     ) -> Result<(String, u64)> {
         let name = names::user_name(tenant, user);
         caller.see_tenant(tenant, &name)?;
-        if caller.integration || caller.id != user {
+        if caller.is_integration() || caller.id() != user {
             return Err(Error::denied(
                 "NOT_YOURSELF",
                 "a calendar feed is made by its own employee",
@@ -80,7 +82,7 @@ impl App {
     ) -> Result<u64> {
         let name = format!("{}/calendarFeed", names::user_name(tenant, user));
         caller.see_tenant(tenant, &name)?;
-        if caller.integration || caller.id != user {
+        if caller.is_integration() || caller.id() != user {
             return Err(Error::denied(
                 "NOT_YOURSELF",
                 "a calendar feed is revoked by its own employee",

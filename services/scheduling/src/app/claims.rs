@@ -6,7 +6,9 @@ use breakroom_kit::{
 };
 use breakroom_proto::scheduling::v1 as pb;
 
-use super::{App, caller::Caller};
+use breakroom_kit::directory::Caller;
+
+use super::{App, access::Access};
 use crate::{
     domain::roster::{ClaimStatus, NewClaim, Roster, RosterCommand, roster_id},
     names,
@@ -72,7 +74,7 @@ impl App {
         let name = names::shift_name(tenant, store, shift_id);
         caller.see_tenant(tenant, &name)?;
         let departments = caller.departments_in(store);
-        if caller.integration || departments.is_empty() {
+        if caller.is_integration() || departments.is_empty() {
             return Err(Error::denied(
                 "NOT_IN_STORE",
                 "only people of the store claim its open shifts",
@@ -91,16 +93,16 @@ impl App {
             .catch_up_to_latest(self.inner.rosters.store())
             .await?;
         let elsewhere = self
-            .busy_elsewhere(tenant, &[caller.id.as_str()], span, &roster)
+            .busy_elsewhere(tenant, &[caller.id()], span, &roster)
             .await?
-            .remove(&caller.id)
+            .remove(caller.id())
             .unwrap_or_default();
         let claim_id = new_aggregate_id(tenant, "claim", meta.request_id.as_deref());
         let command = RosterCommand::Claim(Box::new(NewClaim {
             claim_id: claim_id.clone(),
             shift_id: shift_id.to_owned(),
-            claimant_id: caller.id.clone(),
-            departments,
+            claimant_id: caller.id().to_owned(),
+            departments: departments.into_iter().map(str::to_owned).collect(),
             auto_approve: self.config().claim_policy == ClaimPolicy::FirstCome,
             elsewhere,
             change_id: uuid::Uuid::now_v7().to_string(),
@@ -119,7 +121,7 @@ impl App {
                     .iter()
                     .find(|(_, c)| {
                         c.shift_id == shift_id
-                            && c.claimant_id == caller.id
+                            && c.claimant_id == caller.id()
                             && c.status == ClaimStatus::Pending
                     })
                     .and_then(|(id, _)| {

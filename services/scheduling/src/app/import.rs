@@ -14,9 +14,11 @@ use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
 use breakroom_proto::scheduling::v1 as pb;
 use futures::StreamExt;
 
+use breakroom_kit::directory::Caller;
+
 use super::{
     App,
-    caller::Caller,
+    access::Access,
     planning::{ShiftInput, external_shift_id},
 };
 use crate::{
@@ -258,7 +260,7 @@ impl App {
             ));
         }
         let stores: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
-            "SELECT upper(store_code), id FROM directory_stores WHERE tenant = $1",
+            "SELECT upper(store_code), id FROM kit_directory_stores WHERE tenant = $1",
         )
         .bind(tenant)
         .fetch_all(self.read().pool())
@@ -289,7 +291,7 @@ impl App {
                 Some(None)
             } else {
                 let id: Option<String> = sqlx::query_scalar(
-                    "SELECT id FROM directory_users WHERE tenant = $1 AND email = $2 AND state <> 'deactivated'",
+                    "SELECT id FROM kit_directory_users WHERE tenant = $1 AND lower(email) = $2 AND state <> 'deactivated'",
                 )
                 .bind(tenant)
                 .bind(cell(2).to_lowercase())

@@ -5,7 +5,9 @@ use breakroom_proto::scheduling::v1 as pb;
 use chrono::{DateTime, Utc};
 use prost::Message;
 
-use super::{App, caller::Caller};
+use breakroom_kit::directory::Caller;
+
+use super::App;
 use crate::{domain::roster::RosterCommand, names};
 
 impl App {
@@ -23,7 +25,7 @@ impl App {
             names::user_name(tenant, employee)
         );
         caller.see_tenant(tenant, &name)?;
-        if caller.integration || caller.id != employee {
+        if caller.is_integration() || caller.id() != employee {
             return Err(Error::denied(
                 "NOT_YOUR_NOTICE",
                 "a change is acknowledged by its own employee",

@@ -17,7 +17,9 @@ use breakroom_proto::scheduling::v1 as pb;
 use chrono::{DateTime, Utc};
 use jiff::civil::DateTime as Local;
 
-use super::{App, StoreFacts, caller::Caller};
+use breakroom_kit::directory::{Caller, Store};
+
+use super::{App, access::Access};
 use crate::{
     domain::{
         roster::{Busy, Roster, RosterCommand, roster_id},
@@ -58,7 +60,7 @@ impl App {
     /// Resolves and checks a shift of `store`; violations are named under `field`.
     pub(crate) fn resolve_shift(
         &self,
-        store: &StoreFacts,
+        store: &Store,
         zone: &Zone,
         members: &HashSet<String>,
         input: &ShiftInput,
@@ -90,7 +92,12 @@ impl App {
         if !(0..=MAX_BREAK_MINUTES).contains(&input.unpaid_break_minutes) {
             v.add(format!("{field}.unpaid_break_minutes"), "must be 0 to 240");
         }
-        if !input.department_id.is_empty() && !store.departments.contains(&input.department_id) {
+        if !input.department_id.is_empty()
+            && !store
+                .departments
+                .iter()
+                .any(|(id, _)| *id == input.department_id)
+        {
             v.add(
                 format!("{field}.department_id"),
                 format!("the store has no department {:?}", input.department_id),
@@ -128,7 +135,7 @@ impl App {
     /// offboarded (invited people count: the WFM plans them before they open the app).
     pub(crate) async fn store_members(&self, tenant: &str, store: &str) -> Result<HashSet<String>> {
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT u.id FROM directory_users u JOIN directory_memberships m \
+            "SELECT DISTINCT u.id FROM kit_directory_users u JOIN kit_directory_memberships m \
              ON m.tenant = u.tenant AND m.user_id = u.id \
              WHERE u.tenant = $1 AND m.store_id = $2 AND u.state <> 'deactivated'",
         )

@@ -6,7 +6,9 @@ use breakroom_kit::{
 };
 use breakroom_proto::scheduling::v1 as pb;
 
-use super::{App, caller::Caller, claims::ClaimRef};
+use breakroom_kit::directory::Caller;
+
+use super::{App, access::Access, claims::ClaimRef};
 use crate::{
     domain::roster::{Roster, RosterCommand, SwapCommand, SwapStatus, roster_id},
     names,
@@ -130,7 +132,7 @@ impl App {
             &place.tenant,
             &names::shift_name(&place.tenant, &place.store, &place.shift),
         )?;
-        if caller.integration {
+        if caller.is_integration() {
             return Err(Error::denied(
                 "NOT_YOUR_SHIFT",
                 "shifts are offered by their employees",
@@ -151,7 +153,7 @@ impl App {
         let command = SwapCommand::Offer {
             swap_id: swap_id.clone(),
             shift_id: place.shift.clone(),
-            offered_by: caller.id.clone(),
+            offered_by: caller.id().to_owned(),
             offered_to: offered_to.unwrap_or_default(),
         };
         self.run_swap(place, command, &swap_id, meta).await
@@ -169,17 +171,17 @@ impl App {
             &names::shift_name(&place.tenant, &place.store, &place.shift),
         )?;
         let departments = caller.departments_in(&place.store);
-        if caller.integration || departments.is_empty() {
+        if caller.is_integration() || departments.is_empty() {
             return Err(Error::denied(
                 "NOT_IN_STORE",
                 "only people of the store take its shifts",
             ));
         }
-        let elsewhere = self.busy_around(place, &caller.id).await?;
+        let elsewhere = self.busy_around(place, caller.id()).await?;
         let command = SwapCommand::Accept {
             swap_id: place.claim.clone(),
-            accepted_by: caller.id.clone(),
-            departments,
+            accepted_by: caller.id().to_owned(),
+            departments: departments.into_iter().map(str::to_owned).collect(),
             elsewhere,
             auto_approve: self.config().swap_policy == SwapPolicy::Auto,
             change_id: uuid::Uuid::now_v7().to_string(),

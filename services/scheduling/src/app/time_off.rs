@@ -9,7 +9,9 @@ use breakroom_kit::{
 use breakroom_proto::scheduling::v1 as pb;
 use chrono::{DateTime, Utc};
 
-use super::{App, caller::Caller};
+use breakroom_kit::directory::Caller;
+
+use super::{App, access::Access};
 use crate::{
     domain::time_off::{TimeOff, TimeOffCommand, TimeOffStatus, period},
     names,
@@ -65,7 +67,7 @@ impl App {
         meta: &CommandMeta,
     ) -> Result<(pb::TimeOffRequest, u64)> {
         caller.see_tenant(tenant, &names::user_name(tenant, employee))?;
-        if caller.integration || caller.id != employee {
+        if caller.is_integration() || caller.id() != employee {
             return Err(Error::denied(
                 "NOT_YOURSELF",
                 "time off is requested by the employee",
@@ -169,9 +171,9 @@ impl App {
             caller.require_planner(store)?;
         }
         if let Some(employee) = employee
-            && caller.id != employee
-            && !caller.integration
-            && !caller.roles.iter().any(|(_, role)| role == "hq_admin")
+            && caller.id() != employee
+            && !caller.is_integration()
+            && !caller.is_hq_admin()
         {
             return Err(Error::denied(
                 "NOT_AN_ADMIN",

@@ -1,17 +1,27 @@
 //! `SchedulingService`.
 
-use breakroom_kit::{Error, consistency::reply, error::Violations, paging::Page};
+use breakroom_kit::{
+    Error,
+    consistency::{Token, reply},
+    error::Violations,
+    paging::Page,
+};
 use breakroom_proto::scheduling::v1::{self as pb, scheduling_service_server::SchedulingService};
 use tonic::{Request, Response, Status};
 
 use super::{SchedulingGrpc, convert};
 use crate::{
-    app::{claims::ClaimRef, import::WeekImport},
+    app::{access::Access, claims::ClaimRef, import::WeekImport},
     domain::time::Week,
     names, queries,
 };
 
 type Reply<T> = Result<Response<T>, Status>;
+
+/// The consistency token of a commit in scheduling's stream.
+fn token(sequence: u64) -> Token {
+    Token::new(crate::config::SERVICE, sequence)
+}
 
 #[tonic::async_trait]
 impl SchedulingService for SchedulingGrpc {
@@ -27,10 +37,7 @@ impl SchedulingService for SchedulingGrpc {
             (tenant, store, Some(id))
         };
         let input = convert::shift_input(&tenant, "shift", &shift, shift_id)?;
-        let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
-            &body.request_id,
-        )?;
+        let meta = caller.meta(&body.request_id)?;
         let (data, committed) = self
             .app
             .upsert_shift(&caller, &tenant, &store, input, &meta)
@@ -41,7 +48,7 @@ impl SchedulingService for SchedulingGrpc {
         )?);
         Ok(reply(
             convert::shift(&tenant, &store, &week, &data, committed.state.published),
-            committed.sequence,
+            token(committed.sequence),
         ))
     }
 
@@ -49,14 +56,14 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, store, id) = names::shift("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
+            names::user_name(caller.tenant(), caller.id()),
             &request.get_ref().request_id,
         )?;
         let sequence = self
             .app
             .delete_shift(&caller, &tenant, &store, &id, &meta)
             .await?;
-        Ok(reply((), sequence))
+        Ok(reply((), token(sequence)))
     }
 
     async fn publish_roster(
@@ -66,7 +73,7 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
+            names::user_name(caller.tenant(), caller.id()),
             &request.get_ref().request_id,
         )?;
         let committed = self
@@ -76,7 +83,7 @@ impl SchedulingService for SchedulingGrpc {
         let zone = committed.state.time_zone.clone();
         Ok(reply(
             convert::roster(&tenant, &store, &week, &zone, &committed.state, true),
-            committed.sequence,
+            token(committed.sequence),
         ))
     }
 
@@ -116,11 +123,10 @@ impl SchedulingService for SchedulingGrpc {
         let (Some(range), Some(page)) = (range, page) else {
             return Err(Error::invalid("start_time", "invalid range").into());
         };
-        self.app.read().catch_up(&request).await?;
         let (shifts, next_page_token) = queries::my_shifts(
             self.app.read().pool(),
-            &caller.tenant,
-            &caller.id,
+            caller.tenant(),
+            caller.id(),
             range,
             &page,
         )
@@ -160,7 +166,6 @@ impl SchedulingService for SchedulingGrpc {
         let (Some(range), Some(page)) = (range, page) else {
             return Err(Error::invalid("start_time", "invalid range").into());
         };
-        self.app.read().catch_up(&request).await?;
         self.app.store(&tenant, &store).await?;
         let (shifts, next_page_token) =
             queries::store_shifts(self.app.read().pool(), &tenant, &store, range, &page).await?;
@@ -177,15 +182,7 @@ impl SchedulingService for SchedulingGrpc {
         let caller = self.app.caller(&request).await?;
         let body = request.get_ref();
         let stores: Vec<String> = if body.parent.is_empty() {
-            let mut mine: Vec<String> = caller
-                .departments
-                .iter()
-                .map(|(s, _)| s.clone())
-                .filter(|s| !s.is_empty())
-                .collect();
-            mine.sort();
-            mine.dedup();
-            mine
+            caller.stores().into_iter().map(str::to_owned).collect()
         } else {
             let (tenant, store) = names::store("parent", &body.parent)?;
             caller.see_tenant(&tenant, &body.parent)?;
@@ -201,7 +198,7 @@ impl SchedulingService for SchedulingGrpc {
         let mut scope = queries::OpenShiftScope::default();
         for store in stores {
             let departments = caller.departments_in(&store);
-            if caller.plans(&store) || departments.iter().any(String::is_empty) {
+            if caller.plans(&store) || departments.iter().any(|d| d.is_empty()) {
                 scope.whole_stores.push(store.clone());
             }
             scope
@@ -215,9 +212,8 @@ impl SchedulingService for SchedulingGrpc {
             &body.parent,
             queries::DEFAULT_PAGE,
         )?;
-        self.app.read().catch_up(&request).await?;
         let (shifts, next_page_token) =
-            queries::open_shifts(self.app.read().pool(), &caller.tenant, &scope, &page).await?;
+            queries::open_shifts(self.app.read().pool(), caller.tenant(), &scope, &page).await?;
         Ok(Response::new(pb::ListOpenShiftsResponse {
             shifts,
             next_page_token,
@@ -231,14 +227,14 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
         let caller = self.app.caller(&request).await?;
         let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
+            names::user_name(caller.tenant(), caller.id()),
             &request.get_ref().request_id,
         )?;
         let (claim, sequence) = self
             .app
             .claim_open_shift(&caller, &tenant, &store, &shift, &meta)
             .await?;
-        Ok(reply(claim, sequence))
+        Ok(reply(claim, token(sequence)))
     }
 
     async fn decide_claim(
@@ -248,10 +244,7 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, store, shift, claim) = names::claim("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let body = request.get_ref();
-        let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
-            &body.request_id,
-        )?;
+        let meta = caller.meta(&body.request_id)?;
         let place = ClaimRef {
             tenant,
             store,
@@ -262,7 +255,7 @@ impl SchedulingService for SchedulingGrpc {
             .app
             .decide_claim(&caller, &place, body.approve, &meta)
             .await?;
-        Ok(reply(claim, sequence))
+        Ok(reply(claim, token(sequence)))
     }
 
     async fn offer_shift(&self, request: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {
@@ -278,10 +271,7 @@ impl SchedulingService for SchedulingGrpc {
             }
             Some(user)
         };
-        let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
-            &body.request_id,
-        )?;
+        let meta = caller.meta(&body.request_id)?;
         let place = ClaimRef {
             tenant,
             store,
@@ -292,7 +282,7 @@ impl SchedulingService for SchedulingGrpc {
             .app
             .offer_shift(&caller, &place, offered_to, &meta)
             .await?;
-        Ok(reply(swap, sequence))
+        Ok(reply(swap, token(sequence)))
     }
 
     async fn accept_shift_offer(
@@ -302,7 +292,7 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
+            names::user_name(caller.tenant(), caller.id()),
             &request.get_ref().request_id,
         )?;
         let place = ClaimRef {
@@ -312,17 +302,14 @@ impl SchedulingService for SchedulingGrpc {
             claim: swap,
         };
         let (swap, sequence) = self.app.accept_offer(&caller, &place, &meta).await?;
-        Ok(reply(swap, sequence))
+        Ok(reply(swap, token(sequence)))
     }
 
     async fn decide_swap(&self, request: Request<pb::DecideSwapRequest>) -> Reply<pb::ShiftSwap> {
         let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let body = request.get_ref();
-        let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
-            &body.request_id,
-        )?;
+        let meta = caller.meta(&body.request_id)?;
         let place = ClaimRef {
             tenant,
             store,
@@ -333,7 +320,7 @@ impl SchedulingService for SchedulingGrpc {
             .app
             .decide_swap(&caller, &place, body.approve, &meta)
             .await?;
-        Ok(reply(swap, sequence))
+        Ok(reply(swap, token(sequence)))
     }
 
     async fn acknowledge_shift_change(
@@ -343,14 +330,14 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, user, notice) = names::shift_change("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
+            names::user_name(caller.tenant(), caller.id()),
             &request.get_ref().request_id,
         )?;
         let (notice, sequence) = self
             .app
             .acknowledge(&caller, &tenant, &user, &notice, &meta)
             .await?;
-        Ok(reply(notice, sequence))
+        Ok(reply(notice, token(sequence)))
     }
 
     async fn request_time_off(
@@ -367,10 +354,7 @@ impl SchedulingService for SchedulingGrpc {
                 Error::invalid("time_off_request.store", "must be a store of this tenant").into(),
             );
         }
-        let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
-            &body.request_id,
-        )?;
+        let meta = caller.meta(&body.request_id)?;
         let period = (
             wanted.start_date.as_str(),
             wanted.end_date.as_str(),
@@ -380,7 +364,7 @@ impl SchedulingService for SchedulingGrpc {
             .app
             .request_time_off(&caller, &tenant, &user, &store, period, &meta)
             .await?;
-        Ok(reply(created, sequence))
+        Ok(reply(created, token(sequence)))
     }
 
     async fn decide_time_off(
@@ -390,15 +374,12 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, user, id) = names::time_off("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let body = request.get_ref();
-        let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
-            &body.request_id,
-        )?;
+        let meta = caller.meta(&body.request_id)?;
         let (decided, sequence) = self
             .app
             .decide_time_off(&caller, &tenant, &user, &id, body.approve, &meta)
             .await?;
-        Ok(reply(decided, sequence))
+        Ok(reply(decided, token(sequence)))
     }
 
     async fn list_time_off_requests(
@@ -416,7 +397,6 @@ impl SchedulingService for SchedulingGrpc {
         };
         caller.see_tenant(&tenant, &body.parent)?;
         let page = Page::parse(body.page_size, &body.page_token, &body.parent)?;
-        self.app.read().catch_up(&request).await?;
         let (time_off_requests, next_page_token) = self
             .app
             .list_time_off(
@@ -443,22 +423,16 @@ impl SchedulingService for SchedulingGrpc {
         let body = request.into_inner();
         let weeks = match (body.rosters.is_empty(), body.csv.is_empty()) {
             (false, true) => structured(&tenant, &body.rosters)?,
-            (true, false) => {
-                self.app.read().catch_up(&Request::new(())).await?;
-                self.app.parse_csv(&tenant, &body.csv).await?
-            }
+            (true, false) => self.app.parse_csv(&tenant, &body.csv).await?,
             _ => return Err(Error::invalid("rosters", "give either rosters or csv").into()),
         };
-        let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
-            &body.request_id,
-        )?;
+        let meta = caller.meta(&body.request_id)?;
         let results = self
             .app
             .import(&caller, &tenant, weeks, body.publish, &meta)
             .await?;
-        let sequence = self.app.last_sequence().await.unwrap_or_default();
-        Ok(reply(pb::ImportRosterResponse { results }, sequence))
+        let sequence = self.app.last_sequence().await?;
+        Ok(reply(pb::ImportRosterResponse { results }, token(sequence)))
     }
 
     async fn create_calendar_feed(
@@ -468,7 +442,7 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
         let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
+            names::user_name(caller.tenant(), caller.id()),
             &request.get_ref().request_id,
         )?;
         let (url, sequence) = self
@@ -481,7 +455,7 @@ impl SchedulingService for SchedulingGrpc {
                 url,
                 create_time: Some(meta.now().into()),
             },
-            sequence,
+            token(sequence),
         ))
     }
 
@@ -492,14 +466,14 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, user) = names::calendar_feed("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
         let meta = convert::meta(
-            names::user_name(&caller.tenant, &caller.id),
+            names::user_name(caller.tenant(), caller.id()),
             &request.get_ref().request_id,
         )?;
         let sequence = self
             .app
             .revoke_calendar_feed(&caller, &tenant, &user, &meta)
             .await?;
-        Ok(reply((), sequence))
+        Ok(reply((), token(sequence)))
     }
 }
 
