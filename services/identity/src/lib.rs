@@ -11,4 +11,6 @@ pub mod projection;
 pub mod queries;
 pub mod secrets;
 pub mod startup;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod throttle;

@@ -106,6 +106,9 @@ pub struct KeySet {
     /// acceptable (`exp` plus leeway, or the key's end if sooner); emptied whenever a key
     /// changes, so a retired key's tokens are checked (and refused) afresh.
     verified: Arc<Mutex<LruCache<String, (Principal, u64)>>>,
+    /// Set once every key published so far has been read (see `signing_keys::follow`):
+    /// until then a valid token may be refused, so servers report NOT_SERVING.
+    loaded: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Default for KeySet {
@@ -114,6 +117,7 @@ impl Default for KeySet {
         Self {
             keys: Arc::default(),
             verified: Arc::new(Mutex::new(LruCache::new(size))),
+            loaded: Arc::default(),
         }
     }
 }
@@ -168,6 +172,16 @@ impl KeySet {
         }
         self.forget_verified();
         Ok(())
+    }
+
+    /// Notes that every key published so far is in the set.
+    pub fn set_loaded(&self) {
+        self.loaded.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether every key published so far is in the set.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Whether a key id is known.

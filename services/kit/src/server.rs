@@ -231,6 +231,7 @@ impl Server {
 
         let prepared = Arc::new(AtomicBool::new(false));
         let background = shutdown.child_token();
+        let keys_to_load = self.follow_keys.clone();
         if let Some(keys) = self.follow_keys {
             signing_keys::follow(
                 self.infra.js.clone(),
@@ -249,6 +250,7 @@ impl Server {
         ));
         let readiness = tokio::spawn(readiness_loop(
             self.infra.clone(),
+            keys_to_load,
             self.projections,
             names.clone(),
             health.clone(),
@@ -359,6 +361,7 @@ async fn prepare_and_project(
 /// Re-evaluates readiness every two seconds and publishes projection lag.
 async fn readiness_loop(
     infra: Infra,
+    keys: Option<KeySet>,
     projections: Vec<Arc<dyn Projection>>,
     names: Vec<&'static str>,
     health: HealthReporter,
@@ -371,7 +374,12 @@ async fn readiness_loop(
         .build();
     let mut last: Option<bool> = None;
     loop {
-        let problem = check_ready(&infra, &projections, &prepared, &gauge).await;
+        let problem = match &keys {
+            Some(keys) if !keys.is_loaded() => {
+                Some("identity's signing keys not loaded yet".into())
+            }
+            _ => check_ready(&infra, &projections, &prepared, &gauge).await,
+        };
         let ready = problem.is_none();
         if last != Some(ready) {
             match &problem {

@@ -1,8 +1,8 @@
 //! Follows identity's signing keys into a `KeySet`, so that every service verifies access
 //! tokens offline and learns of a rotation from the event log, not from a call to identity.
 //!
-//! It replays `<ns>.identity.signing_key.>` from the start (a handful of messages) and
-//! then keeps listening; when the stream is missing (identity not deployed yet) or NATS
+//! It replays `<ns>.identity.signing_key.>` from the start (a handful of messages), marks
+//! the set loaded once it has read every key published so far, and then keeps listening; when the stream is missing (identity not deployed yet) or NATS
 //! goes away it retries, and a restart re-reads everything, which is idempotent.
 
 use std::time::Duration;
@@ -70,12 +70,14 @@ async fn follow_once(js: &jetstream::Context, namespace: &Namespace, keys: &KeyS
         })
         .await
         .map_err(|e| unavailable(&e))?;
+    // Nothing published yet (identity not started): the set stays "not loaded", since no
+    // token can be verified, until the first key arrives.
     let mut messages = consumer.messages().await.map_err(|e| unavailable(&e))?;
     while let Some(message) = messages.next().await {
         let message = message.map_err(|e| unavailable(&e))?;
-        let sequence = message
+        let (sequence, pending) = message
             .info()
-            .map(|i| i.stream_sequence)
+            .map(|i| (i.stream_sequence, i.pending))
             .unwrap_or_default();
         match RecordedCommit::decode(sequence, &message.subject, &message.payload)
             .and_then(|commit| Ok((commit.events::<SigningKeyEvent>()?, commit)))
@@ -84,6 +86,9 @@ async fn follow_once(js: &jetstream::Context, namespace: &Namespace, keys: &KeyS
             Err(e) => {
                 tracing::warn!(sequence, error = %e, "skipping undecodable signing key commit")
             }
+        }
+        if pending == 0 {
+            keys.set_loaded();
         }
     }
     Err(unavailable(&"subscription ended"))

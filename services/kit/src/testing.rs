@@ -251,3 +251,77 @@ pub fn sequence(metadata: &tonic::metadata::MetadataMap) -> u64 {
         .parse()
         .expect("sequence number")
 }
+
+/// Wraps a message with `authorization: Bearer <token>`.
+pub fn bearer<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("metadata"),
+    );
+    request
+}
+
+/// The field paths of an INVALID_ARGUMENT status's `BadRequest` violations (panics on
+/// another code, so a test asserting fields also asserts the code).
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    assert_eq!(
+        status.code(),
+        tonic::Code::InvalidArgument,
+        "expected INVALID_ARGUMENT: {status:?}"
+    );
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// The `ErrorInfo.reason` of a status (empty when it has none).
+pub fn reason(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    status
+        .get_details_error_info()
+        .map(|info| info.reason)
+        .unwrap_or_default()
+}
+
+/// Every commit recorded so far under `<ns>.<service>.<filter>` (e.g. `user.acme.*`), in
+/// stream order, with its sequence and subject.
+pub async fn recorded(
+    env: &TestEnv,
+    service: &str,
+    filter: &str,
+) -> Vec<crate::envelope::RecordedCommit> {
+    use futures::StreamExt;
+    let js = async_nats::jetstream::new(env.nats().await);
+    let stream = js
+        .get_stream(crate::event_store::stream_name(&env.namespace, service))
+        .await
+        .expect("stream");
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
+            filter_subject: format!("{}.{service}.{filter}", env.namespace),
+            ..Default::default()
+        })
+        .await
+        .expect("consumer");
+    let mut commits = Vec::new();
+    if consumer.cached_info().num_pending == 0 {
+        return commits;
+    }
+    let mut messages = consumer.messages().await.expect("messages");
+    while let Some(message) = messages.next().await {
+        let message = message.expect("message");
+        let info = message.info().expect("info");
+        let (sequence, pending) = (info.stream_sequence, info.pending);
+        commits.push(
+            crate::envelope::RecordedCommit::decode(sequence, &message.subject, &message.payload)
+                .expect("commit"),
+        );
+        if pending == 0 {
+            break;
+        }
+    }
+    commits
+}

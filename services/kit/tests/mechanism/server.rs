@@ -49,15 +49,19 @@ async fn health_and_reflection_answer_without_credentials() {
     else {
         panic!("unexpected reflection answer");
     };
-    let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    let mut names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    names.sort();
 
-    assert!(
-        names.contains(&"breakroom.kit.testing.v1.CounterService".to_owned()),
-        "{names:?}"
-    );
-    assert!(
-        names.contains(&"grpc.health.v1.Health".to_owned()),
-        "{names:?}"
+    // Exactly what this port serves: not identity's or scheduling's services, whose
+    // descriptors are in the same descriptor set.
+    assert_eq!(
+        names,
+        [
+            "breakroom.kit.testing.v1.CounterService",
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "grpc.reflection.v1alpha.ServerReflection",
+        ]
     );
 }
 
@@ -163,6 +167,45 @@ async fn a_query_carrying_the_commit_sequence_reads_its_own_write() {
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_consistency_tokens_are_refused_on_every_call_and_foreign_ones_ignored() {
+    let env = TestEnv::new().await;
+    let app = TestCounter::spawn(&env).await;
+    let mut client = app.client().await;
+    let name = "tenants/chain/counters/tokens";
+    for garbage in ["soon", "counter:", "counter:-3", "a.b:1"] {
+        let mut query = app.request("chain", pb::GetCounterRequest { name: name.into() });
+        query
+            .metadata_mut()
+            .insert(MIN_SEQUENCE_KEY, garbage.parse().unwrap());
+        let status = client.get_counter(query).await.unwrap_err();
+        assert_eq!(
+            breakroom_kit::testing::violated_fields(&status),
+            [MIN_SEQUENCE_KEY],
+            "{garbage}"
+        );
+        let mut command = app.request("chain", increment(name, 1, ""));
+        command
+            .metadata_mut()
+            .insert(MIN_SEQUENCE_KEY, garbage.parse().unwrap());
+        let status = client.increment_counter(command).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{garbage}");
+    }
+    // A stream this service does not replicate is no reason to wait.
+    let mut command = app.request("chain", increment(name, 1, ""));
+    command
+        .metadata_mut()
+        .insert(MIN_SEQUENCE_KEY, "identity:999999".parse().unwrap());
+    client.increment_counter(command).await.unwrap();
+    // One of its own far ahead waits, then answers UNAVAILABLE (safe to retry).
+    let mut query = app.request("chain", pb::GetCounterRequest { name: name.into() });
+    query
+        .metadata_mut()
+        .insert(MIN_SEQUENCE_KEY, "counter:999999".parse().unwrap());
+    let status = client.get_counter(query).await.unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,7 @@
 
 mod calendar;
 mod claims;
+mod consistency;
 mod import;
 mod rosters;
 mod support;

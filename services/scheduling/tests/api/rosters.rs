@@ -491,34 +491,11 @@ async fn another_chain_sees_and_changes_nothing_and_employees_do_not_plan() {
 
 /// Every commit under `<ns>.scheduling.<filter>`.
 pub async fn recorded(p: &Platform, filter: &str) -> Vec<breakroom_proto::kit::v1::Commit> {
-    use futures::StreamExt;
-    use prost::Message;
-    let js = async_nats::jetstream::new(p.env.nats().await);
-    let ns = p.env.namespace.as_str();
-    let stream = js
-        .get_stream(format!("{}_SCHEDULING", ns.to_uppercase()))
+    breakroom_kit::testing::recorded(&p.env, "scheduling", filter)
         .await
-        .unwrap();
-    let consumer = stream
-        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-            filter_subject: format!("{ns}.scheduling.{filter}"),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let mut commits = Vec::new();
-    if consumer.cached_info().num_pending == 0 {
-        return commits;
-    }
-    let mut messages = consumer.messages().await.unwrap();
-    while let Some(message) = messages.next().await {
-        let message = message.unwrap();
-        commits.push(breakroom_proto::kit::v1::Commit::decode(message.payload.as_ref()).unwrap());
-        if message.info().unwrap().pending == 0 {
-            break;
-        }
-    }
-    commits
+        .into_iter()
+        .map(|c| c.commit)
+        .collect()
 }
 
 #[tokio::test]

@@ -4,60 +4,26 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use breakroom_identity::{
-    config::{IdentityConfig, SigningKeySource},
-    secrets::Argon2Settings,
-};
+use breakroom_identity::testing::Identity;
+pub use breakroom_identity::testing::{Chain, Person, bearer, role_in, uuid};
+pub use breakroom_kit::testing::violated_fields;
 use breakroom_kit::testing::{self, Running, TestEnv, eventually};
 use breakroom_proto::{
-    identity::v1::{
-        self as id, auth_service_client::AuthServiceClient,
-        identity_service_client::IdentityServiceClient, login_request,
-    },
+    identity::v1::{self as id, identity_service_client::IdentityServiceClient},
     scheduling::v1::{self as pb, scheduling_service_client::SchedulingServiceClient},
 };
 use breakroom_scheduling::config::SchedulingConfig;
-use tonic::{Request, Status, transport::Channel};
-
-const OPERATOR: &str = "operator-for-scheduling-tests";
-const PASSWORD: &str = "correct horse battery staple";
+use tonic::{Status, transport::Channel};
 
 /// Both services of one test.
 pub struct Platform {
     pub env: TestEnv,
+    /// Identity with the fixtures that set up chains and people.
+    pub people: Identity,
     pub identity: IdentityServiceClient<Channel>,
-    pub auth: AuthServiceClient<Channel>,
     pub scheduling: SchedulingServiceClient<Channel>,
     pub calendar: SocketAddr,
-    _identity: Running,
     _scheduling: Running,
-}
-
-/// A person of the chain, logged in.
-#[derive(Debug, Clone)]
-pub struct Person {
-    pub name: String,
-    pub token: String,
-}
-
-/// A chain with one store (or more) and its people.
-#[derive(Debug, Clone)]
-pub struct Chain {
-    pub tenant: String,
-    pub admin: Person,
-    pub store: String,
-}
-
-pub fn bearer<T>(token: &str, message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    request
-}
-
-pub fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 impl Platform {
@@ -68,24 +34,7 @@ impl Platform {
     /// Both services, scheduling's configuration adjusted by `adjust`.
     pub async fn spawn_with(adjust: impl FnOnce(&mut SchedulingConfig)) -> Self {
         let env = TestEnv::new().await;
-        let mut identity_config = IdentityConfig::new(
-            env.config("identity"),
-            SigningKeySource::Seed("CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk".into()),
-        );
-        identity_config.operator_token = Some(OPERATOR.into());
-        identity_config.argon2 = Argon2Settings {
-            memory_kib: 4096,
-            iterations: 1,
-            parallelism: 1,
-        };
-        let (server, _) = breakroom_identity::startup::build(
-            identity_config,
-            tokio_util::sync::CancellationToken::new(),
-        )
-        .await
-        .unwrap();
-        let identity_running =
-            testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
+        let people = Identity::spawn(&env).await;
         let mut scheduling_config = SchedulingConfig::new(env.config("scheduling"));
         adjust(&mut scheduling_config);
         let built = breakroom_scheduling::startup::build(
@@ -97,37 +46,14 @@ impl Platform {
         let calendar = built.calendar_addr;
         let scheduling_running =
             testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
-        let identity_channel = identity_running.channel().await;
         Self {
-            identity: IdentityServiceClient::new(identity_channel.clone()),
-            auth: AuthServiceClient::new(identity_channel),
+            identity: people.identity.clone(),
             scheduling: SchedulingServiceClient::new(scheduling_running.channel().await),
             calendar,
             env,
-            _identity: identity_running,
+            people,
             _scheduling: scheduling_running,
         }
-    }
-
-    async fn login(&self, tenant: &str, email: &str) -> String {
-        self.auth
-            .clone()
-            .login(id::LoginRequest {
-                tenant: format!("tenants/{tenant}"),
-                credential: Some(login_request::Credential::Password(
-                    login_request::Password {
-                        login: Some(login_request::password::Login::Email(email.into())),
-                        password: PASSWORD.into(),
-                    },
-                )),
-                device_class: id::DeviceClass::MobileApp as i32,
-                client_version: "test/1".into(),
-                request_id: uuid(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .access_token
     }
 
     /// Invites, activates and logs in a person with `memberships`.
@@ -138,121 +64,24 @@ impl Platform {
         memberships: Vec<id::Membership>,
         inviter: &str,
     ) -> Person {
-        let invited = self
-            .identity
-            .clone()
-            .invite_user(bearer(
-                inviter,
-                id::InviteUserRequest {
-                    parent: format!("tenants/{tenant}"),
-                    user: Some(id::User {
-                        display_name: email.split('@').next().unwrap().into(),
-                        email: email.into(),
-                        memberships,
-                        ..Default::default()
-                    }),
-                    request_id: uuid(),
-                },
-            ))
+        self.people
+            .person(tenant, email, memberships, inviter)
             .await
-            .unwrap()
-            .into_inner();
-        self.identity
-            .clone()
-            .activate_user(id::ActivateUserRequest {
-                tenant: format!("tenants/{tenant}"),
-                invite_code: invited.invite_code,
-                password: PASSWORD.into(),
-                request_id: uuid(),
-            })
-            .await
-            .unwrap();
-        Person {
-            name: invited.user.unwrap().name,
-            token: self.login(tenant, email).await,
-        }
     }
 
     /// A store of `tenant` in Europe/Amsterdam with departments `fresh` and `checkout`.
     pub async fn store(&self, tenant: &str, code: &str, token: &str) -> String {
-        self.identity
-            .clone()
-            .create_store(bearer(
-                token,
-                id::CreateStoreRequest {
-                    parent: format!("tenants/{tenant}"),
-                    store: Some(id::Store {
-                        display_name: format!("Store {code}"),
-                        store_code: code.into(),
-                        time_zone: "Europe/Amsterdam".into(),
-                        departments: vec![
-                            id::Department {
-                                department_id: "fresh".into(),
-                                display_name: "Fresh".into(),
-                            },
-                            id::Department {
-                                department_id: "checkout".into(),
-                                display_name: "Checkout".into(),
-                            },
-                        ],
-                        ..Default::default()
-                    }),
-                    request_id: uuid(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .name
+        self.people.store(tenant, code, token).await
     }
 
     /// A chain with an HQ admin and one store.
     pub async fn chain(&self, tenant: &str) -> Chain {
-        self.identity
-            .clone()
-            .create_tenant(bearer(
-                OPERATOR,
-                id::CreateTenantRequest {
-                    tenant_id: tenant.into(),
-                    tenant: Some(id::Tenant {
-                        display_name: tenant.into(),
-                        time_zone: "Europe/Amsterdam".into(),
-                        locale: "nl-NL".into(),
-                        ..Default::default()
-                    }),
-                    request_id: uuid(),
-                },
-            ))
-            .await
-            .unwrap();
-        let admin = self
-            .person(
-                tenant,
-                &format!("hq@{tenant}.example"),
-                vec![id::Membership {
-                    role: id::Role::HqAdmin as i32,
-                    ..Default::default()
-                }],
-                OPERATOR,
-            )
-            .await;
-        let store = self.store(tenant, "S-1", &admin.token).await;
-        Chain {
-            tenant: tenant.into(),
-            admin,
-            store,
-        }
+        self.people.chain(tenant).await
     }
 
     /// An employee of `store`.
     pub async fn employee(&self, chain: &Chain, store: &str, email: &str) -> Person {
-        self.person(
-            &chain.tenant,
-            email,
-            vec![role_in(store, id::Role::Employee)],
-            &chain.admin.token,
-        )
-        .await
+        self.people.employee(chain, store, email).await
     }
 
     /// Retries `call` while scheduling has not yet learnt what identity knows (keys, stores,
@@ -331,14 +160,6 @@ impl Platform {
     }
 }
 
-pub fn role_in(store: &str, role: id::Role) -> id::Membership {
-    id::Membership {
-        store: store.into(),
-        department_id: String::new(),
-        role: role as i32,
-    }
-}
-
 /// A shift draft.
 pub fn shift(employee: &str, start: &str, end: &str) -> pb::Shift {
     pb::Shift {
@@ -349,16 +170,6 @@ pub fn shift(employee: &str, start: &str, end: &str) -> pb::Shift {
         department_id: "checkout".into(),
         ..Default::default()
     }
-}
-
-/// The field violations of an INVALID_ARGUMENT.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    use tonic_types::StatusExt;
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
-        .unwrap_or_default()
 }
 
 /// A timestamp for an RFC 3339 instant.
