@@ -416,6 +416,26 @@ def check_validators(chart, crds: list[dict]) -> None:
         fail(f"a Tenant with a wrong policy and an unknown field: {errors}")
 
 
+def check_dockerfiles() -> None:
+    """Each service of the chart has services/<name>/Dockerfile building its binary,
+    running as the chart's user and exposing the chart's ports."""
+    user = CHART_VALUES["securityContext"]["runAsUser"]
+    for name, entry in CHART_VALUES["services"].items():
+        path = ROOT / "services" / name / "Dockerfile"
+        if not path.exists():
+            fail(f"{path.relative_to(ROOT)} is missing")
+            continue
+        text = path.read_text()
+        ports = [p for p in [entry.get("grpcPort", 0)] + [x["port"] for x in entry.get("extraPorts", [])] if p]
+        exposed = [int(p) for line in text.splitlines() if line.startswith("EXPOSE ") for p in line.split()[1:]]
+        if f"cargo build --release --locked -p breakroom-{name} --bin {name}" not in text:
+            fail(f"{path.relative_to(ROOT)} does not build breakroom-{name}'s binary {name}")
+        if f"\nUSER {user}:" not in text:
+            fail(f"{path.relative_to(ROOT)} does not run as user {user}")
+        if sorted(exposed) != sorted(ports):
+            fail(f"{path.relative_to(ROOT)} exposes {exposed}, the chart uses {ports}")
+
+
 def check_new_service(chart) -> None:
     """Adding a service is one values block."""
     objects = render(chart, {"services": {"billing": {"grpcPort": 50055}}})
@@ -456,11 +476,12 @@ def main() -> int:
                 kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
             print("  " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
             done()
-        done = step("values.yaml comments, refused values, a new service")
+        done = step("values.yaml comments, refused values, strictness, a new service, Dockerfiles")
         check_comments()
         check_refusals(chart)
         check_validators(chart, crds)
         check_new_service(chart)
+        check_dockerfiles()
         done()
     print(f"chart check: {len(failures)} failed, {time.monotonic() - started:.1f} s in all")
     return 1 if failures else 0
