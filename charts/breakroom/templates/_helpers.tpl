@@ -121,11 +121,11 @@ optional and not given (context: dict root, entry).
 {{- fail (printf "secretEnv refers to secrets.%s, which is not defined" .entry) }}
 {{- end }}
 {{- if $secret.existingSecret }}
-name: {{ $secret.existingSecret }}
-key: {{ $secret.key }}
+name: {{ $secret.existingSecret | quote }}
+key: {{ $secret.key | quote }}
 {{- else if ne $secret.generate "none" }}
 name: {{ include "breakroom.generatedSecretName" .root }}
-key: {{ $secret.key }}
+key: {{ $secret.key | quote }}
 {{- else if not $secret.optional }}
 {{- required (printf "secrets.%s.existingSecret is required: this value cannot be generated (generate: none)" .entry) "" }}
 {{- end }}
