@@ -380,6 +380,8 @@ def check_refusals(chart) -> None:
         ({"services": {"feed": {"replicas": "two"}}}, "got string, want integer", "a mistyped value"),
         ({"nats": {"config": {"jetstream": {"enabled": False}}}}, "value must be true", "NATS without JetStream"),
         ({"nats": {"enabled": False}}, "externalNats.url is required", "no NATS at all"),
+        ({"nats": {"enabled": False}, "externalNats": {"url": "nats://a:4222,nats://b:4222"}},
+         "does not match pattern", "several NATS URLs (the client takes one)"),
         ({"secrets": {"vapidPrivateKey": {"generate": "none"}}}, "vapidPrivateKey.existingSecret is required",
          "a mandatory secret neither given nor generated"),
         ({"serviceDefaults": {"terminationGracePeriodSeconds": 20}}, "must be at least 45",

@@ -171,8 +171,8 @@ key: {{ $secret.key | quote }}
 {{- end }}
 
 {{/*
-The TCP ports named in comma-separated URLs, one per line, with a default port for URLs
-that name none (context: dict urls, default).
+The TCP ports of URLs (comma-separated, to be safe), one per line, with a default port
+for URLs that name none (context: dict urls, default).
 */}}
 {{- define "breakroom.urlPorts" -}}
 {{- range $url := splitList "," .urls }}
