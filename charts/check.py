@@ -15,8 +15,10 @@ For the default values and every ci/*-values.yaml it
 5. checks what schemas cannot: selectors match pod labels, every Service, HPA, PDB,
    NetworkPolicy and binding points at something rendered, probes and ports agree, the
    pod security settings are in place, generated keys have the services' formats.
-Then it checks that values.yaml comments every key, that wrong values are refused, and
-that a new service is one values block.
+Then it checks that values.yaml comments every key, that wrong values are refused, that
+the validation is strict (a broken object fails), that a new service is one values
+block, and that each service's Dockerfile builds its binary and matches the chart's
+user and ports.
 """
 
 from __future__ import annotations
