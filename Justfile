@@ -17,6 +17,10 @@ test: infra
     cargo build -q --workspace --bins
     if cargo nextest --version >/dev/null 2>&1; then cargo nextest run --workspace; else cargo test --workspace; fi
 
+# Lint, render and strictly validate the Helm chart offline (Kubernetes 1.30 and 1.37 schemas).
+chart:
+    python3 charts/check.py
+
 # Formatting, clippy with warnings as errors, and buf lint of the protos.
 lint:
     cargo fmt --all -- --check
