@@ -1,4 +1,7 @@
-//! Read paths over the projection: an employee's shifts, a store's shifts, open shifts.
+//! Read paths over the projection: an employee's shifts, a store's shifts, open shifts;
+//! `notices`: change notices.
+
+pub mod notices;
 
 use breakroom_kit::{Error, Result, paging::Page};
 use breakroom_proto::scheduling::v1 as pb;

@@ -24,7 +24,7 @@ use super::{
 use crate::{
     domain::{
         roster::{RosterCommand, roster_id},
-        time::{Week, parse_local},
+        time::{Week, parse_planned},
     },
     names,
 };
@@ -102,7 +102,10 @@ impl App {
                 );
                 continue;
             }
-            match self.prepare_week(caller, tenant, &week, publish).await {
+            match self
+                .prepare_week(caller, tenant, &week, publish, instant(meta)?)
+                .await
+            {
                 Ok(command) => prepared.push((week, command)),
                 Err(Error::Invalid(violations)) => {
                     for violation in violations {
@@ -130,6 +133,7 @@ impl App {
         tenant: &str,
         week: &WeekImport,
         publish: bool,
+        now: jiff::Timestamp,
     ) -> Result<RosterCommand> {
         let (store, zone) = self
             .store(tenant, &week.store_id)
@@ -198,6 +202,7 @@ impl App {
             publish,
             time_zone: zone.name().to_owned(),
             change_id: uuid::Uuid::now_v7().to_string(),
+            now,
         })
     }
 
@@ -305,8 +310,8 @@ impl App {
                 }
                 id.map(Some)
             };
-            let start = v.check(parse_local(&field("start_local"), cell(3)));
-            let end = v.check(parse_local(&field("end_local"), cell(4)));
+            let start = v.check(parse_planned(&field("start_local"), cell(3)));
+            let end = v.check(parse_planned(&field("end_local"), cell(4)));
             let break_minutes = if cell(7).is_empty() {
                 Some(0)
             } else {
@@ -322,14 +327,21 @@ impl App {
             if cell(1).is_empty() {
                 v.add(field("external_id"), "is required");
             }
-            if let (Some(store), Some(employee), Some(start), Some(end), Some(break_minutes)) =
-                (store, employee, start, end, break_minutes)
+            if let (
+                Some(store),
+                Some(employee),
+                Some((start, start_offset)),
+                Some((end, end_offset)),
+                Some(break_minutes),
+            ) = (store, employee, start, end, break_minutes)
             {
                 let input = ShiftInput {
                     shift_id: None,
                     employee_id: employee,
                     start,
+                    start_offset,
                     end,
+                    end_offset,
                     department_id: cell(5).to_owned(),
                     position: cell(6).to_owned(),
                     unpaid_break_minutes: break_minutes,
@@ -358,4 +370,9 @@ impl App {
             })
             .collect())
     }
+}
+
+/// The handler's "now" of a command as an instant.
+pub(crate) fn instant(meta: &CommandMeta) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::try_from(meta.now()).map_err(Error::internal)
 }

@@ -1,17 +1,17 @@
 //! Change notices: an employee acknowledges (saw and accepted) what changed for them.
 
-use breakroom_kit::{Error, Result, envelope::CommandMeta};
-use breakroom_proto::scheduling::v1 as pb;
+use breakroom_kit::{Error, Result, directory::Caller, envelope::CommandMeta};
 use chrono::{DateTime, Utc};
-use prost::Message;
-
-use breakroom_kit::directory::Caller;
 
 use super::App;
-use crate::{domain::roster::RosterCommand, names};
+use crate::{
+    domain::roster::RosterCommand,
+    names,
+    queries::notices::{self, Notice},
+};
 
 impl App {
-    /// The caller acknowledges their notice `notice_id`.
+    /// The caller acknowledges their notice `notice_id`; returns it as acknowledged.
     pub async fn acknowledge(
         &self,
         caller: &Caller,
@@ -19,7 +19,7 @@ impl App {
         employee: &str,
         notice_id: &str,
         meta: &CommandMeta,
-    ) -> Result<(pb::ShiftChangeNotice, u64)> {
+    ) -> Result<(Notice, u64)> {
         let name = format!(
             "{}/shiftChanges/{notice_id}",
             names::user_name(tenant, employee)
@@ -31,24 +31,15 @@ impl App {
                 "a change is acknowledged by its own employee",
             ));
         }
-        let lookup = || async {
-            sqlx::query_as::<_, (String, Vec<u8>, DateTime<Utc>)>(
-                "SELECT roster_id, changes, create_time FROM change_notices \
-                 WHERE tenant = $1 AND employee_id = $2 AND notice_id = $3",
-            )
-            .bind(tenant)
-            .bind(employee)
-            .bind(notice_id)
-            .fetch_optional(self.read().pool())
-            .await
-        };
-        let (roster, changes, created) = match lookup().await? {
-            Some(row) => row,
+        let pool = self.read().pool();
+        let notice = match notices::find(pool, tenant, employee, notice_id).await? {
+            Some(notice) => notice,
             None => {
+                // Made a moment ago: let the read model catch up once.
                 self.read()
                     .catch_up_to_latest(self.inner.rosters.store())
                     .await?;
-                lookup()
+                notices::find(pool, tenant, employee, notice_id)
                     .await?
                     .ok_or_else(|| Error::NotFound(name.clone()))?
             }
@@ -60,46 +51,15 @@ impl App {
         let committed = self
             .inner
             .rosters
-            .execute(tenant, &roster, meta, &command)
+            .execute(tenant, &notice.roster_id, meta, &command)
             .await?;
-        let changes = pb::EmployeeChanges::decode(changes.as_slice()).map_err(Error::internal)?;
-        let (store, week) = crate::domain::roster::split_roster_id(&roster).unwrap_or_default();
-        let (year, number) = week.split_once('W').unwrap_or_default();
-        let to_shift = |s: &pb::ShiftData| pb::Shift {
-            name: names::shift_name(tenant, store, &s.shift_id),
-            employee: if s.employee_id.is_empty() {
-                String::new()
-            } else {
-                names::user_name(tenant, &s.employee_id)
-            },
-            start_local: s.start_local.clone(),
-            end_local: s.end_local.clone(),
-            start_time: s.start_time,
-            end_time: s.end_time,
-            position: s.position.clone(),
-            department_id: s.department_id.clone(),
-            note: s.note.clone(),
-            revision: s.revision,
-            ..Default::default()
-        };
+        let acknowledged = notice
+            .acknowledge_time
+            .unwrap_or_else(|| DateTime::<Utc>::from(meta.now()));
         Ok((
-            pb::ShiftChangeNotice {
-                name,
-                roster: format!(
-                    "{}/rosters/{year}-W{number}",
-                    names::store_name(tenant, store)
-                ),
-                changes: changes
-                    .changes
-                    .iter()
-                    .map(|c| pb::ShiftChange {
-                        kind: c.kind,
-                        before: c.before.as_ref().map(to_shift),
-                        after: c.after.as_ref().map(to_shift),
-                    })
-                    .collect(),
-                create_time: Some(std::time::SystemTime::from(created).into()),
-                acknowledge_time: Some(meta.now().into()),
+            Notice {
+                acknowledge_time: Some(acknowledged),
+                ..notice
             },
             committed.sequence,
         ))

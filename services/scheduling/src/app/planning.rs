@@ -23,7 +23,7 @@ use super::{App, access::Access};
 use crate::{
     domain::{
         roster::{Busy, Roster, RosterCommand, roster_id},
-        time::{Week, Zone, format_local, timestamp},
+        time::{Week, Zone, timestamp},
     },
     names,
     projection::ts,
@@ -42,8 +42,12 @@ pub struct ShiftInput {
     pub employee_id: Option<String>,
     /// Store-local start.
     pub start: Local,
+    /// The UTC offset picking one occurrence of a start the autumn change repeats.
+    pub start_offset: Option<jiff::tz::Offset>,
     /// Store-local end.
     pub end: Local,
+    /// The same for the end.
+    pub end_offset: Option<jiff::tz::Offset>,
     /// Department id, empty for the whole store.
     pub department_id: String,
     /// Position label.
@@ -68,8 +72,14 @@ impl App {
         field: &str,
     ) -> Result<pb::ShiftData> {
         let mut v = Violations::new();
-        let start = v.check(zone.instant(input.start));
-        let end = v.check(zone.instant(input.end));
+        let start = v.check(zone.resolve(
+            &format!("{field}.start_local"),
+            input.start,
+            input.start_offset,
+        ));
+        let end = v.check(zone.resolve(&format!("{field}.end_local"), input.end, input.end_offset));
+        let (start, start_local) = start.unzip();
+        let (end, end_local) = end.unzip();
         if let (Some(start), Some(end)) = (start, end) {
             let length = end.duration_since(start);
             if length.is_negative() || length.is_zero() {
@@ -112,14 +122,16 @@ impl App {
             );
         }
         v.finish()?;
-        let (Some(start), Some(end)) = (start, end) else {
+        let (Some(start), Some(end), Some(start_local), Some(end_local)) =
+            (start, end, start_local, end_local)
+        else {
             return Err(Error::invalid(field, "has no valid times"));
         };
         Ok(pb::ShiftData {
             shift_id,
             employee_id: input.employee_id.clone().unwrap_or_default(),
-            start_local: format_local(input.start),
-            end_local: format_local(input.end),
+            start_local,
+            end_local,
             start_time: Some(timestamp(start)),
             end_time: Some(timestamp(end)),
             department_id: input.department_id.clone(),
@@ -319,6 +331,7 @@ impl App {
         let command = RosterCommand::Publish {
             time_zone: zone.name().to_owned(),
             change_id: uuid::Uuid::now_v7().to_string(),
+            now: super::import::instant(meta)?,
         };
         self.inner
             .rosters

@@ -36,6 +36,12 @@ pub struct Roster {
     pub notices: BTreeSet<(String, String)>,
     /// Change notices acknowledged, `(employee id, notice id)`.
     pub acknowledged: BTreeSet<(String, String)>,
+    /// The notices of the publication itself ("your week is out"): employees may
+    /// acknowledge them, but planners are not shown them as outstanding — only changes
+    /// after publication are what a planner must be sure reached people.
+    pub publication_notices: BTreeSet<(String, String)>,
+    /// When the week was last published (unset while a draft).
+    pub publish_time: Option<prost_types::Timestamp>,
 }
 
 /// Another shift of the same employee elsewhere (another store or week), for the overlap
@@ -83,6 +89,8 @@ pub enum RosterCommand {
         time_zone: String,
         /// Notice id.
         change_id: String,
+        /// The handler's "now" (the publication time, when it publishes).
+        now: Timestamp,
     },
     /// Turn the employee's shifts starting at or after `from` into open shifts (the
     /// employee was offboarded).
@@ -122,6 +130,8 @@ pub enum RosterCommand {
         time_zone: String,
         /// Notice id for the publication's notices.
         change_id: String,
+        /// The handler's "now": the publication time.
+        now: Timestamp,
     },
 }
 
@@ -235,6 +245,7 @@ impl Roster {
             publish,
             time_zone,
             change_id,
+            now,
         } = command
         else {
             return Ok(vec![]);
@@ -272,7 +283,7 @@ impl Roster {
             }
             if *publish {
                 let drafted = self.clone().replay(&events);
-                events.extend(drafted.publish(time_zone, change_id));
+                events.extend(drafted.publish(time_zone, change_id, *now));
             }
             return Ok(events);
         }
@@ -467,7 +478,7 @@ impl Roster {
         }))])
     }
 
-    fn publish(&self, time_zone: &str, change_id: &str) -> Vec<pb::RosterEvent> {
+    fn publish(&self, time_zone: &str, change_id: &str, now: Timestamp) -> Vec<pb::RosterEvent> {
         if self.published {
             return vec![];
         }
@@ -504,6 +515,7 @@ impl Roster {
             shifts,
             employees,
             time_zone: time_zone.to_owned(),
+            publish_time: Some(super::time::timestamp(now)),
         }))]
     }
 }
@@ -561,7 +573,8 @@ impl Aggregate for Roster {
             RosterCommand::Publish {
                 time_zone,
                 change_id,
-            } => Ok(self.publish(time_zone, change_id)),
+                now,
+            } => Ok(self.publish(time_zone, change_id, *now)),
         }
     }
 
@@ -577,10 +590,12 @@ impl Aggregate for Roster {
             }
             Some(Ev::Published(e)) => {
                 for employee in &e.employees {
-                    self.notices
-                        .insert((employee.employee_id.clone(), employee.notice_id.clone()));
+                    let notice = (employee.employee_id.clone(), employee.notice_id.clone());
+                    self.notices.insert(notice.clone());
+                    self.publication_notices.insert(notice);
                 }
                 self.published = true;
+                self.publish_time = e.publish_time;
                 self.time_zone = e.time_zone.clone();
                 self.shifts = e
                     .shifts

@@ -8,11 +8,11 @@ use breakroom_kit::{Error, Result};
 use jiff::{
     Timestamp,
     civil::{DateTime, ISOWeekDate, Weekday},
-    tz::TimeZone,
+    tz::{AmbiguousOffset, Offset, TimeZone},
 };
 
 /// An ISO week, `2026-W49`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Week {
     year: i16,
     week: i8,
@@ -46,6 +46,12 @@ impl Week {
         ISOWeekDate::new(self.year, self.week, Weekday::Monday)
             .map(|d| d.date())
             .unwrap_or_default()
+    }
+
+    /// Parses the compact form `2026W49` (from aggregate ids).
+    pub fn parse_compact(value: &str) -> Option<Self> {
+        let (year, week) = value.split_once('W')?;
+        Self::parse("week", &format!("{year}-W{week}")).ok()
     }
 
     /// The compact form used in aggregate ids: `2026W49`.
@@ -84,9 +90,8 @@ impl Zone {
         &self.name
     }
 
-    /// The instant a store-local date-time means. A time skipped by a spring-forward gap
-    /// is read as the same clock time after the gap; a time that occurs twice in autumn as
-    /// its first occurrence (RFC 5545's rule for calendar times).
+    /// The instant a store-local date-time means, for days without a clock change and
+    /// for midnights (which no change in use skips). Planned times go through `resolve`.
     pub fn instant(&self, local: DateTime) -> Result<Timestamp> {
         self.tz
             .to_ambiguous_zoned(local)
@@ -94,15 +99,114 @@ impl Zone {
             .map(|zoned| zoned.timestamp())
             .map_err(Error::internal)
     }
+
+    /// Resolves a planned store-local time, refusing what the zone's clock never shows:
+    /// - a time inside a spring-forward gap (02:30 when clocks jump from 02:00 to 03:00)
+    ///   is INVALID_ARGUMENT naming `field` and the gap;
+    /// - a time the autumn change shows twice means its first occurrence (summer time),
+    ///   unless `offset` picks the other (`2026-10-25T02:30+01:00`);
+    /// - an offset that is not one the zone uses at that time is INVALID_ARGUMENT.
+    ///
+    /// Returns the instant and the text to record: the civil time, with the offset only
+    /// when it chose the second occurrence, so the choice survives a round trip.
+    pub fn resolve(
+        &self,
+        field: &str,
+        local: DateTime,
+        offset: Option<Offset>,
+    ) -> Result<(Timestamp, String)> {
+        let text = format_local(local);
+        let at = |offset: Offset| {
+            offset
+                .to_timestamp(local)
+                .map_err(|_| Error::invalid(field, "is out of range"))
+        };
+        match (self.tz.to_ambiguous_timestamp(local).offset(), offset) {
+            (AmbiguousOffset::Unambiguous { offset: only }, wanted) => {
+                if wanted.is_some_and(|w| w != only) {
+                    return Err(Error::invalid(
+                        field,
+                        format!(
+                            "{text} is UTC{only} in {}, not UTC{}",
+                            self.name,
+                            wanted.unwrap_or(only)
+                        ),
+                    ));
+                }
+                Ok((at(only)?, text))
+            }
+            (AmbiguousOffset::Gap { before, after }, _) => Err(Error::invalid(
+                field,
+                format!(
+                    "{text} does not exist in {}: clocks jump forward that night \
+                     (UTC{before} to UTC{after}); plan the time before or after the gap",
+                    self.name
+                ),
+            )),
+            (AmbiguousOffset::Fold { before, .. }, None) => Ok((at(before)?, text)),
+            (AmbiguousOffset::Fold { before, .. }, Some(wanted)) if wanted == before => {
+                Ok((at(before)?, text))
+            }
+            (AmbiguousOffset::Fold { after, .. }, Some(wanted)) if wanted == after => {
+                Ok((at(after)?, format!("{text}{}", format_offset(after))))
+            }
+            (AmbiguousOffset::Fold { before, after }, Some(wanted)) => Err(Error::invalid(
+                field,
+                format!(
+                    "{text} occurs twice in {} (UTC{before}, then UTC{after}); UTC{wanted} is neither",
+                    self.name
+                ),
+            )),
+        }
+    }
 }
 
 /// Parses a store-local civil date-time, `YYYY-MM-DDTHH:MM` (minutes precision).
 pub fn parse_local(field: &str, value: &str) -> Result<DateTime> {
-    let invalid = || Error::invalid(field, "must be a local date-time like 2026-11-30T14:00");
-    if value.len() != 16 {
-        return Err(invalid());
-    }
-    value.parse::<DateTime>().map_err(|_| invalid())
+    parse_planned(field, value).map(|(local, _)| local)
+}
+
+/// Parses a planned store-local time: `YYYY-MM-DDTHH:MM`, optionally followed by the UTC
+/// offset (`+01:00`) that picks one occurrence of a time the autumn change repeats.
+pub fn parse_planned(field: &str, value: &str) -> Result<(DateTime, Option<Offset>)> {
+    let invalid = || {
+        Error::invalid(
+            field,
+            "must be a local date-time like 2026-11-30T14:00 (optionally +01:00 to pick one \
+             occurrence of a time the autumn change repeats)",
+        )
+    };
+    let (civil, offset) = match value.len() {
+        16 => (value, None),
+        22 => (&value[..16], Some(&value[16..])),
+        _ => return Err(invalid()),
+    };
+    let local = civil.parse::<DateTime>().map_err(|_| invalid())?;
+    let offset = offset
+        .map(|text| {
+            let (sign, rest) = match text.as_bytes().first() {
+                Some(b'+') => (1, &text[1..]),
+                Some(b'-') => (-1, &text[1..]),
+                _ => return Err(invalid()),
+            };
+            let (hours, minutes) = rest.split_once(':').ok_or_else(invalid)?;
+            let hours: i32 = hours.parse().map_err(|_| invalid())?;
+            let minutes: i32 = minutes.parse().map_err(|_| invalid())?;
+            if hours > 18 || minutes > 59 {
+                return Err(invalid());
+            }
+            Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).map_err(|_| invalid())
+        })
+        .transpose()?;
+    Ok((local, offset))
+}
+
+/// `+01:00`.
+fn format_offset(offset: Offset) -> String {
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let seconds = seconds.abs();
+    format!("{sign}{:02}:{:02}", seconds / 3600, (seconds % 3600) / 60)
 }
 
 /// Formats a civil date-time as `YYYY-MM-DDTHH:MM`.
@@ -133,6 +237,46 @@ pub fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp)) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn amsterdam() -> Zone {
+        Zone::parse("tz", "Europe/Amsterdam").unwrap()
+    }
+
+    #[test]
+    fn a_time_the_spring_change_skips_is_refused_naming_the_field_and_the_gap() {
+        let (local, offset) = parse_planned("f", "2027-03-28T02:30").unwrap();
+        match amsterdam().resolve("shift.start_local", local, offset) {
+            Err(Error::Invalid(v)) => {
+                assert_eq!(v[0].field, "shift.start_local");
+                assert!(v[0].description.contains("does not exist"), "{v:?}");
+                assert!(v[0].description.contains("+01 to UTC+02"), "{v:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_time_the_autumn_change_repeats_is_its_first_occurrence_unless_an_offset_picks_the_other() {
+        let zone = amsterdam();
+        let (local, none) = parse_planned("f", "2026-10-25T02:30").unwrap();
+        let (first, text) = zone.resolve("f", local, none).unwrap();
+        assert_eq!(first.to_string(), "2026-10-25T00:30:00Z");
+        assert_eq!(text, "2026-10-25T02:30");
+        let (local, winter) = parse_planned("f", "2026-10-25T02:30+01:00").unwrap();
+        let (second, text) = zone.resolve("f", local, winter).unwrap();
+        assert_eq!(second.to_string(), "2026-10-25T01:30:00Z");
+        assert_eq!(text, "2026-10-25T02:30+01:00", "the choice is kept");
+        let (local, summer) = parse_planned("f", "2026-10-25T02:30+02:00").unwrap();
+        assert_eq!(zone.resolve("f", local, summer).unwrap().0, first);
+        let (local, wrong) = parse_planned("f", "2026-10-25T02:30+05:00").unwrap();
+        assert!(zone.resolve("f", local, wrong).is_err());
+        let (local, wrong) = parse_planned("f", "2026-11-02T10:00+02:00").unwrap();
+        assert!(
+            zone.resolve("f", local, wrong).is_err(),
+            "November is +01:00"
+        );
+        assert!(parse_planned("f", "2026-10-25T02:30+1:00").is_err());
+    }
 
     #[test]
     fn a_night_shift_across_the_autumn_change_lasts_an_hour_longer() {

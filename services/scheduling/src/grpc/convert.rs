@@ -1,26 +1,22 @@
 //! Proto <-> domain for scheduling.
 
-use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
+use breakroom_kit::{Error, Result, error::Violations};
 use breakroom_proto::scheduling::v1 as pb;
 
 use crate::{
     app::planning::ShiftInput,
     domain::{
-        roster::Roster,
-        time::{Week, parse_local},
+        roster::{Roster, split_roster_id},
+        time::{Week, parse_planned},
     },
     names,
+    queries::notices::Notice,
 };
 
 /// Longest position label.
 const MAX_POSITION: usize = 60;
 /// Longest note.
 const MAX_NOTE: usize = 500;
-
-/// Command metadata: actor and checked request id.
-pub fn meta(actor: String, request_id: &str) -> Result<CommandMeta> {
-    CommandMeta::for_request(actor, request_id)
-}
 
 /// Parses a shift message of `tenant` under `field`.
 pub fn shift_input(
@@ -30,11 +26,14 @@ pub fn shift_input(
     shift_id: Option<String>,
 ) -> Result<ShiftInput> {
     let mut v = Violations::new();
-    let start = v.check(parse_local(
+    let start = v.check(parse_planned(
         &format!("{field}.start_local"),
         &shift.start_local,
     ));
-    let end = v.check(parse_local(&format!("{field}.end_local"), &shift.end_local));
+    let end = v.check(parse_planned(
+        &format!("{field}.end_local"),
+        &shift.end_local,
+    ));
     let employee_id = if shift.employee.is_empty() {
         None
     } else {
@@ -59,14 +58,16 @@ pub fn shift_input(
         );
     }
     v.finish()?;
-    let (Some(start), Some(end)) = (start, end) else {
+    let (Some((start, start_offset)), Some((end, end_offset))) = (start, end) else {
         return Err(Error::invalid(field, "has no valid times"));
     };
     Ok(ShiftInput {
         shift_id,
         employee_id,
         start,
+        start_offset,
         end,
+        end_offset,
         department_id: shift.department_id.clone(),
         position: shift.position.trim().to_owned(),
         unpaid_break_minutes: shift.unpaid_break_minutes,
@@ -147,13 +148,14 @@ pub fn roster(
         } else {
             pb::roster::State::Draft
         } as i32,
-        publish_time: None,
+        publish_time: roster.publish_time,
         shifts,
         has_unpublished_changes: !roster.published && !roster.shifts.is_empty(),
         unacknowledged_changes: if drafts {
             roster
                 .notices
                 .difference(&roster.acknowledged)
+                .filter(|notice| !roster.publication_notices.contains(notice))
                 .map(|(employee, notice)| {
                     format!(
                         "{}/shiftChanges/{notice}",
@@ -164,5 +166,34 @@ pub fn roster(
         } else {
             vec![]
         },
+    }
+}
+
+/// A change notice as its employee reads it: every shift with all its fields.
+pub fn notice(tenant: &str, employee: &str, notice: &Notice) -> pb::ShiftChangeNotice {
+    let (store, week) = split_roster_id(&notice.roster_id).unwrap_or_default();
+    let week = Week::parse_compact(week).unwrap_or_default();
+    let shift = |data: &pb::ShiftData| shift(tenant, store, &week, data, true);
+    pb::ShiftChangeNotice {
+        name: format!(
+            "{}/shiftChanges/{}",
+            names::user_name(tenant, employee),
+            notice.notice_id
+        ),
+        roster: names::roster_name(tenant, store, &week),
+        changes: notice
+            .changes
+            .changes
+            .iter()
+            .map(|c| pb::ShiftChange {
+                kind: c.kind,
+                before: c.before.as_ref().map(shift),
+                after: c.after.as_ref().map(shift),
+            })
+            .collect(),
+        create_time: Some(std::time::SystemTime::from(notice.create_time).into()),
+        acknowledge_time: notice
+            .acknowledge_time
+            .map(|at| std::time::SystemTime::from(at).into()),
     }
 }

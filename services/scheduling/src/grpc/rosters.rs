@@ -55,10 +55,7 @@ impl SchedulingService for SchedulingGrpc {
     async fn delete_shift(&self, request: Request<pb::DeleteShiftRequest>) -> Reply<()> {
         let (tenant, store, id) = names::shift("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
-        let meta = convert::meta(
-            names::user_name(caller.tenant(), caller.id()),
-            &request.get_ref().request_id,
-        )?;
+        let meta = caller.meta(&request.get_ref().request_id)?;
         let sequence = self
             .app
             .delete_shift(&caller, &tenant, &store, &id, &meta)
@@ -72,10 +69,7 @@ impl SchedulingService for SchedulingGrpc {
     ) -> Reply<pb::Roster> {
         let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
-        let meta = convert::meta(
-            names::user_name(caller.tenant(), caller.id()),
-            &request.get_ref().request_id,
-        )?;
+        let meta = caller.meta(&request.get_ref().request_id)?;
         let committed = self
             .app
             .publish(&caller, &tenant, &store, week, &meta)
@@ -226,10 +220,7 @@ impl SchedulingService for SchedulingGrpc {
     ) -> Reply<pb::ShiftClaim> {
         let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
         let caller = self.app.caller(&request).await?;
-        let meta = convert::meta(
-            names::user_name(caller.tenant(), caller.id()),
-            &request.get_ref().request_id,
-        )?;
+        let meta = caller.meta(&request.get_ref().request_id)?;
         let (claim, sequence) = self
             .app
             .claim_open_shift(&caller, &tenant, &store, &shift, &meta)
@@ -291,10 +282,7 @@ impl SchedulingService for SchedulingGrpc {
     ) -> Reply<pb::ShiftSwap> {
         let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
-        let meta = convert::meta(
-            names::user_name(caller.tenant(), caller.id()),
-            &request.get_ref().request_id,
-        )?;
+        let meta = caller.meta(&request.get_ref().request_id)?;
         let place = ClaimRef {
             tenant,
             store,
@@ -329,15 +317,34 @@ impl SchedulingService for SchedulingGrpc {
     ) -> Reply<pb::ShiftChangeNotice> {
         let (tenant, user, notice) = names::shift_change("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
-        let meta = convert::meta(
-            names::user_name(caller.tenant(), caller.id()),
-            &request.get_ref().request_id,
-        )?;
+        let meta = caller.meta(&request.get_ref().request_id)?;
         let (notice, sequence) = self
             .app
             .acknowledge(&caller, &tenant, &user, &notice, &meta)
             .await?;
-        Ok(reply(notice, token(sequence)))
+        Ok(reply(
+            convert::notice(&tenant, &user, &notice),
+            token(sequence),
+        ))
+    }
+
+    async fn list_my_change_notices(
+        &self,
+        request: Request<pb::ListMyChangeNoticesRequest>,
+    ) -> Reply<pb::ListMyChangeNoticesResponse> {
+        let caller = self.app.caller(&request).await?;
+        let body = request.get_ref();
+        let page = Page::parse(body.page_size, &body.page_token, "notices")?;
+        let (notices, next_page_token) =
+            queries::notices::mine(self.app.read().pool(), caller.tenant(), caller.id(), &page)
+                .await?;
+        Ok(Response::new(pb::ListMyChangeNoticesResponse {
+            shift_change_notices: notices
+                .iter()
+                .map(|n| convert::notice(caller.tenant(), caller.id(), n))
+                .collect(),
+            next_page_token,
+        }))
     }
 
     async fn request_time_off(
@@ -441,10 +448,7 @@ impl SchedulingService for SchedulingGrpc {
     ) -> Reply<pb::CalendarFeed> {
         let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
-        let meta = convert::meta(
-            names::user_name(caller.tenant(), caller.id()),
-            &request.get_ref().request_id,
-        )?;
+        let meta = caller.meta(&request.get_ref().request_id)?;
         let (url, sequence) = self
             .app
             .create_calendar_feed(&caller, &tenant, &user, &meta)
@@ -465,10 +469,7 @@ impl SchedulingService for SchedulingGrpc {
     ) -> Reply<()> {
         let (tenant, user) = names::calendar_feed("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
-        let meta = convert::meta(
-            names::user_name(caller.tenant(), caller.id()),
-            &request.get_ref().request_id,
-        )?;
+        let meta = caller.meta(&request.get_ref().request_id)?;
         let sequence = self
             .app
             .revoke_calendar_feed(&caller, &tenant, &user, &meta)

@@ -6,6 +6,7 @@ mod calendar;
 mod claims;
 mod consistency;
 mod import;
+mod notices;
 mod rosters;
 mod support;
 mod swaps;

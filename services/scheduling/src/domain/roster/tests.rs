@@ -33,6 +33,7 @@ fn publish() -> RosterCommand {
     RosterCommand::Publish {
         time_zone: "Europe/Amsterdam".into(),
         change_id: "p1".into(),
+        now: jiff::Timestamp::UNIX_EPOCH,
     }
 }
 
