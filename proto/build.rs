@@ -17,6 +17,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         prost::Message::encode_to_vec(&descriptors),
     )?;
     tonic_prost_build::configure()
+        // Undecodable requests are the client's mistake: INVALID_ARGUMENT (src/codec.rs).
+        .codec_path("crate::codec::Codec")
         .build_client(true)
         .build_server(true)
         .compile_fds(descriptors)?;

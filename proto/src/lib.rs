@@ -3,6 +3,8 @@
 //! One module per protobuf package (`breakroom.<service>.v1`). `FILE_DESCRIPTOR_SET` is the
 //! encoded descriptor set of every package, served by gRPC reflection.
 
+pub mod codec;
+
 /// Encoded `FileDescriptorSet` of all Breakroom protos (for gRPC server reflection).
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/breakroom_descriptor.bin"));

@@ -180,7 +180,8 @@ pub struct OpenShiftScope {
     pub member_stores: Vec<String>,
 }
 
-/// Published open shifts from now on (92 days) the scope covers, by start.
+/// Published open shifts from now on the scope covers, by start (however far ahead: a WFM
+/// publishes the summer months early, and the page token carries the caller through).
 pub async fn open_shifts(
     pool: &PgPool,
     tenant: &str,
@@ -191,16 +192,15 @@ pub async fn open_shifts(
     let (after_time, after_id) = page.after_instant()?;
     let sql = format!(
         "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND published AND employee_id = '' \
-         AND start_time > $2 AND start_time < $3 \
-         AND (store_id = ANY($4) OR (store_id || '/' || department_id) = ANY($5) \
-              OR (department_id = '' AND store_id = ANY($6))) \
-         AND ($7::timestamptz IS NULL OR (start_time, id) > ($7, $8)) \
-         ORDER BY start_time, id LIMIT $9"
+         AND start_time > $2 \
+         AND (store_id = ANY($3) OR (store_id || '/' || department_id) = ANY($4) \
+              OR (department_id = '' AND store_id = ANY($5))) \
+         AND ($6::timestamptz IS NULL OR (start_time, id) > ($6, $7)) \
+         ORDER BY start_time, id LIMIT $8"
     );
     let rows: Vec<ShiftRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant)
         .bind(now)
-        .bind(now + chrono::Duration::days(92))
         .bind(&scope.whole_stores)
         .bind(&scope.departments)
         .bind(&scope.member_stores)

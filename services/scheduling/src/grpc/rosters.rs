@@ -53,8 +53,8 @@ impl SchedulingService for SchedulingGrpc {
     }
 
     async fn delete_shift(&self, request: Request<pb::DeleteShiftRequest>) -> Reply<()> {
-        let (tenant, store, id) = names::shift("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, id) = names::shift("name", &request.get_ref().name)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
         let sequence = self
             .app
@@ -67,8 +67,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::PublishRosterRequest>,
     ) -> Reply<pb::Roster> {
-        let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
         let committed = self
             .app
@@ -82,8 +82,8 @@ impl SchedulingService for SchedulingGrpc {
     }
 
     async fn get_roster(&self, request: Request<pb::GetRosterRequest>) -> Reply<pb::Roster> {
-        let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
         let (roster, zone) = self.app.roster(&caller, &tenant, &store, week).await?;
         Ok(Response::new(convert::roster(
             &tenant,
@@ -135,8 +135,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::ListStoreShiftsRequest>,
     ) -> Reply<pb::ListStoreShiftsResponse> {
-        let (tenant, store) = names::store("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store) = names::store("parent", &request.get_ref().parent)?;
         caller.see_tenant(&tenant, &request.get_ref().parent)?;
         if !caller.sees(&store) {
             return Err(
@@ -218,8 +218,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::ClaimOpenShiftRequest>,
     ) -> Reply<pb::ShiftClaim> {
-        let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
         let (claim, sequence) = self
             .app
@@ -232,8 +232,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::DecideClaimRequest>,
     ) -> Reply<pb::ShiftClaim> {
-        let (tenant, store, shift, claim) = names::claim("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, shift, claim) = names::claim("name", &request.get_ref().name)?;
         let body = request.get_ref();
         let meta = caller.meta(&body.request_id)?;
         let place = ClaimRef {
@@ -250,8 +250,8 @@ impl SchedulingService for SchedulingGrpc {
     }
 
     async fn offer_shift(&self, request: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {
-        let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
         let body = request.get_ref();
         let offered_to = if body.offered_to.is_empty() {
             None
@@ -280,8 +280,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::AcceptShiftOfferRequest>,
     ) -> Reply<pb::ShiftSwap> {
-        let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
         let place = ClaimRef {
             tenant,
@@ -294,8 +294,8 @@ impl SchedulingService for SchedulingGrpc {
     }
 
     async fn decide_swap(&self, request: Request<pb::DecideSwapRequest>) -> Reply<pb::ShiftSwap> {
-        let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, store, shift, swap) = names::swap("name", &request.get_ref().name)?;
         let body = request.get_ref();
         let meta = caller.meta(&body.request_id)?;
         let place = ClaimRef {
@@ -315,8 +315,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::AcknowledgeShiftChangeRequest>,
     ) -> Reply<pb::ShiftChangeNotice> {
-        let (tenant, user, notice) = names::shift_change("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, user, notice) = names::shift_change("name", &request.get_ref().name)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
         let (notice, sequence) = self
             .app
@@ -351,8 +351,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::RequestTimeOffRequest>,
     ) -> Reply<pb::TimeOffRequest> {
-        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
         let body = request.get_ref();
         let wanted = body.time_off_request.clone().unwrap_or_default();
         let (store_tenant, store) = names::store("time_off_request.store", &wanted.store)?;
@@ -378,8 +378,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::DecideTimeOffRequest>,
     ) -> Reply<pb::TimeOffRequest> {
-        let (tenant, user, id) = names::time_off("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, user, id) = names::time_off("name", &request.get_ref().name)?;
         let body = request.get_ref();
         let meta = caller.meta(&body.request_id)?;
         let (decided, sequence) = self
@@ -424,8 +424,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::ImportRosterRequest>,
     ) -> Reply<pb::ImportRosterResponse> {
-        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         caller.see_tenant(&tenant, &request.get_ref().parent)?;
         let body = request.into_inner();
         let weeks = match (body.rosters.is_empty(), body.csv.is_empty()) {
@@ -446,8 +446,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::CreateCalendarFeedRequest>,
     ) -> Reply<pb::CalendarFeed> {
-        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
         let (url, sequence) = self
             .app
@@ -467,8 +467,8 @@ impl SchedulingService for SchedulingGrpc {
         &self,
         request: Request<pb::RevokeCalendarFeedRequest>,
     ) -> Reply<()> {
-        let (tenant, user) = names::calendar_feed("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, user) = names::calendar_feed("name", &request.get_ref().name)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
         let sequence = self
             .app

@@ -6,9 +6,14 @@ use tonic::Code;
 use crate::support::*;
 
 async fn open_shift(p: &Platform, chain: &Chain) -> pb::Shift {
+    open_shift_in(p, chain, 4).await.0
+}
+
+/// A published open shift `days` from today, and the publication's consistency token.
+async fn open_shift_in(p: &Platform, chain: &Chain, days: i64) -> (pb::Shift, String) {
     let day = jiff::Zoned::now()
         .date()
-        .checked_add(jiff::Span::new().days(4))
+        .checked_add(jiff::Span::new().days(days))
         .unwrap();
     let open = p
         .shift(
@@ -17,7 +22,8 @@ async fn open_shift(p: &Platform, chain: &Chain) -> pb::Shift {
             shift("", &format!("{day}T10:00"), &format!("{day}T14:00")),
         )
         .await;
-    p.scheduling
+    let published = p
+        .scheduling
         .clone()
         .publish_roster(bearer(
             &chain.admin.token,
@@ -28,7 +34,7 @@ async fn open_shift(p: &Platform, chain: &Chain) -> pb::Shift {
         ))
         .await
         .unwrap();
-    open
+    (open, breakroom_kit::testing::token(published.metadata()))
 }
 
 #[tokio::test]
@@ -252,4 +258,55 @@ async fn with_the_approval_policy_a_manager_picks_one_claim_and_the_others_are_r
         "CLAIM_DECIDED",
         "the other claim was rejected with the approval"
     );
+}
+
+#[tokio::test]
+async fn open_shifts_months_ahead_are_listed_for_planners_and_eligible_employees() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("boni").await;
+    let anna = p.employee(&chain, &chain.store, "anna@boni.example").await;
+    let (soon, _) = open_shift_in(&p, &chain, 3).await;
+    let (summer, published) = open_shift_in(&p, &chain, 150).await;
+    for token in [&chain.admin.token, &anna.token] {
+        let mut request = p.people.with_token(bearer(
+            token,
+            pb::ListOpenShiftsRequest {
+                parent: chain.store.clone(),
+                page_size: 1,
+                ..Default::default()
+            },
+        ));
+        let both = format!("{published},{}", p.people.token());
+        request.metadata_mut().insert(
+            breakroom_kit::consistency::MIN_SEQUENCE_KEY,
+            both.parse().unwrap(),
+        );
+        let first = p
+            .scheduling
+            .clone()
+            .list_open_shifts(request)
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(first.shifts[0].name, soon.name);
+        let second = p
+            .scheduling
+            .clone()
+            .list_open_shifts(bearer(
+                token,
+                pb::ListOpenShiftsRequest {
+                    parent: chain.store.clone(),
+                    page_size: 1,
+                    page_token: first.next_page_token,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            second.shifts[0].name, summer.name,
+            "150 days ahead (soon: {})",
+            soon.name
+        );
+    }
 }

@@ -5,6 +5,7 @@
 mod calendar;
 mod claims;
 mod consistency;
+mod hostile;
 mod import;
 mod notices;
 mod rosters;

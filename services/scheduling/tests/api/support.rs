@@ -23,6 +23,8 @@ pub struct Platform {
     pub identity: IdentityServiceClient<Channel>,
     pub scheduling: SchedulingServiceClient<Channel>,
     pub calendar: SocketAddr,
+    /// Where scheduling's gRPC listens.
+    pub scheduling_addr: SocketAddr,
     _scheduling: Running,
 }
 
@@ -47,6 +49,7 @@ impl Platform {
         let scheduling_running =
             testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
         Self {
+            scheduling_addr: scheduling_running.addr,
             identity: people.identity.clone(),
             scheduling: SchedulingServiceClient::new(scheduling_running.channel().await),
             calendar,
