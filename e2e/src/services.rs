@@ -41,7 +41,7 @@ pub async fn up() -> anyhow::Result<()> {
     if !build.status().await?.success() {
         bail!("building the services failed");
     }
-    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release");
+    let target = target_dir().await?.join("release");
     let mut children = Vec::new();
     for service in SERVICES {
         let child = tokio::process::Command::new(target.join(service.name))
@@ -87,5 +87,44 @@ async fn wait_serving(addr: &str) -> anyhow::Result<()> {
             bail!("not SERVING within a minute");
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Where cargo puts the binaries: asked of cargo, so `CARGO_TARGET_DIR` or a
+/// `build.target-dir` setting are honoured.
+async fn target_dir() -> anyhow::Result<std::path::PathBuf> {
+    target_dir_with(&[]).await
+}
+
+async fn target_dir_with(envs: &[(&str, &str)]) -> anyhow::Result<std::path::PathBuf> {
+    let output = tokio::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .envs(envs.iter().copied())
+        .stderr(Stdio::inherit())
+        .output()
+        .await
+        .context("cargo metadata")?;
+    if !output.status.success() {
+        bail!("cargo metadata failed");
+    }
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("cargo metadata output")?;
+    metadata["target_directory"]
+        .as_str()
+        .map(std::path::PathBuf::from)
+        .context("cargo metadata names no target directory")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    #[tokio::test]
+    async fn binaries_are_looked_for_where_cargo_puts_them() {
+        let elsewhere = std::env::temp_dir().join("breakroom-elsewhere-target");
+        let found = super::target_dir_with(&[("CARGO_TARGET_DIR", elsewhere.to_str().unwrap())])
+            .await
+            .unwrap();
+        assert_eq!(found, elsewhere);
     }
 }
