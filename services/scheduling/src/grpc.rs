@@ -2,9 +2,11 @@
 //!
 //! - `convert`: proto <-> domain.
 //! - `rosters`: the `SchedulingService` implementation.
+//! - `views`: rosters converted once per version.
 
 mod convert;
 mod rosters;
+mod views;
 
 use crate::app::App;
 
@@ -12,11 +14,16 @@ use crate::app::App;
 #[derive(Debug, Clone)]
 pub struct SchedulingGrpc {
     app: App,
+    /// GetRoster answers by roster version, so a week read by 60 people is converted once.
+    views: views::RosterViews,
 }
 
 impl SchedulingGrpc {
     /// Handlers over `app`.
     pub fn new(app: App) -> Self {
-        Self { app }
+        Self {
+            app,
+            views: views::RosterViews::default(),
+        }
     }
 }

@@ -339,14 +339,18 @@ impl App {
             .await
     }
 
-    /// A store's week as its aggregate holds it (consistent with the last command).
+    /// A store's week as its aggregate holds it (consistent with the last command), once
+    /// the caller may see it; `Unchanged` when it is still at version `known`, so a
+    /// reader keeps what it made of that version instead of copying and converting it
+    /// again.
     pub async fn roster(
         &self,
         caller: &Caller,
         tenant: &str,
         store_id: &str,
         week: Week,
-    ) -> Result<(Roster, Zone)> {
+        known: Option<u64>,
+    ) -> Result<RosterRead> {
         caller.see_tenant(tenant, &names::roster_name(tenant, store_id, &week))?;
         let (_, zone) = self.store(tenant, store_id).await?;
         if !caller.sees(store_id) {
@@ -355,13 +359,38 @@ impl App {
                 "only people of the store see its roster",
             ));
         }
-        let roster = self
-            .inner
-            .rosters
-            .load(tenant, &roster_id(store_id, week))
-            .await?;
-        Ok((roster.state, zone))
+        let id = roster_id(store_id, week);
+        if let Some(version) = known
+            && self.inner.rosters.cached_version(tenant, &id) == Some(version)
+        {
+            return Ok(RosterRead::Unchanged { version });
+        }
+        let roster = self.inner.rosters.load(tenant, &id).await?;
+        Ok(RosterRead::Loaded {
+            roster: Box::new(roster.state),
+            zone,
+            version: roster.version,
+        })
     }
+}
+
+/// What `App::roster` found.
+#[derive(Debug)]
+pub enum RosterRead {
+    /// Still at the version the reader knows.
+    Unchanged {
+        /// That version.
+        version: u64,
+    },
+    /// The week as it is now.
+    Loaded {
+        /// Its state.
+        roster: Box<Roster>,
+        /// The store's zone.
+        zone: Zone,
+        /// Its version.
+        version: u64,
+    },
 }
 
 /// The shift id an external (WFM) id maps to, stable across imports.

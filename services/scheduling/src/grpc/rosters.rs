@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status};
 
 use super::{SchedulingGrpc, convert};
 use crate::{
-    app::{access::Access, claims::ClaimRef, import::WeekImport},
+    app::{access::Access, claims::ClaimRef, import::WeekImport, planning::RosterRead},
     domain::time::Week,
     names, queries,
 };
@@ -84,15 +84,45 @@ impl SchedulingService for SchedulingGrpc {
     async fn get_roster(&self, request: Request<pb::GetRosterRequest>) -> Reply<pb::Roster> {
         let caller = self.app.caller(&request).await?;
         let (tenant, store, week) = names::roster("name", &request.get_ref().name)?;
-        let (roster, zone) = self.app.roster(&caller, &tenant, &store, week).await?;
-        Ok(Response::new(convert::roster(
-            &tenant,
-            &store,
-            &week,
-            zone.name(),
-            &roster,
-            caller.plans(&store),
-        )))
+        let drafts = caller.plans(&store);
+        let key = (tenant.clone(), store.clone(), week, drafts);
+        let known = self.views.get(&key);
+        let read = self
+            .app
+            .roster(
+                &caller,
+                &tenant,
+                &store,
+                week,
+                known.as_ref().map(|(v, _)| *v),
+            )
+            .await?;
+        let view = match (read, known) {
+            (RosterRead::Unchanged { .. }, Some((_, view))) => view,
+            (
+                RosterRead::Loaded {
+                    roster,
+                    zone,
+                    version,
+                },
+                _,
+            ) => {
+                let view = std::sync::Arc::new(convert::roster(
+                    &tenant,
+                    &store,
+                    &week,
+                    zone.name(),
+                    &roster,
+                    drafts,
+                ));
+                self.views.put(key, version, view.clone());
+                view
+            }
+            (RosterRead::Unchanged { .. }, None) => {
+                return Err(Error::internal(anyhow::anyhow!("roster view vanished")).into());
+            }
+        };
+        Ok(Response::new(pb::Roster::clone(&view)))
     }
 
     async fn list_my_shifts(
