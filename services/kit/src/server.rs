@@ -90,6 +90,20 @@ impl Infra {
         self.store.ensure_stream().await
     }
 
+    /// `prepare`, then creates or updates the streams of `extra` too: a service that owns
+    /// a second stream (identity's secrets) has it ready by the time it reports SERVING.
+    pub async fn prepare_with(
+        &self,
+        migrator: Option<&Migrator>,
+        extra: &[EventStore],
+    ) -> Result<()> {
+        self.prepare(migrator).await?;
+        for store in extra {
+            store.ensure_stream().await?;
+        }
+        Ok(())
+    }
+
     /// A projector for `projection` with this service's settings.
     pub fn projector(&self, projection: Arc<dyn Projection>) -> Projector {
         Projector::new(
@@ -111,6 +125,8 @@ pub struct Server {
     service_names: Vec<&'static str>,
     projections: Vec<Arc<dyn Projection>>,
     migrator: Option<&'static Migrator>,
+    /// Further streams the service owns, prepared at start-up like its main one.
+    streams: Vec<EventStore>,
 }
 
 impl std::fmt::Debug for Server {
@@ -136,7 +152,15 @@ impl Server {
             service_names: Vec::new(),
             projections: Vec::new(),
             migrator,
+            streams: Vec::new(),
         })
+    }
+
+    /// Also creates or updates `store`'s stream at start-up, with the same retries as the
+    /// main stream (a service owning a second stream, e.g. identity's secrets).
+    pub fn with_stream(mut self, store: EventStore) -> Self {
+        self.streams.push(store);
+        self
     }
 
     /// Adds a gRPC service (its health status follows the server's readiness).
@@ -209,6 +233,7 @@ impl Server {
         let projectors = tokio::spawn(prepare_and_project(
             self.infra.clone(),
             self.migrator,
+            self.streams,
             self.projections.clone(),
             prepared.clone(),
             background.clone(),
@@ -267,13 +292,14 @@ async fn set_status(health: &HealthReporter, names: &[&'static str], status: Ser
 async fn prepare_and_project(
     infra: Infra,
     migrator: Option<&'static Migrator>,
+    streams: Vec<EventStore>,
     projections: Vec<Arc<dyn Projection>>,
     prepared: Arc<AtomicBool>,
     cancel: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match infra.prepare(migrator).await {
+        match infra.prepare_with(migrator, &streams).await {
             Ok(()) => break,
             Err(e) => tracing::warn!(error = %e, "start-up preparation failed; retrying"),
         }
