@@ -5,8 +5,13 @@
 mod accounts;
 mod attacks;
 mod bulk;
+mod hostile;
 mod input;
+mod interrupted;
 mod isolation;
 mod journey;
+mod reasons;
 mod resilience;
+mod secrets;
+mod sources;
 mod support;
