@@ -10,6 +10,7 @@ mod input;
 mod interrupted;
 mod isolation;
 mod journey;
+mod permissions;
 mod reasons;
 mod resilience;
 mod secrets;
