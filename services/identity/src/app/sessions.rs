@@ -140,10 +140,14 @@ impl App {
         self.throttled(&account, &client)?;
         let owner = self.claim_owner(tenant, kind, &identifier).await?;
         let (user, credential) = match &owner {
-            Some(id) => (
-                Some(self.inner.users.load_current(tenant, id).await?.state),
-                Some(self.inner.credentials.load_current(tenant, id).await?.state),
-            ),
+            Some(id) => {
+                // Two streams, one round trip.
+                let (user, credential) = tokio::try_join!(
+                    self.inner.users.load_current(tenant, id),
+                    self.inner.credentials.load_current(tenant, id),
+                )?;
+                (Some(user.state), Some(credential.state))
+            }
             None => (None, None),
         };
         let stored = credential.as_ref().map(|c| c.password_hash.as_str());
