@@ -1,29 +1,39 @@
 //! Command handling: authorize the caller, load the aggregates, decide, append (via the
 //! kit's repositories). The gRPC layer converts; this layer decides who may do what and
 //! orchestrates commands that touch more than one aggregate (a user and the claim on
-//! their e-mail address).
+//! their e-mail address; a user and their credential on the secrets stream).
+//!
+//! A flow that writes a credential and a public aggregate writes the credential first:
+//! a public fact (invited, active, logged in, created) then never names a secret that
+//! is not recorded, and a flow stopped between the two writes leaves only a secret nobody
+//! can use, which a retry with the same request id completes.
 //!
 //! - `caller`: who is calling and what they may do.
 //! - `directory`: tenants and stores.
-//! - `people`: invitations, activation, profiles, roles, offboarding.
-//! - `sessions`: login, refresh, logout, session revocation.
+//! - `invitations`: inviting one person or a whole store, activation.
+//! - `people`: profiles, roles, offboarding.
+//! - `sessions`: login, logout, session revocation.
+//! - `refresh`: refresh-token rotation and reuse detection.
 //! - `accounts`: service accounts.
 //! - `keys`: the signing key: loading, publishing, verifying.
 
 pub mod accounts;
 pub mod caller;
 pub mod directory;
+pub mod invitations;
 pub mod keys;
 pub mod people;
+pub mod refresh;
 pub mod sessions;
 
 use std::sync::Arc;
 
 use breakroom_kit::{
     Error, Result,
-    auth::{KeySet, Signer},
+    auth::{KeySet, Signer, single_authorization},
     consistency::ReadModel,
     envelope::CommandMeta,
+    event_store::EventStore,
     repository::Repository,
     server::Infra,
 };
@@ -31,10 +41,11 @@ use subtle::ConstantTimeEq;
 
 use self::caller::Caller;
 use crate::{
-    config::IdentityConfig,
+    config::{IdentityConfig, SECRETS_SERVICE},
     domain::{
         audit::LoginAudit,
         claim::{Claim, ClaimCommand, ClaimKind, claim_id},
+        credential::{Credential, CredentialCommand},
         service_account::ServiceAccount,
         signing_key::SigningKey,
         store::Store,
@@ -62,6 +73,8 @@ struct Inner {
     accounts: Arc<Repository<ServiceAccount>>,
     claims: Arc<Repository<Claim>>,
     signing_keys: Arc<Repository<SigningKey>>,
+    /// Credentials, on the secrets stream `<NS>_IDENTITY_SECRETS`.
+    credentials: Arc<Repository<Credential>>,
     /// Hashes and checks passwords off the runtime.
     passwords: Passwords,
     /// Derives retry-stable secrets.
@@ -72,8 +85,10 @@ struct Inner {
     keys: KeySet,
     /// Failed-login counters.
     throttle: Throttle,
-    /// Identity's read model (lookups by invite code, lists).
+    /// Identity's read model (lists, gets), as far as it applied the public stream.
     read: ReadModel,
+    /// The same read model as far as it applied the secrets stream (invite-code lookup).
+    secrets_read: ReadModel,
 }
 
 impl App {
@@ -83,6 +98,12 @@ impl App {
         let keys = KeySet::new();
         keys.insert(signer.kid(), &signer.public_x())?;
         let cache = infra.config.cache_size;
+        let secrets = EventStore::new(
+            infra.js.clone(),
+            infra.config.namespace.clone(),
+            SECRETS_SERVICE,
+            infra.config.duplicate_window,
+        );
         let concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             inner: Arc::new(Inner {
@@ -93,6 +114,12 @@ impl App {
                 accounts: Repository::new(infra.store.clone(), cache),
                 claims: Repository::new(infra.store.clone(), cache),
                 signing_keys: Repository::new(infra.store.clone(), 16),
+                secrets_read: ReadModel::new(
+                    infra.pool.clone(),
+                    PROJECTION,
+                    secrets.stream_name().to_owned(),
+                ),
+                credentials: Repository::new(secrets, cache),
                 passwords: Passwords::new(config.argon2, concurrency)?,
                 secrets: Secrets::new(&signer.seed()),
                 throttle: Throttle::new(config.failures_per_account, config.failures_per_source),
@@ -123,11 +150,18 @@ impl App {
         &self.inner.read
     }
 
+    /// The secrets stream's event store (created at start-up next to the main stream).
+    pub fn secrets_store(&self) -> &EventStore {
+        self.inner.credentials.store()
+    }
+
     /// Authenticates a request's bearer credential: the operator token, or an access token
     /// whose user is still active with that session open (or whose service account exists).
+    /// A request with more than one `authorization` entry is refused whatever they hold.
     pub async fn caller<T>(&self, request: &tonic::Request<T>) -> Result<Caller> {
+        let presented = bearer(request)?;
         if let Some(expected) = &self.inner.config.operator_token
-            && let Some(presented) = bearer(request)
+            && let Some(presented) = presented
             && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()))
         {
             return Ok(Caller::Operator);
@@ -217,6 +251,36 @@ impl App {
             tracing::warn!(tenant, ?kind, owner, error = %e, "could not release a claim");
         }
     }
+
+    /// Runs a command on the credential of account `id`.
+    async fn credential(
+        &self,
+        tenant: &str,
+        id: &str,
+        meta: &CommandMeta,
+        command: &CredentialCommand,
+    ) -> Result<breakroom_kit::repository::Committed<Credential>> {
+        self.inner
+            .credentials
+            .execute(tenant, id, meta, command)
+            .await
+    }
+
+    /// Tidies a credential after the public aggregate already decided (a session ended,
+    /// an account offboarded). Failures are logged, not returned: the public aggregate is
+    /// what authentication checks, so a leftover secret opens nothing; it expires or goes
+    /// with the next revocation.
+    async fn tidy_credential(
+        &self,
+        tenant: &str,
+        id: &str,
+        meta: &CommandMeta,
+        command: &CredentialCommand,
+    ) {
+        if let Err(e) = self.credential(tenant, id, meta, command).await {
+            tracing::warn!(tenant, id, error = %e, "could not tidy a credential");
+        }
+    }
 }
 
 /// Whether a failed command certainly wrote nothing, so that what was claimed for it can
@@ -233,11 +297,14 @@ fn unwritten(error: &Error) -> bool {
     )
 }
 
-/// The bearer token of a request, if any.
-fn bearer<T>(request: &tonic::Request<T>) -> Option<&str> {
-    let value = request.metadata().get("authorization")?.to_str().ok()?;
-    value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
+/// The bearer token of a request, if any; UNAUTHENTICATED when it has two.
+fn bearer<T>(request: &tonic::Request<T>) -> Result<Option<&str>> {
+    Ok(single_authorization(request.metadata())?
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(str::trim))
 }

@@ -5,10 +5,13 @@ use std::{path::PathBuf, time::Duration};
 
 use breakroom_kit::{Error, Result, config::Config};
 
-use crate::secrets::Argon2Settings;
+use crate::{proxies::TrustedProxies, secrets::Argon2Settings};
 
 /// Service name: stream `<NS>_IDENTITY`, database `breakroom_identity`.
 pub const SERVICE: &str = "identity";
+/// Name of identity's second stream, `<NS>_IDENTITY_SECRETS` with subjects
+/// `<ns>.identity_secrets.>`: the credentials, which no other service may read.
+pub const SECRETS_SERVICE: &str = "identity_secrets";
 /// Well-known gRPC port.
 pub const DEFAULT_PORT: u16 = 50051;
 
@@ -54,6 +57,10 @@ pub struct IdentityConfig {
     /// `BREAKROOM_LOGIN_FAILURES_PER_SOURCE`: failed logins per source address within 15 min
     /// after which further attempts are refused (default 100; shops share one address).
     pub failures_per_source: u32,
+    /// `BREAKROOM_TRUSTED_PROXIES`: comma-separated IPs and CIDRs of the proxies (an
+    /// ingress) whose `X-Forwarded-For` names the client; empty (default) trusts none, and
+    /// the source of a login is its TCP peer.
+    pub trusted_proxies: TrustedProxies,
 }
 
 const DAY: u64 = 24 * 3600;
@@ -102,6 +109,10 @@ impl IdentityConfig {
             },
             failures_per_account: small("BREAKROOM_LOGIN_FAILURES_PER_ACCOUNT", 10)?,
             failures_per_source: small("BREAKROOM_LOGIN_FAILURES_PER_SOURCE", 100)?,
+            trusted_proxies: TrustedProxies::parse(
+                "BREAKROOM_TRUSTED_PROXIES",
+                &var("BREAKROOM_TRUSTED_PROXIES").unwrap_or_default(),
+            )?,
         })
     }
 
@@ -119,6 +130,7 @@ impl IdentityConfig {
             argon2: Argon2Settings::default(),
             failures_per_account: 10,
             failures_per_source: 100,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

@@ -5,14 +5,17 @@
 //! - `tenant`: a chain.
 //! - `audit`: failed logins for accounts nobody holds, per tenant and hour.
 //! - `store`: a store with its departments.
-//! - `user`: a person, their memberships and their login sessions (refresh-token families).
-//! - `service_account`: an integration's API key.
+//! - `user`: a person, their memberships and their open login sessions.
+//! - `service_account`: an integration.
+//! - `credential`: the secrets of a user or service account (invite code, password,
+//!   refresh tokens, API key); the only aggregate on the secrets stream.
 //! - `claim`: the one holder of a value unique per tenant (e-mail, phone, store code).
 //! - `signing_key`: a public key that verifies access tokens.
 //! - `values`, `role`: value types built by parsing.
 
 pub mod audit;
 pub mod claim;
+pub mod credential;
 pub mod role;
 pub mod service_account;
 pub mod signing_key;

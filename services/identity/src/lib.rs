@@ -8,6 +8,7 @@ pub mod domain;
 pub mod grpc;
 pub mod names;
 pub mod projection;
+pub mod proxies;
 pub mod queries;
 pub mod secrets;
 pub mod startup;

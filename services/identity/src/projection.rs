@@ -1,10 +1,14 @@
-//! Identity's read model, projected from its own stream: tenants, stores, users with
-//! their memberships, sessions, service accounts and signing keys. Queries and lists read
-//! it; commands never do (they decide on aggregates).
+//! Identity's read model, projected from its own two streams: from the public one
+//! tenants, stores, users with their memberships, sessions, service accounts and signing
+//! keys; from the secrets stream only the pending invite codes' hashes (activation looks
+//! the user up by them). Queries and lists read it; commands never do (they decide on
+//! aggregates), except activation's lookup.
 //!
 //! - `directory`: tenants, stores, service accounts, signing keys.
 //! - `people`: users, memberships, sessions.
+//! - `credentials`: pending invite codes.
 
+mod credentials;
 mod directory;
 mod people;
 
@@ -16,7 +20,7 @@ use breakroom_kit::{
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::config::SERVICE;
+use crate::config::{SECRETS_SERVICE, SERVICE};
 
 /// Name of the projection (checkpoint, lease, consumer).
 pub const PROJECTION: &str = "identity_directory";
@@ -42,7 +46,7 @@ impl Projection for IdentityProjection {
     }
 
     fn sources(&self) -> Vec<Source> {
-        vec![Source::all(SERVICE)]
+        vec![Source::all(SERVICE), Source::all(SECRETS_SERVICE)]
     }
 
     async fn apply(&self, conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
@@ -52,6 +56,8 @@ impl Projection for IdentityProjection {
             "service_account" => directory::service_account(conn, commit).await,
             "signing_key" => directory::signing_key(conn, commit).await,
             "user" => people::user(conn, commit).await,
+            // Only on the secrets stream.
+            "credential" => credentials::credential(conn, commit).await,
             // Claims only guard uniqueness; the read model does not need them.
             _ => Ok(()),
         }
@@ -59,7 +65,8 @@ impl Projection for IdentityProjection {
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<()> {
         sqlx::query(
-            "TRUNCATE tenants, stores, users, memberships, sessions, service_accounts, signing_keys",
+            "TRUNCATE tenants, stores, users, memberships, sessions, service_accounts, signing_keys, \
+             invite_codes",
         )
         .execute(conn)
         .await?;

@@ -204,13 +204,13 @@ pub async fn users(
 
 /// The id of the invited user whose pending code has this digest.
 pub async fn user_by_invite(pool: &PgPool, tenant: &str, digest: &[u8]) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM users WHERE tenant = $1 AND invite_code_hash = $2 AND state = 'invited'",
+    Ok(
+        sqlx::query_scalar("SELECT user_id FROM invite_codes WHERE tenant = $1 AND code_hash = $2")
+            .bind(tenant)
+            .bind(digest)
+            .fetch_optional(pool)
+            .await?,
     )
-    .bind(tenant)
-    .bind(digest)
-    .fetch_optional(pool)
-    .await?)
 }
 
 #[derive(sqlx::FromRow)]

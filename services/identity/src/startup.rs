@@ -1,4 +1,5 @@
-//! Wires identity together: infrastructure, command side, gRPC services, projection and
+//! Wires identity together: infrastructure (the public stream `<NS>_IDENTITY` and the
+//! secrets stream `<NS>_IDENTITY_SECRETS`), command side, gRPC services, projection and
 //! the signing-key tasks.
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ pub async fn build(config: IdentityConfig, cancel: CancellationToken) -> Result<
     app.spawn_key_tasks(infra.js.clone(), cancel);
     let server = Server::bind(infra, Some(&MIGRATOR))
         .await?
+        .with_stream(app.secrets_store().clone())
         .add_service(IdentityServiceServer::new(IdentityGrpc::new(app.clone())))
         .add_service(AuthServiceServer::new(AuthGrpc::new(app.clone())))
         .add_projection(Arc::new(IdentityProjection));

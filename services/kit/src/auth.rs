@@ -277,10 +277,10 @@ impl KeySet {
     }
 
     /// Verifies the `authorization: Bearer <token>` metadata of a request.
+    /// Two `authorization` entries are refused: proxies and servers disagree on which one
+    /// counts, and a request must not be authenticated by one while looking like the other.
     pub fn authenticate<T>(&self, request: &tonic::Request<T>) -> Result<Principal> {
-        let value = request
-            .metadata()
-            .get("authorization")
+        let value = single_authorization(request.metadata())?
             .ok_or_else(|| Error::Unauthenticated("missing authorization metadata".into()))?;
         let token = value
             .to_str()
@@ -294,6 +294,21 @@ impl KeySet {
             })?;
         self.verify(token.trim())
     }
+}
+
+/// The one `authorization` metadata entry of a request (`None` when absent);
+/// UNAUTHENTICATED when there are several, whatever they hold.
+pub fn single_authorization(
+    metadata: &tonic::metadata::MetadataMap,
+) -> Result<Option<&tonic::metadata::MetadataValue<tonic::metadata::Ascii>>> {
+    let mut values = metadata.get_all("authorization").iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Error::Unauthenticated(
+            "more than one authorization entry; send exactly one".into(),
+        ));
+    }
+    Ok(first)
 }
 
 /// An Ed25519 signing key with its key id.
@@ -498,6 +513,25 @@ mod tests {
             who.require_tenant("chain-b"),
             Err(Error::Unauthenticated(_))
         ));
+    }
+
+    #[test]
+    fn two_authorization_entries_are_refused_even_when_one_of_them_is_valid() {
+        let signer = Signer::generate("k1").unwrap();
+        let keys = keyset_for(&signer);
+        let token = signer
+            .sign(&principal(), SystemTime::now(), Duration::from_secs(600))
+            .unwrap();
+        let bearer: tonic::metadata::MetadataValue<_> = format!("Bearer {token}").parse().unwrap();
+        let mut one = tonic::Request::new(());
+        one.metadata_mut().insert("authorization", bearer.clone());
+        assert!(keys.authenticate(&one).is_ok());
+        for second in [bearer.clone(), "Bearer forged".parse().unwrap()] {
+            let mut two = tonic::Request::new(());
+            two.metadata_mut().insert("authorization", bearer.clone());
+            two.metadata_mut().append("authorization", second);
+            assert!(is_unauthenticated(keys.authenticate(&two)));
+        }
     }
 
     #[test]

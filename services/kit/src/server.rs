@@ -106,6 +106,20 @@ impl Infra {
         Directory::new(self.pool.clone(), KeySet::new())
     }
 
+    /// `prepare`, then creates or updates the streams of `extra` too: a service that owns
+    /// a second stream (identity's secrets) has it ready by the time it reports SERVING.
+    pub async fn prepare_streams(
+        &self,
+        migrators: &[&Migrator],
+        extra: &[EventStore],
+    ) -> Result<()> {
+        self.prepare_with(migrators).await?;
+        for store in extra {
+            store.ensure_stream().await?;
+        }
+        Ok(())
+    }
+
     /// A projector for `projection` with this service's settings.
     pub fn projector(&self, projection: Arc<dyn Projection>) -> Projector {
         Projector::new(
@@ -130,6 +144,8 @@ pub struct Server {
     migrators: Vec<&'static Migrator>,
     /// Kept in step with identity's signing keys while serving (`with_directory`).
     follow_keys: Option<KeySet>,
+    /// Further streams the service owns, prepared at start-up like its main one.
+    streams: Vec<EventStore>,
 }
 
 impl std::fmt::Debug for Server {
@@ -156,7 +172,15 @@ impl Server {
             projections: Vec::new(),
             migrators: migrator.into_iter().collect(),
             follow_keys: None,
+            streams: Vec::new(),
         })
+    }
+
+    /// Also creates or updates `store`'s stream at start-up, with the same retries as the
+    /// main stream (a service owning a second stream, e.g. identity's secrets).
+    pub fn with_stream(mut self, store: EventStore) -> Self {
+        self.streams.push(store);
+        self
     }
 
     /// Attaches the replica of identity's directory: its projection and migration, and a
@@ -244,6 +268,7 @@ impl Server {
         let projectors = tokio::spawn(prepare_and_project(
             self.infra.clone(),
             self.migrators,
+            self.streams,
             self.projections.clone(),
             prepared.clone(),
             background.clone(),
@@ -332,13 +357,14 @@ fn read_positions(infra: &Infra, projections: &[Arc<dyn Projection>]) -> ReadPos
 async fn prepare_and_project(
     infra: Infra,
     migrators: Vec<&'static Migrator>,
+    streams: Vec<EventStore>,
     projections: Vec<Arc<dyn Projection>>,
     prepared: Arc<AtomicBool>,
     cancel: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match infra.prepare_with(&migrators).await {
+        match infra.prepare_streams(&migrators, &streams).await {
             Ok(()) => break,
             Err(e) => tracing::warn!(error = %e, "start-up preparation failed; retrying"),
         }

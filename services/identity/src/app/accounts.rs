@@ -1,4 +1,8 @@
 //! Service accounts for integrations such as the chain's workforce-management system.
+//!
+//! Creation writes the API key's hash to the account's credential first, then the public
+//! `ServiceAccountCreated`: stopped in between, it leaves a key for an account that does
+//! not exist (no login can use it) until the retry with the same request id completes it.
 
 use breakroom_kit::{
     Error, Result,
@@ -9,6 +13,7 @@ use breakroom_kit::{
 use super::{App, caller::Caller};
 use crate::{
     domain::{
+        credential::CredentialCommand,
         service_account::{ServiceAccount, ServiceAccountCommand},
         values::DisplayName,
     },
@@ -17,19 +22,6 @@ use crate::{
 };
 
 impl App {
-    /// Who may manage service accounts: HQ admins and the operator, not integrations
-    /// themselves (an integration must not mint more credentials).
-    fn require_account_admin(&self, caller: &Caller, tenant: &str, resource: &str) -> Result<()> {
-        caller.require_admin(tenant, resource)?;
-        if matches!(caller, Caller::ServiceAccount { .. }) {
-            return Err(Error::denied(
-                "INTEGRATION_CANNOT_MANAGE_ACCOUNTS",
-                "service accounts cannot manage service accounts",
-            ));
-        }
-        Ok(())
-    }
-
     /// Creates a service account and returns its API key (derived from the request id
     /// when there is one, so a retry returns the same key).
     pub async fn create_service_account(
@@ -39,7 +31,7 @@ impl App {
         display_name: DisplayName,
         meta: &CommandMeta,
     ) -> Result<(String, String, Committed<ServiceAccount>)> {
-        self.require_account_admin(caller, tenant, &names::tenant_name(tenant))?;
+        caller.require_hq_admin(tenant, &names::tenant_name(tenant))?;
         self.existing_tenant(tenant).await?;
         let request_id = meta.request_id.as_deref();
         let id = new_aggregate_id(tenant, "service_account", request_id);
@@ -48,10 +40,11 @@ impl App {
             .secrets
             .token("api-key", &[tenant, &id], request_id);
         let api_key = secrets::api_key(tenant, &id, &secret);
-        let command = ServiceAccountCommand::Create {
-            display_name,
+        let key = CredentialCommand::IssueApiKey {
             api_key_hash: digest(&api_key),
         };
+        self.credential(tenant, &id, meta, &key).await?;
+        let command = ServiceAccountCommand::Create { display_name };
         let committed = self
             .inner
             .accounts
@@ -69,7 +62,7 @@ impl App {
         meta: &CommandMeta,
     ) -> Result<u64> {
         let name = names::service_account_name(tenant, id);
-        self.require_account_admin(caller, tenant, &name)?;
+        caller.require_hq_admin(tenant, &name)?;
         let committed = self
             .inner
             .accounts
@@ -79,6 +72,8 @@ impl App {
                 Error::NotFound(_) => Error::NotFound(name),
                 other => other,
             })?;
+        self.tidy_credential(tenant, id, meta, &CredentialCommand::Revoke)
+            .await;
         Ok(committed.sequence)
     }
 

@@ -60,12 +60,7 @@ impl App {
         locale: Locale,
         meta: &CommandMeta,
     ) -> Result<Committed<Tenant>> {
-        if !matches!(caller, Caller::Operator) {
-            return Err(Error::denied(
-                "OPERATOR_ONLY",
-                "only the platform operator creates tenants",
-            ));
-        }
+        caller.require_operator()?;
         let command = TenantCommand::Create {
             display_name,
             time_zone,

@@ -1,8 +1,14 @@
-//! Login, token refresh, logout and session revocation.
+//! Login, logout and session revocation.
 //!
 //! Every failure of a login looks the same to the caller (UNAUTHENTICATED) and costs the
 //! same: an unknown account still has a password verified (against a decoy hash). The
 //! outcome is recorded as an event either way, so adoption and attacks are both visible.
+//!
+//! A successful password login writes the session's first refresh token to the user's
+//! credential, then `UserLoggedIn` to the user. Stopped in between, the credential holds a
+//! token nobody received and no session is open (so it refreshes nothing); the retry with
+//! the same request id derives the same token and opens the session. Ending a session
+//! ends it on the user (what authentication checks) and then forgets its refresh tokens.
 
 use std::time::SystemTime;
 
@@ -12,13 +18,13 @@ use breakroom_kit::{
     envelope::{CommandMeta, new_aggregate_id},
     event_store::check_token,
 };
-use breakroom_proto::identity::v1::{self as pb, login_failed::Reason, user_event::Event as Ev};
-use subtle::ConstantTimeEq;
+use breakroom_proto::identity::v1::{self as pb, login_failed::Reason};
 
 use super::{App, caller::Caller};
 use crate::{
     domain::{
         claim::ClaimKind,
+        credential::CredentialCommand,
         service_account::ServiceAccountCommand,
         timestamp,
         user::UserCommand,
@@ -65,15 +71,16 @@ pub struct Tokens {
     pub sequence: u64,
 }
 
-/// How long after a refresh a retry with the same request id is answered again.
-const REPLAY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
-
-fn rejected() -> Error {
+pub(super) fn rejected() -> Error {
     Error::Unauthenticated("invalid credentials".into())
 }
 
 impl App {
-    fn access_token(&self, principal: &Principal, now: SystemTime) -> Result<(String, SystemTime)> {
+    pub(super) fn access_token(
+        &self,
+        principal: &Principal,
+        now: SystemTime,
+    ) -> Result<(String, SystemTime)> {
         let ttl = self.inner.config.access_token_ttl;
         Ok((self.signer().sign(principal, now, ttl)?, now + ttl))
     }
@@ -132,13 +139,20 @@ impl App {
         let account = format!("{tenant}/{identifier}");
         self.throttled(&account, &client)?;
         let owner = self.claim_owner(tenant, kind, &identifier).await?;
-        let user = match &owner {
-            Some(id) => Some(self.inner.users.load_current(tenant, id).await?.state),
-            None => None,
+        let (user, credential) = match &owner {
+            Some(id) => {
+                // Two streams, one round trip.
+                let (user, credential) = tokio::try_join!(
+                    self.inner.users.load_current(tenant, id),
+                    self.inner.credentials.load_current(tenant, id),
+                )?;
+                (Some(user.state), Some(credential.state))
+            }
+            None => (None, None),
         };
-        let stored = user.as_ref().map(|u| u.password_hash.as_str());
+        let stored = credential.as_ref().map(|c| c.password_hash.as_str());
         let password_ok = self.inner.passwords.verify(&password, stored).await?;
-        let Some(user_id) = owner.filter(|_| user.is_some()) else {
+        let (Some(user_id), Some(user)) = (owner, user) else {
             self.record_unknown(tenant, &client, meta).await;
             return Err(rejected());
         };
@@ -156,13 +170,27 @@ impl App {
         let refresh_token = secrets::refresh_token(&parts, &secret);
         let refresh_hash = digest(&refresh_token);
         let now = meta.now();
+        let expires = now + self.inner.config.refresh_token_ttl;
+        // The secret first: only then may the public record say a session is open. An
+        // inactive user's login is recorded as failed without touching the credential.
+        let issued = if password_ok && user.is_active() {
+            let family = CredentialCommand::OpenFamily {
+                session_id: session.clone(),
+                refresh_hash: refresh_hash.clone(),
+                expires,
+                now,
+            };
+            let committed = self.credential(tenant, &user_id, meta, &family).await?;
+            committed.state.issued(&session, &refresh_hash)
+        } else {
+            false
+        };
         let login = pb::UserLoggedIn {
             session_id: session.clone(),
             device_class: client.device_class,
             client_version: client.client_version.clone(),
             source_address: client.source_address.clone(),
-            refresh_token_hash: refresh_hash.clone(),
-            refresh_token_expire_time: Some(timestamp(now + self.inner.config.refresh_token_ttl)),
+            refresh_token_expire_time: Some(timestamp(expires)),
         };
         let command = UserCommand::Login {
             password_ok,
@@ -175,13 +203,9 @@ impl App {
             .execute(tenant, &user_id, meta, &command)
             .await?;
         // The password is checked here too: a replayed request id must not hand out the
-        // session it opened for whoever sent the right password the first time.
-        let opened = password_ok
-            && committed
-                .state
-                .sessions
-                .get(&session)
-                .is_some_and(|s| bool::from(s.refresh_hash.ct_eq(&refresh_hash)));
+        // session it opened for whoever sent the right password the first time; and the
+        // token must still be the session's current one (not rotated since).
+        let opened = password_ok && issued && committed.state.sessions.contains_key(&session);
         if !opened {
             return Err(rejected());
         }
@@ -230,7 +254,13 @@ impl App {
             self.record_unknown(tenant, &client, meta).await;
             return Err(rejected());
         }
-        let key_matches: bool = digest(key).ct_eq(&account.api_key_hash).into();
+        let key_matches = self
+            .inner
+            .credentials
+            .load_current(tenant, &account_id)
+            .await?
+            .state
+            .api_key_matches(&digest(key));
         let session = new_aggregate_id(tenant, "session", meta.request_id.as_deref());
         let command = ServiceAccountCommand::Login {
             key_matches,
@@ -269,102 +299,9 @@ impl App {
         })
     }
 
-    /// Exchanges a refresh token; an already-used one ends its whole session.
-    pub async fn refresh(&self, token: &str, client: Client, meta: &CommandMeta) -> Result<Tokens> {
-        let parts = secrets::parse_refresh_token(token)
-            .filter(|p| {
-                [&p.tenant, &p.user, &p.session]
-                    .iter()
-                    .all(|t| check_token("refresh_token", t).is_ok())
-            })
-            .ok_or_else(|| Error::Unauthenticated("refresh token is invalid or expired".into()))?;
-        let RefreshTokenParts {
-            tenant,
-            user,
-            session,
-        } = &parts;
-        let request_id = meta.request_id.as_deref();
-        let secret =
-            self.inner
-                .secrets
-                .token("refresh", &[tenant, user, session, token], request_id);
-        let next_token = secrets::refresh_token(&parts, &secret);
-        let next_hash = digest(&next_token);
-        let now = meta.now();
-        let command = UserCommand::Refresh {
-            session_id: session.clone(),
-            presented_hash: digest(token),
-            next: pb::SessionRefreshed {
-                session_id: session.clone(),
-                refresh_token_hash: next_hash.clone(),
-                refresh_token_expire_time: Some(timestamp(
-                    now + self.inner.config.refresh_token_ttl,
-                )),
-            },
-            source_address: client.source_address,
-            now,
-        };
-        let committed = self
-            .inner
-            .users
-            .execute(tenant, user, meta, &command)
-            .await?;
-        if committed
-            .events
-            .iter()
-            .any(|e| matches!(e.event, Some(Ev::SessionFamilyRevoked(_))))
-        {
-            tracing::warn!(tenant, user, session, "refresh token reused; session ended");
-            return Err(Error::Unauthenticated(
-                "refresh token was already used; the session has ended".into(),
-            ));
-        }
-        // A replayed request id is answered again only shortly after the rotation it made
-        // (a client retrying a lost reply); later, the old token is plain reuse.
-        let ttl = self.inner.config.refresh_token_ttl;
-        let rotated = committed.state.sessions.get(session).is_some_and(|s| {
-            let fresh = !committed.replayed
-                || s.expires
-                    .checked_sub(ttl)
-                    .is_some_and(|rotated_at| rotated_at + REPLAY_WINDOW > now);
-            fresh && bool::from(s.refresh_hash.ct_eq(&next_hash))
-        });
-        if !rotated {
-            return Err(Error::Unauthenticated(
-                "refresh token is invalid or expired".into(),
-            ));
-        }
-        let principal = Principal {
-            user: user.clone(),
-            tenant: tenant.clone(),
-            session: session.clone(),
-            service_account: false,
-        };
-        let (access_token, access_expires) = self.access_token(&principal, now)?;
-        Ok(Tokens {
-            access_token,
-            access_expires,
-            refresh_token: Some(next_token),
-            session: Some(names::session_name(tenant, user, session)),
-            sequence: committed.sequence,
-        })
-    }
-
     /// Ends the caller's own session.
     pub async fn logout(&self, caller: &Caller, meta: &CommandMeta) -> Result<u64> {
-        let Caller::User {
-            tenant,
-            id,
-            session,
-            ..
-        } = caller
-        else {
-            return Err(Error::precondition(
-                "NO_SESSION",
-                "caller",
-                "only users have sessions to log out of",
-            ));
-        };
+        let (tenant, id, session) = caller.session()?;
         self.end_session(tenant, id, session, meta).await
     }
 
@@ -378,13 +315,7 @@ impl App {
         meta: &CommandMeta,
     ) -> Result<u64> {
         let name = names::session_name(tenant, user, session);
-        caller.see_tenant(tenant, &name)?;
-        if !(caller.is_user(tenant, user) || caller.is_admin(tenant)) {
-            return Err(Error::denied(
-                "NOT_YOUR_SESSIONS",
-                "may only end your own sessions",
-            ));
-        }
+        caller.require_sessions_of(tenant, user, &name)?;
         self.end_session(tenant, user, session, meta)
             .await
             .map_err(|e| match e {
@@ -403,11 +334,16 @@ impl App {
         let command = UserCommand::RevokeSession {
             session_id: session.to_owned(),
         };
-        Ok(self
+        let sequence = self
             .inner
             .users
             .execute(tenant, user, meta, &command)
             .await?
-            .sequence)
+            .sequence;
+        let forget = CredentialCommand::EndFamily {
+            session_id: session.to_owned(),
+        };
+        self.tidy_credential(tenant, user, meta, &forget).await;
+        Ok(sequence)
     }
 }

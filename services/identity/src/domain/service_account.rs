@@ -1,5 +1,6 @@
 //! A service account: an integration (e.g. the WFM system) holding ROLE_INTEGRATION in one
-//! tenant and logging in with an API key whose hash alone is kept.
+//! tenant and logging in with an API key, whose hash is kept in the account's `credential`
+//! on the secrets stream.
 
 use breakroom_kit::{Error, Result, aggregate::Aggregate};
 use breakroom_proto::identity::v1::{self as pb, service_account_event::Event as Ev};
@@ -15,23 +16,19 @@ pub struct ServiceAccount {
     pub deleted: bool,
     /// Human-readable name.
     pub display_name: String,
-    /// SHA-256 of the API key.
-    pub api_key_hash: Vec<u8>,
 }
 
 /// What can be asked of a service account.
 #[derive(Debug, Clone)]
 pub enum ServiceAccountCommand {
-    /// Create it with the hash of its freshly made key.
+    /// Create it (its key is in the credential already).
     Create {
         /// Human-readable name.
         display_name: DisplayName,
-        /// SHA-256 of the API key.
-        api_key_hash: Vec<u8>,
     },
     /// Delete it.
     Delete,
-    /// Record a login attempt whose key the handler compared with `api_key_hash`.
+    /// Record a login attempt whose key the handler compared with the credential's.
     Login {
         /// Whether the presented key matched.
         key_matches: bool,
@@ -57,16 +54,12 @@ impl Aggregate for ServiceAccount {
 
     fn decide(&self, command: &ServiceAccountCommand) -> Result<Vec<pb::ServiceAccountEvent>> {
         let event = match command {
-            ServiceAccountCommand::Create {
-                display_name,
-                api_key_hash,
-            } => {
+            ServiceAccountCommand::Create { display_name } => {
                 if self.exists {
                     return Err(Error::exists("SERVICE_ACCOUNT_EXISTS", "service account"));
                 }
                 Ev::Created(pb::ServiceAccountCreated {
                     display_name: display_name.to_string(),
-                    api_key_hash: api_key_hash.clone(),
                 })
             }
             ServiceAccountCommand::Delete => {
@@ -107,7 +100,6 @@ impl Aggregate for ServiceAccount {
             Some(Ev::Created(e)) => {
                 self.exists = true;
                 self.display_name = e.display_name.clone();
-                self.api_key_hash = e.api_key_hash.clone();
             }
             Some(Ev::Deleted(_)) => self.deleted = true,
             Some(Ev::LoggedIn(_) | Ev::LoginFailed(_)) | None => {}

@@ -1,17 +1,18 @@
 //! A user: profile, lifecycle (invited -> active -> deactivated), memberships, and the
-//! login sessions, each one refresh-token family.
+//! login sessions that are open.
 //!
 //! Sessions live in the user aggregate so that deactivation ends them in the same commit
-//! and a refresh is decided against the one consistent state of its family.
+//! and every authenticated call sees at once whether its session is still open. The
+//! secrets (invite code, password, refresh tokens) are in the user's `credential` on the
+//! secrets stream; the handler checks them there and tells this aggregate the outcome.
 
 use std::{
-    collections::{BTreeMap, BTreeSet, VecDeque},
+    collections::{BTreeMap, BTreeSet},
     time::SystemTime,
 };
 
 use breakroom_kit::{Error, Result, aggregate::Aggregate};
 use breakroom_proto::identity::v1::{self as pb, login_failed::Reason, user_event::Event as Ev};
-use subtle::ConstantTimeEq;
 
 use super::{
     instant,
@@ -22,8 +23,6 @@ use super::{
 
 /// Open sessions a user may hold; a login beyond it ends the least recently used one.
 pub const MAX_SESSIONS: usize = 20;
-/// Used refresh-token hashes remembered per session for reuse detection.
-const USED_TOKENS_REMEMBERED: usize = 64;
 
 /// Lifecycle of a user.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,15 +38,11 @@ pub enum Status {
     Deactivated,
 }
 
-/// One session: a refresh-token family.
+/// One open session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
-    /// SHA-256 of the current refresh token.
-    pub refresh_hash: Vec<u8>,
-    /// When the current refresh token expires.
+    /// When it ends unless refreshed before.
     pub expires: SystemTime,
-    /// Hashes of refresh tokens already exchanged, newest last; presenting one is reuse.
-    pub used: VecDeque<Vec<u8>>,
 }
 
 /// State of a user.
@@ -57,12 +52,8 @@ pub struct User {
     pub status: Status,
     /// Profile as last recorded.
     pub profile: pb::UserUpdated,
-    /// SHA-256 of the pending invite code.
-    pub invite_code_hash: Vec<u8>,
     /// When the invite code expires.
     pub invite_expires: Option<SystemTime>,
-    /// argon2id PHC string; empty until activation.
-    pub password_hash: String,
     /// Memberships held.
     pub memberships: BTreeSet<Membership>,
     /// Open sessions by id.
@@ -83,26 +74,19 @@ pub struct Profile {
 /// What can be asked of a user.
 #[derive(Debug, Clone)]
 pub enum UserCommand {
-    /// Invite a new user.
+    /// Invite a new user (whose invite code the handler recorded in the credential).
     Invite {
         /// Profile.
         profile: Profile,
-        /// SHA-256 of the invite code the handler made.
-        invite_code_hash: Vec<u8>,
         /// When the code expires.
         invite_expires: SystemTime,
         /// Initial memberships.
         memberships: Vec<Membership>,
     },
-    /// Activate with the invite code and a (hashed) chosen password.
-    Activate {
-        /// SHA-256 of the presented code.
-        invite_code_hash: Vec<u8>,
-        /// argon2id hash of the chosen password.
-        password_hash: String,
-        /// The handler's now.
-        now: SystemTime,
-    },
+    /// Activate: the handler has set the password with a valid invite code in the
+    /// user's credential. An active user stays as they are (completing an activation
+    /// that stopped between its two writes).
+    Activate,
     /// Change profile fields, provided they are still `expected` (compare-and-set: the
     /// handler claimed and will release contacts based on them).
     Update {
@@ -117,7 +101,8 @@ pub enum UserCommand {
     Grant(Membership),
     /// Revoke a membership.
     Revoke(Membership),
-    /// Record a login whose password the handler verified (`password_ok`).
+    /// Record a login whose password the handler verified (`password_ok`) and, when it
+    /// matched, whose refresh token it recorded in the credential.
     Login {
         /// Whether the password matched the stored hash.
         password_ok: bool,
@@ -126,18 +111,16 @@ pub enum UserCommand {
         /// The handler's now (expired sessions are ended).
         now: SystemTime,
     },
-    /// Exchange a refresh token of a session.
-    Refresh {
-        /// The session the token names.
+    /// Record a refresh the credential accepted; refused unless the user is active and
+    /// the session open.
+    Refresh(pb::SessionRefreshed),
+    /// End a session whose credential saw a used refresh token (reuse); nothing when it
+    /// has ended already.
+    RevokeFamily {
+        /// The session.
         session_id: String,
-        /// SHA-256 of the presented token.
-        presented_hash: Vec<u8>,
-        /// The rotation as it is recorded on success (new hash and expiry).
-        next: pb::SessionRefreshed,
-        /// Where the token came from (recorded on reuse).
+        /// Where the reused token came from.
         source_address: String,
-        /// The handler's now.
-        now: SystemTime,
     },
     /// End one session.
     RevokeSession {
@@ -148,10 +131,6 @@ pub enum UserCommand {
 
 fn event(event: Ev) -> pb::UserEvent {
     pb::UserEvent { event: Some(event) }
-}
-
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.ct_eq(b).into()
 }
 
 impl Profile {
@@ -248,29 +227,11 @@ impl User {
         events
     }
 
-    fn refresh(
-        &self,
-        session_id: &str,
-        presented_hash: &[u8],
-        next: &pb::SessionRefreshed,
-        source_address: &str,
-        now: SystemTime,
-    ) -> Result<Vec<pb::UserEvent>> {
-        let invalid = || Error::Unauthenticated("refresh token is invalid or expired".into());
-        let session = self.sessions.get(session_id).ok_or_else(invalid)?;
-        if !self.is_active() {
-            return Err(invalid());
-        }
-        if session.used.iter().any(|used| same(used, presented_hash)) {
-            return Ok(vec![event(Ev::SessionFamilyRevoked(
-                pb::SessionFamilyRevoked {
-                    session_id: session_id.to_owned(),
-                    source_address: source_address.to_owned(),
-                },
-            ))]);
-        }
-        if !same(&session.refresh_hash, presented_hash) || session.expires <= now {
-            return Err(invalid());
+    fn refresh(&self, next: &pb::SessionRefreshed) -> Result<Vec<pb::UserEvent>> {
+        if !self.is_active() || !self.sessions.contains_key(&next.session_id) {
+            return Err(Error::Unauthenticated(
+                "refresh token is invalid or expired".into(),
+            ));
         }
         Ok(vec![event(Ev::SessionRefreshed(next.clone()))])
     }
@@ -302,7 +263,6 @@ impl Aggregate for User {
         match command {
             UserCommand::Invite {
                 profile,
-                invite_code_hash,
                 invite_expires,
                 memberships,
             } => {
@@ -314,7 +274,6 @@ impl Aggregate for User {
                     display_name: p.display_name,
                     email: p.email,
                     phone: p.phone,
-                    invite_code_hash: invite_code_hash.clone(),
                     invite_expire_time: Some(timestamp(*invite_expires)),
                 }))];
                 let unique: BTreeSet<&Membership> = memberships.iter().collect();
@@ -325,21 +284,13 @@ impl Aggregate for User {
                 );
                 Ok(events)
             }
-            UserCommand::Activate {
-                invite_code_hash,
-                password_hash,
-                now,
-            } => {
-                let usable = self.status == Status::Invited
-                    && same(&self.invite_code_hash, invite_code_hash)
-                    && self.invite_expires.is_some_and(|expires| *now < expires);
-                if !usable {
-                    return Err(Error::invalid("invite_code", "unknown, used or expired"));
+            UserCommand::Activate => match self.status {
+                Status::Invited => Ok(vec![event(Ev::Activated(pb::UserActivated {}))]),
+                Status::Active => Ok(vec![]),
+                Status::None | Status::Deactivated => {
+                    Err(Error::invalid("invite_code", "unknown, used or expired"))
                 }
-                Ok(vec![event(Ev::Activated(pb::UserActivated {
-                    password_hash: password_hash.clone(),
-                }))])
-            }
+            },
             UserCommand::Update { profile, expected } => {
                 self.require_not_deactivated()?;
                 if &self.profile != expected {
@@ -394,13 +345,18 @@ impl Aggregate for User {
                 }
                 Ok(self.login(*password_ok, login, *now))
             }
-            UserCommand::Refresh {
+            UserCommand::Refresh(next) => self.refresh(next),
+            UserCommand::RevokeFamily {
                 session_id,
-                presented_hash,
-                next,
                 source_address,
-                now,
-            } => self.refresh(session_id, presented_hash, next, source_address, *now),
+            } => Ok(if self.sessions.contains_key(session_id) {
+                vec![event(Ev::SessionFamilyRevoked(pb::SessionFamilyRevoked {
+                    session_id: session_id.clone(),
+                    source_address: source_address.clone(),
+                }))]
+            } else {
+                vec![]
+            }),
             UserCommand::RevokeSession { session_id } => {
                 if !self.sessions.contains_key(session_id) {
                     return Err(Error::NotFound("session".into()));
@@ -421,19 +377,13 @@ impl Aggregate for User {
                     email: e.email.clone(),
                     phone: e.phone.clone(),
                 };
-                self.invite_code_hash = e.invite_code_hash.clone();
                 self.invite_expires = Some(instant(e.invite_expire_time.as_ref()));
             }
-            Some(Ev::Activated(e)) => {
-                self.status = Status::Active;
-                self.password_hash = e.password_hash.clone();
-                self.invite_code_hash.clear();
-            }
+            Some(Ev::Activated(_)) => self.status = Status::Active,
             Some(Ev::Updated(e)) => self.profile = e.clone(),
             Some(Ev::Deactivated(_)) => {
                 self.status = Status::Deactivated;
                 self.sessions.clear();
-                self.invite_code_hash.clear();
             }
             Some(Ev::RoleGranted(e)) => {
                 if let Some(m) = Membership::from_event(&e.store_id, &e.department_id, e.role) {
@@ -449,20 +399,12 @@ impl Aggregate for User {
                 self.sessions.insert(
                     e.session_id.clone(),
                     Session {
-                        refresh_hash: e.refresh_token_hash.clone(),
                         expires: instant(e.refresh_token_expire_time.as_ref()),
-                        used: VecDeque::new(),
                     },
                 );
             }
             Some(Ev::SessionRefreshed(e)) => {
                 if let Some(session) = self.sessions.get_mut(&e.session_id) {
-                    let used =
-                        std::mem::replace(&mut session.refresh_hash, e.refresh_token_hash.clone());
-                    session.used.push_back(used);
-                    if session.used.len() > USED_TOKENS_REMEMBERED {
-                        session.used.pop_front();
-                    }
                     session.expires = instant(e.refresh_token_expire_time.as_ref());
                 }
             }

@@ -26,6 +26,7 @@ impl AuthService for AuthGrpc {
         let tenant = v.check(names::tenant("tenant", &body.tenant));
         let client = v.check(convert::client(
             &request,
+            &self.app.config().trusted_proxies,
             body.device_class,
             &body.client_version,
         ));
@@ -88,7 +89,7 @@ impl AuthService for AuthGrpc {
         if body.refresh_token.is_empty() {
             return Err(Error::invalid("refresh_token", "is required").into());
         }
-        let client = convert::client(&request, 0, "")?;
+        let client = convert::client(&request, &self.app.config().trusted_proxies, 0, "")?;
         let meta = convert::meta("system/refresh".into(), &body.request_id)?;
         let tokens = self.app.refresh(&body.refresh_token, client, &meta).await?;
         Ok(reply(
@@ -103,6 +104,7 @@ impl AuthService for AuthGrpc {
 
     async fn logout(&self, request: Request<pb::LogoutRequest>) -> Reply<()> {
         let caller = self.app.caller(&request).await?;
+        caller.session()?;
         let meta = convert::meta(caller.actor(), &request.get_ref().request_id)?;
         let sequence = self.app.logout(&caller, &meta).await?;
         Ok(reply((), sequence))
@@ -112,14 +114,9 @@ impl AuthService for AuthGrpc {
         &self,
         request: Request<pb::ListSessionsRequest>,
     ) -> Reply<pb::ListSessionsResponse> {
-        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
-        caller.see_tenant(&tenant, &request.get_ref().parent)?;
-        if !(caller.is_user(&tenant, &user) || caller.is_admin(&tenant)) {
-            return Err(
-                Error::denied("NOT_YOUR_SESSIONS", "may only list your own sessions").into(),
-            );
-        }
+        let (tenant, user) = names::user("parent", &request.get_ref().parent)?;
+        caller.require_sessions_of(&tenant, &user, &request.get_ref().parent)?;
         let body = request.get_ref();
         let page = queries::Page::parse(body.page_size, &body.page_token, &body.parent)?;
         self.app.read().catch_up(&request).await?;
@@ -133,8 +130,9 @@ impl AuthService for AuthGrpc {
     }
 
     async fn revoke_session(&self, request: Request<pb::RevokeSessionRequest>) -> Reply<()> {
-        let (tenant, user, session) = names::session("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, user, session) = names::session("name", &request.get_ref().name)?;
+        caller.require_sessions_of(&tenant, &user, &request.get_ref().name)?;
         let meta = convert::meta(caller.actor(), &request.get_ref().request_id)?;
         let sequence = self
             .app

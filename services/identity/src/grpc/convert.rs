@@ -5,7 +5,7 @@ use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
 use breakroom_proto::identity::v1 as pb;
 
 use crate::{
-    app::{caller::Caller, people::InviteDraft, sessions::Client},
+    app::{caller::Caller, invitations::InviteDraft, sessions::Client},
     domain::{
         role::{Membership, Role},
         store::Store,
@@ -13,6 +13,7 @@ use crate::{
         values::{DepartmentId, DisplayName, Email, Phone},
     },
     names,
+    proxies::TrustedProxies,
 };
 
 /// Longest accepted client version string.
@@ -139,9 +140,11 @@ pub fn departments(
         .collect()
 }
 
-/// What a client says about itself, and where the request came from.
+/// What a client says about itself, and where the request came from: its TCP peer, or
+/// behind a trusted proxy the client that proxy names in `X-Forwarded-For`.
 pub fn client<T>(
     request: &tonic::Request<T>,
+    proxies: &TrustedProxies,
     device_class: i32,
     client_version: &str,
 ) -> Result<Client> {
@@ -158,11 +161,26 @@ pub fn client<T>(
     Ok(Client {
         device_class,
         client_version: client_version.to_owned(),
-        source_address: request
-            .remote_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
+        source_address: source_address(request, proxies),
     })
+}
+
+/// The address a request comes from, as a string ("" when unknown).
+pub fn source_address<T>(request: &tonic::Request<T>, proxies: &TrustedProxies) -> String {
+    let peer = request.remote_addr().map(|a| a.ip());
+    if proxies.is_empty() {
+        return peer.map(|ip| ip.to_string()).unwrap_or_default();
+    }
+    let forwarded: Vec<&str> = request
+        .metadata()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .collect();
+    proxies
+        .source(peer, &forwarded)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
 }
 
 /// A store aggregate as a resource.

@@ -1,4 +1,8 @@
 //! `IdentityService`: tenants, stores, users, roles and service accounts.
+//!
+//! Every handler authenticates first, then refuses callers who may not call it at all
+//! (decided about the caller alone), then parses names and the tenant check, and only
+//! then validates the rest of the input: a stranger learns nothing about valid input.
 
 use breakroom_kit::{Error, error::Violations};
 use breakroom_proto::identity::v1::{self as pb, identity_service_server::IdentityService};
@@ -9,7 +13,8 @@ use super::{IdentityGrpc, convert};
 use crate::{
     app::{
         directory::{NewStore, StoreChanges},
-        people::{Invitation, UserChanges},
+        invitations::Invitation,
+        people::UserChanges,
     },
     domain::{
         role::Role,
@@ -36,6 +41,7 @@ fn invitation(tenant: &str, invitation: &Invitation) -> pb::InviteUserResponse {
 impl IdentityService for IdentityGrpc {
     async fn create_tenant(&self, request: Request<pb::CreateTenantRequest>) -> Reply<pb::Tenant> {
         let caller = self.app.caller(&request).await?;
+        caller.require_operator()?;
         let body = request.into_inner();
         let mut v = Violations::new();
         let id = v.check(TenantId::parse("tenant_id", &body.tenant_id));
@@ -71,8 +77,8 @@ impl IdentityService for IdentityGrpc {
     }
 
     async fn get_tenant(&self, request: Request<pb::GetTenantRequest>) -> Reply<pb::Tenant> {
-        let tenant = names::tenant("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let tenant = names::tenant("name", &request.get_ref().name)?;
         caller.see_tenant(&tenant, &request.get_ref().name)?;
         self.app.read().catch_up(&request).await?;
         let found = queries::tenant(self.app.read().pool(), &tenant).await?;
@@ -82,8 +88,10 @@ impl IdentityService for IdentityGrpc {
     }
 
     async fn create_store(&self, request: Request<pb::CreateStoreRequest>) -> Reply<pb::Store> {
-        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        caller.require_some_admin()?;
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
+        caller.require_admin(&tenant, &request.get_ref().parent)?;
         let body = request.into_inner();
         let store = body.store.unwrap_or_default();
         let mut v = Violations::new();
@@ -121,8 +129,8 @@ impl IdentityService for IdentityGrpc {
     }
 
     async fn get_store(&self, request: Request<pb::GetStoreRequest>) -> Reply<pb::Store> {
-        let (tenant, id) = names::store("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, id) = names::store("name", &request.get_ref().name)?;
         caller.see_tenant(&tenant, &request.get_ref().name)?;
         self.app.read().catch_up(&request).await?;
         let found = queries::store(self.app.read().pool(), &tenant, &id).await?;
@@ -135,8 +143,8 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::ListStoresRequest>,
     ) -> Reply<pb::ListStoresResponse> {
-        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         caller.see_tenant(&tenant, &request.get_ref().parent)?;
         let page = queries::Page::parse(
             request.get_ref().page_size,
@@ -154,6 +162,8 @@ impl IdentityService for IdentityGrpc {
     }
 
     async fn update_store(&self, request: Request<pb::UpdateStoreRequest>) -> Reply<pb::Store> {
+        let caller = self.app.caller(&request).await?;
+        caller.require_some_admin()?;
         let name = request
             .get_ref()
             .store
@@ -161,7 +171,7 @@ impl IdentityService for IdentityGrpc {
             .map(|s| s.name.clone())
             .unwrap_or_default();
         let (tenant, id) = names::store("store.name", &name)?;
-        let caller = self.app.caller(&request).await?;
+        caller.require_admin(&tenant, &name)?;
         let body = request.into_inner();
         let store = body.store.unwrap_or_default();
         let allowed = [
@@ -228,8 +238,10 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::InviteUserRequest>,
     ) -> Reply<pb::InviteUserResponse> {
-        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        caller.require_some_manager()?;
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
+        caller.see_tenant(&tenant, &request.get_ref().parent)?;
         let body = request.into_inner();
         let draft = convert::invite_draft(&tenant, "user", body.user.as_ref())?;
         let meta = convert::meta(caller.actor(), &body.request_id)?;
@@ -242,8 +254,10 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::BatchInviteUsersRequest>,
     ) -> Reply<pb::BatchInviteUsersResponse> {
-        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        caller.require_some_manager()?;
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
+        caller.see_tenant(&tenant, &request.get_ref().parent)?;
         let body = request.into_inner();
         if body.requests.is_empty() || body.requests.len() > 1000 {
             return Err(Error::invalid("requests", "must hold 1 to 1000 invitations").into());
@@ -308,8 +322,8 @@ impl IdentityService for IdentityGrpc {
     }
 
     async fn get_user(&self, request: Request<pb::GetUserRequest>) -> Reply<pb::User> {
-        let (tenant, id) = names::user("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        let (tenant, id) = names::user("name", &request.get_ref().name)?;
         caller.see_tenant(&tenant, &request.get_ref().name)?;
         self.app.read().catch_up(&request).await?;
         let found = queries::user(self.app.read().pool(), &tenant, &id)
@@ -322,8 +336,8 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::ListUsersRequest>,
     ) -> Reply<pb::ListUsersResponse> {
-        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         caller.see_tenant(&tenant, &request.get_ref().parent)?;
         let body = request.get_ref();
         let mut v = Violations::new();
@@ -376,6 +390,7 @@ impl IdentityService for IdentityGrpc {
     }
 
     async fn update_user(&self, request: Request<pb::UpdateUserRequest>) -> Reply<pb::User> {
+        let caller = self.app.caller(&request).await?;
         let name = request
             .get_ref()
             .user
@@ -383,7 +398,8 @@ impl IdentityService for IdentityGrpc {
             .map(|u| u.name.clone())
             .unwrap_or_default();
         let (tenant, id) = names::user("user.name", &name)?;
-        let caller = self.app.caller(&request).await?;
+        caller.see_tenant(&tenant, &name)?;
+        caller.require_self_or_manager(&tenant, &id)?;
         let body = request.into_inner();
         let user = body.user.unwrap_or_default();
         let allowed = ["display_name", "email", "phone"];
@@ -421,8 +437,10 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::DeactivateUserRequest>,
     ) -> Reply<pb::User> {
-        let (tenant, id) = names::user("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        caller.require_some_manager()?;
+        let (tenant, id) = names::user("name", &request.get_ref().name)?;
+        caller.see_tenant(&tenant, &request.get_ref().name)?;
         let meta = convert::meta(caller.actor(), &request.get_ref().request_id)?;
         let committed = self.app.deactivate(&caller, &tenant, &id, &meta).await?;
         Ok(reply(
@@ -445,8 +463,10 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::CreateServiceAccountRequest>,
     ) -> Reply<pb::CreateServiceAccountResponse> {
-        let tenant = names::tenant("parent", &request.get_ref().parent)?;
         let caller = self.app.caller(&request).await?;
+        caller.require_some_hq_admin()?;
+        let tenant = names::tenant("parent", &request.get_ref().parent)?;
+        caller.require_hq_admin(&tenant, &request.get_ref().parent)?;
         let body = request.into_inner();
         let account = body.service_account.unwrap_or_default();
         let display_name =
@@ -473,8 +493,10 @@ impl IdentityService for IdentityGrpc {
         &self,
         request: Request<pb::DeleteServiceAccountRequest>,
     ) -> Reply<()> {
-        let (tenant, id) = names::service_account("name", &request.get_ref().name)?;
         let caller = self.app.caller(&request).await?;
+        caller.require_some_hq_admin()?;
+        let (tenant, id) = names::service_account("name", &request.get_ref().name)?;
+        caller.require_hq_admin(&tenant, &request.get_ref().name)?;
         let meta = convert::meta(caller.actor(), &request.get_ref().request_id)?;
         let sequence = self
             .app
@@ -490,8 +512,10 @@ impl IdentityGrpc {
         request: Request<(String, Option<pb::Membership>, String)>,
         grant: bool,
     ) -> Reply<pb::User> {
-        let (tenant, id) = names::user("name", &request.get_ref().0)?;
         let caller = self.app.caller(&request).await?;
+        caller.require_some_manager()?;
+        let (tenant, id) = names::user("name", &request.get_ref().0)?;
+        caller.see_tenant(&tenant, &request.get_ref().0)?;
         let (_, membership, request_id) = request.into_inner();
         let membership = membership.ok_or_else(|| Error::invalid("membership", "is required"))?;
         let membership = convert::membership(&tenant, "membership", &membership)?;

@@ -16,15 +16,14 @@ pub(super) async fn user(conn: &mut PgConnection, commit: &RecordedCommit) -> Re
             Ev::Invited(e) => {
                 sqlx::query(
                     "INSERT INTO users (tenant, id, display_name, email, phone, state, \
-                     invite_code_hash, invite_expire_time, create_time) \
-                     VALUES ($1, $2, $3, $4, $5, 'invited', $6, $7, $8) ON CONFLICT (tenant, id) DO NOTHING",
+                     invite_expire_time, create_time) \
+                     VALUES ($1, $2, $3, $4, $5, 'invited', $6, $7) ON CONFLICT (tenant, id) DO NOTHING",
                 )
                 .bind(tenant)
                 .bind(id)
                 .bind(&e.display_name)
                 .bind(&e.email)
                 .bind(&e.phone)
-                .bind(&e.invite_code_hash)
                 .bind(ts(e.invite_expire_time.as_ref()))
                 .bind(now)
                 .execute(&mut *conn)
@@ -126,14 +125,12 @@ pub(super) async fn user(conn: &mut PgConnection, commit: &RecordedCommit) -> Re
 }
 
 async fn set_state(conn: &mut PgConnection, tenant: &str, id: &str, state: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET state = $3 WHERE tenant = $1 AND id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(state)
+        .execute(&mut *conn)
+        .await?;
     // Activation and offboarding both void the invite code.
-    sqlx::query(
-        "UPDATE users SET state = $3, invite_code_hash = NULL WHERE tenant = $1 AND id = $2",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(state)
-    .execute(conn)
-    .await?;
-    Ok(())
+    super::credentials::forget_invite(conn, tenant, id).await
 }

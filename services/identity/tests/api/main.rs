@@ -5,8 +5,14 @@
 mod accounts;
 mod attacks;
 mod bulk;
+mod hostile;
 mod input;
+mod interrupted;
 mod isolation;
 mod journey;
+mod permissions;
+mod reasons;
 mod resilience;
+mod secrets;
+mod sources;
 mod support;

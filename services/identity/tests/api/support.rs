@@ -337,3 +337,43 @@ pub fn violated_fields(status: &Status) -> Vec<String> {
         .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
         .unwrap_or_default()
 }
+
+/// The `ErrorInfo.reason` of a status.
+pub fn reason_of(status: &Status) -> String {
+    use tonic_types::StatusExt;
+    status
+        .get_details_error_info()
+        .map(|info| info.reason)
+        .unwrap_or_default()
+}
+
+/// The reasons the protos document for `rpc` (backquoted words in the comment above it).
+pub fn documented_reasons(rpc: &str) -> Vec<String> {
+    let protos = [
+        include_str!("../../../../proto/breakroom/identity/v1/identity_service.proto"),
+        include_str!("../../../../proto/breakroom/identity/v1/auth_service.proto"),
+    ];
+    let declaration = format!("rpc {rpc}(");
+    for proto in protos {
+        let lines: Vec<&str> = proto.lines().collect();
+        if let Some(at) = lines
+            .iter()
+            .position(|l| l.trim().starts_with(&declaration))
+        {
+            let comment: String = lines[..at]
+                .iter()
+                .rev()
+                .take_while(|l| l.trim().starts_with("//"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            return comment
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|w| w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                .map(str::to_owned)
+                .collect();
+        }
+    }
+    panic!("no rpc {rpc} in the protos")
+}

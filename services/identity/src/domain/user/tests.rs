@@ -1,4 +1,4 @@
-//! Given/when/then tests of the user aggregate: activation, sessions, reuse detection.
+//! Given/when/then tests of the user aggregate: activation, sessions, offboarding.
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, SystemTime};
@@ -21,7 +21,6 @@ fn invited() -> Vec<pb::UserEvent> {
                 email: Some(Email::parse("e", "anna@example.com").unwrap()),
                 phone: None,
             },
-            invite_code_hash: vec![7; 32],
             invite_expires: t0() + 24 * HOUR,
             memberships: vec![Membership {
                 store_id: Some("s1".into()),
@@ -36,40 +35,35 @@ fn active() -> Vec<pb::UserEvent> {
     let mut history = invited();
     history.extend(
         given::<User>(invited())
-            .when(UserCommand::Activate {
-                invite_code_hash: vec![7; 32],
-                password_hash: "$argon2id$...".into(),
-                now: t0() + HOUR,
-            })
+            .when(UserCommand::Activate)
             .then_events(),
     );
     history
 }
 
-fn login(session: &str, token: u8) -> UserCommand {
+fn login(session: &str, hours: u32) -> UserCommand {
     UserCommand::Login {
         password_ok: true,
         login: pb::UserLoggedIn {
             session_id: session.into(),
-            refresh_token_hash: vec![token; 32],
-            refresh_token_expire_time: Some(timestamp(t0() + 48 * HOUR)),
+            refresh_token_expire_time: Some(timestamp(t0() + (48 + hours) * HOUR)),
             ..Default::default()
         },
         now: t0() + 2 * HOUR,
     }
 }
 
-fn refresh(session: &str, presented: u8, next: u8) -> UserCommand {
-    UserCommand::Refresh {
+fn refresh(session: &str) -> UserCommand {
+    UserCommand::Refresh(pb::SessionRefreshed {
         session_id: session.into(),
-        presented_hash: vec![presented; 32],
-        next: pb::SessionRefreshed {
-            session_id: session.into(),
-            refresh_token_hash: vec![next; 32],
-            refresh_token_expire_time: Some(timestamp(t0() + 72 * HOUR)),
-        },
+        refresh_token_expire_time: Some(timestamp(t0() + 72 * HOUR)),
+    })
+}
+
+fn revoke_family(session: &str) -> UserCommand {
+    UserCommand::RevokeFamily {
+        session_id: session.into(),
         source_address: "10.0.0.9".into(),
-        now: t0() + 3 * HOUR,
     }
 }
 
@@ -80,31 +74,13 @@ fn after(history: Vec<pb::UserEvent>, command: UserCommand) -> Vec<pb::UserEvent
 }
 
 #[test]
-fn an_invite_code_activates_once_and_not_after_it_expires() {
-    let used_again = given::<User>(active())
-        .when(UserCommand::Activate {
-            invite_code_hash: vec![7; 32],
-            password_hash: "x".into(),
-            now: t0() + HOUR,
-        })
-        .then_error();
-    assert!(matches!(used_again, Error::Invalid(_)));
-    let expired = given::<User>(invited())
-        .when(UserCommand::Activate {
-            invite_code_hash: vec![7; 32],
-            password_hash: "x".into(),
-            now: t0() + 25 * HOUR,
-        })
-        .then_error();
-    assert!(matches!(expired, Error::Invalid(_)));
-    let wrong = given::<User>(invited())
-        .when(UserCommand::Activate {
-            invite_code_hash: vec![8; 32],
-            password_hash: "x".into(),
-            now: t0() + HOUR,
-        })
-        .then_error();
-    assert!(matches!(wrong, Error::Invalid(_)));
+fn activation_happens_once_and_completing_it_again_changes_nothing() {
+    given::<User>(active()).when(UserCommand::Activate).then([]);
+    let gone = after(active(), UserCommand::Deactivate);
+    let err = given::<User>(gone).when(UserCommand::Activate).then_error();
+    assert!(matches!(err, Error::Invalid(_)));
+    let err = given::<User>([]).when(UserCommand::Activate).then_error();
+    assert!(matches!(err, Error::Invalid(_)));
 }
 
 #[test]
@@ -117,31 +93,36 @@ fn an_invited_user_cannot_log_in_even_with_a_matching_password() {
 }
 
 #[test]
-fn a_refresh_rotates_the_token_and_replaying_the_old_one_ends_the_family() {
+fn a_refresh_is_recorded_for_an_open_session_only() {
     let logged_in = after(active(), login("s1", 1));
-    let rotated = after(logged_in, refresh("s1", 1, 2));
-    let state = given::<User>(rotated.clone()).when(refresh("s1", 2, 3));
-    state.then_events();
-    let reuse = given::<User>(rotated.clone())
-        .when(refresh("s1", 1, 9))
+    let events = given::<User>(logged_in.clone())
+        .when(refresh("s1"))
         .then_events();
     assert!(matches!(
-        &reuse[..],
-        [pb::UserEvent { event: Some(Ev::SessionFamilyRevoked(e)) }] if e.session_id == "s1"
+        &events[..],
+        [pb::UserEvent {
+            event: Some(Ev::SessionRefreshed(_))
+        }]
     ));
-    let revoked = after(rotated, refresh("s1", 1, 9));
-    let err = given::<User>(revoked)
-        .when(refresh("s1", 2, 3))
-        .then_error();
+    let err = given::<User>(logged_in).when(refresh("s2")).then_error();
     assert!(matches!(err, Error::Unauthenticated(_)));
 }
 
 #[test]
-fn an_unknown_refresh_token_is_refused_without_revoking_anything() {
+fn a_reused_family_ends_its_session_once() {
     let logged_in = after(active(), login("s1", 1));
-    let err = given::<User>(logged_in)
-        .when(refresh("s1", 5, 6))
-        .then_error();
+    let events = given::<User>(logged_in.clone())
+        .when(revoke_family("s1"))
+        .then_events();
+    assert!(matches!(
+        &events[..],
+        [pb::UserEvent { event: Some(Ev::SessionFamilyRevoked(e)) }] if e.session_id == "s1"
+    ));
+    let ended = after(logged_in, revoke_family("s1"));
+    given::<User>(ended.clone())
+        .when(revoke_family("s1"))
+        .then([]);
+    let err = given::<User>(ended).when(refresh("s1")).then_error();
     assert!(matches!(err, Error::Unauthenticated(_)));
 }
 
@@ -151,7 +132,7 @@ fn deactivation_ends_every_session() {
     let gone = after(two, UserCommand::Deactivate);
     let state = User::default().replay(&gone);
     assert!(state.sessions.is_empty());
-    let err = given::<User>(gone).when(refresh("s2", 2, 3)).then_error();
+    let err = given::<User>(gone).when(refresh("s2")).then_error();
     assert!(matches!(err, Error::Unauthenticated(_)));
 }
 
@@ -159,7 +140,7 @@ fn deactivation_ends_every_session() {
 fn a_login_beyond_the_session_limit_ends_the_oldest_session() {
     let mut history = active();
     for i in 0..MAX_SESSIONS {
-        history = after(history, login(&format!("s{i}"), i as u8));
+        history = after(history, login(&format!("s{i}"), i as u32));
     }
     let events = given::<User>(history).when(login("new", 99)).then_events();
     assert_eq!(events.len(), 2, "{events:?}");
