@@ -8,6 +8,7 @@ mod consistency;
 mod hostile;
 mod import;
 mod notices;
+mod reasons;
 mod rosters;
 mod support;
 mod swaps;
