@@ -1,11 +1,7 @@
 //! Spawns the real identity service on a fresh namespace and database, and offers the
 //! steps most tests start from: a tenant, a store, an activated user with tokens.
 
-use breakroom_identity::{
-    config::{IdentityConfig, SigningKeySource},
-    secrets::Argon2Settings,
-    startup,
-};
+use breakroom_identity::{config::IdentityConfig, startup};
 use breakroom_kit::testing::{self, Running, TestEnv};
 use breakroom_proto::identity::v1::{
     self as pb, auth_service_client::AuthServiceClient,
@@ -13,10 +9,10 @@ use breakroom_proto::identity::v1::{
 };
 use tonic::{Request, Status, transport::Channel};
 
-/// The operator token every test service accepts.
-pub const OPERATOR: &str = "operator-secret-for-tests";
-/// A password that meets the policy.
-pub const PASSWORD: &str = "correct horse battery staple";
+pub use breakroom_identity::testing::{
+    OPERATOR, PASSWORD, bearer, config, department, hq_admin, id_of, role_in, uuid,
+};
+pub use breakroom_kit::testing::violated_fields;
 
 /// A running identity service.
 pub struct Identity {
@@ -34,25 +30,6 @@ pub struct Session {
     pub access: String,
     pub refresh: String,
     pub session: String,
-}
-
-/// Test configuration: cheap argon2 (the benchmark measures the real settings).
-pub fn config(env: &TestEnv) -> IdentityConfig {
-    let seed = base64_seed(7);
-    let mut config = IdentityConfig::new(env.config("identity"), SigningKeySource::Seed(seed));
-    config.operator_token = Some(OPERATOR.into());
-    config.argon2 = Argon2Settings {
-        memory_kib: 4096,
-        iterations: 1,
-        parallelism: 1,
-    };
-    config
-}
-
-/// A base64url Ed25519 seed made of one repeated byte.
-pub fn base64_seed(byte: u8) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([byte; 32])
 }
 
 impl Identity {
@@ -278,64 +255,9 @@ pub fn event_types(commits: &[breakroom_proto::kit::v1::Commit]) -> Vec<String> 
         .collect()
 }
 
-/// The id (last segment) of a resource name.
-pub fn id_of(name: &str) -> &str {
-    name.rsplit('/').next().unwrap_or_default()
-}
-
-/// A fresh request id.
-pub fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// A department of that id.
-pub fn department(id: &str) -> pb::Department {
-    pb::Department {
-        department_id: id.into(),
-        display_name: id.to_uppercase(),
-    }
-}
-
-/// The chain-wide HQ admin membership.
-pub fn hq_admin() -> pb::Membership {
-    pb::Membership {
-        role: pb::Role::HqAdmin as i32,
-        ..Default::default()
-    }
-}
-
-/// A role in a store (resource name).
-pub fn role_in(store: &str, role: pb::Role) -> pb::Membership {
-    pb::Membership {
-        store: store.into(),
-        department_id: String::new(),
-        role: role as i32,
-    }
-}
-
-/// Wraps a message with a bearer token.
-pub fn bearer<T>(token: &str, message: T) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("metadata"),
-    );
-    request
-}
-
 /// Wraps a message with the operator token.
 pub fn as_operator<T>(message: T) -> Request<T> {
     bearer(OPERATOR, message)
-}
-
-/// The field violations of an INVALID_ARGUMENT status, as `field` names.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    use tonic_types::StatusExt;
-    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
-    status
-        .get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
-        .unwrap_or_default()
 }
 
 /// The `ErrorInfo.reason` of a status.

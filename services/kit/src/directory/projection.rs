@@ -197,18 +197,16 @@ impl Changes {
     fn store_event(&mut self, key: &Key, event: pb::StoreEvent) {
         let slot = self.stores.entry(key.clone()).or_insert(None);
         match event.event {
-            Some(St::Created(e)) => {
-                if slot.is_none() {
-                    *slot = Some(StoreRow {
-                        tenant: key.0.clone(),
-                        id: key.1.clone(),
-                        display_name: e.display_name,
-                        store_code: e.store_code,
-                        region: e.region,
-                        time_zone: e.time_zone,
-                        closed: false,
-                    });
-                }
+            Some(St::Created(e)) if slot.is_none() => {
+                *slot = Some(StoreRow {
+                    tenant: key.0.clone(),
+                    id: key.1.clone(),
+                    display_name: e.display_name,
+                    store_code: e.store_code,
+                    region: e.region,
+                    time_zone: e.time_zone,
+                    closed: false,
+                });
             }
             Some(St::Updated(e)) => {
                 if let Some(row) = slot {
@@ -228,33 +226,31 @@ impl Changes {
                     row.closed = false;
                 }
             }
+            Some(St::Created(_)) | None => {}
             Some(St::DepartmentAdded(e)) => {
                 self.departments.insert(
                     (key.0.clone(), key.1.clone(), e.department_id),
                     e.display_name,
                 );
             }
-            None => {}
         }
     }
 
     fn user_event(&mut self, key: &Key, event: pb::UserEvent, at: DateTime<Utc>) {
         let slot = self.users.entry(key.clone()).or_insert(None);
         match event.event {
-            Some(Us::Invited(e)) => {
-                if slot.is_none() {
-                    *slot = Some(UserRow {
-                        tenant: key.0.clone(),
-                        id: key.1.clone(),
-                        display_name: e.display_name,
-                        email: e.email,
-                        phone: e.phone,
-                        state: "invited".into(),
-                        invite_time: at,
-                        activate_time: None,
-                        deactivate_time: None,
-                    });
-                }
+            Some(Us::Invited(e)) if slot.is_none() => {
+                *slot = Some(UserRow {
+                    tenant: key.0.clone(),
+                    id: key.1.clone(),
+                    display_name: e.display_name,
+                    email: e.email,
+                    phone: e.phone,
+                    state: "invited".into(),
+                    invite_time: at,
+                    activate_time: None,
+                    deactivate_time: None,
+                });
             }
             Some(Us::Updated(e)) => {
                 if let Some(row) = slot {
@@ -276,30 +272,26 @@ impl Changes {
                 }
             }
             Some(Us::RoleGranted(e)) => {
-                if let Some(role) = Role::from_proto(e.role) {
-                    let row = (
-                        key.0.clone(),
-                        key.1.clone(),
-                        e.store_id,
-                        e.department_id,
-                        role.as_str().to_owned(),
-                    );
-                    self.memberships.insert(row, true);
-                }
+                self.membership(key, e.store_id, e.department_id, e.role, true)
             }
             Some(Us::RoleRevoked(e)) => {
-                if let Some(role) = Role::from_proto(e.role) {
-                    let row = (
-                        key.0.clone(),
-                        key.1.clone(),
-                        e.store_id,
-                        e.department_id,
-                        role.as_str().to_owned(),
-                    );
-                    self.memberships.insert(row, false);
-                }
+                self.membership(key, e.store_id, e.department_id, e.role, false)
             }
             _ => {}
+        }
+    }
+
+    /// Notes that a membership is now held (or not).
+    fn membership(&mut self, key: &Key, store: String, department: String, role: i32, held: bool) {
+        if let Some(role) = Role::from_proto(role) {
+            let row = (
+                key.0.clone(),
+                key.1.clone(),
+                store,
+                department,
+                role.as_str().to_owned(),
+            );
+            self.memberships.insert(row, held);
         }
     }
 

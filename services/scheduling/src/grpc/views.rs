@@ -18,10 +18,13 @@ const VIEWS: usize = 2048;
 /// (tenant, store, week, planner view).
 pub type Key = (String, String, Week, bool);
 
-/// The converted rosters, each with the version it was made from.
+/// A converted roster with the version it was made from.
+pub type View = (u64, Arc<pb::Roster>);
+
+/// The converted rosters.
 #[derive(Debug, Clone)]
 pub struct RosterViews {
-    views: Arc<Mutex<LruCache<Key, (u64, Arc<pb::Roster>)>>>,
+    views: Arc<Mutex<LruCache<Key, View>>>,
 }
 
 impl Default for RosterViews {
@@ -35,7 +38,7 @@ impl Default for RosterViews {
 
 impl RosterViews {
     /// The view of `key` with its version, if kept.
-    pub fn get(&self, key: &Key) -> Option<(u64, Arc<pb::Roster>)> {
+    pub fn get(&self, key: &Key) -> Option<View> {
         self.views.lock().ok()?.get(key).cloned()
     }
 
