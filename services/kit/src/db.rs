@@ -39,7 +39,17 @@ pub async fn ensure_database(database_url: &str) -> Result<()> {
     let Some(name) = options.get_database().map(str::to_owned) else {
         return Ok(());
     };
-    let mut admin = options.clone().database("postgres").connect().await?;
+    let mut admin = match options.clone().database("postgres").connect().await {
+        Ok(admin) => admin,
+        Err(admin_error) => {
+            // Managed databases (CloudNativePG's app user) often may not open `postgres`;
+            // the service's own database, made by the operator, is all it needs then.
+            return match options.connect().await {
+                Ok(own) => own.close().await.map_err(Error::from),
+                Err(_) => Err(admin_error.into()),
+            };
+        }
+    };
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(&name)
