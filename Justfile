@@ -36,3 +36,4 @@ bench: infra
     cargo bench -p breakroom-kit --bench eventstore
     cargo bench -p breakroom-identity --bench identity
     cargo bench -p breakroom-scheduling --bench import
+    cargo bench -p breakroom-scheduling --bench reads

@@ -50,7 +50,7 @@ impl Projection for IdentityProjection {
     }
 
     async fn apply(&self, conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-        match commit.commit.aggregate_type.as_str() {
+        match commit.aggregate_type() {
             "tenant" => directory::tenant(conn, commit).await,
             "store" => directory::store(conn, commit).await,
             "service_account" => directory::service_account(conn, commit).await,

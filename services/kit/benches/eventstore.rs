@@ -3,8 +3,9 @@
 //! `cargo bench -p breakroom-kit --bench eventstore` (needs NATS and PostgreSQL, as the
 //! tests do). Compares the kit's full command path (load from cache, decide, encode the
 //! envelope, append with expected version and request id) with raw JetStream publishes
-//! carrying the same expected-sequence header, at equal concurrency, then measures how
-//! fast a projector catches up on the whole stream into PostgreSQL.
+//! of the bare event carrying the same expected-sequence and message-id headers, at equal
+//! concurrency; prints what a ~100-byte event costs as a commit; then measures how fast a
+//! projector catches up on the whole stream into PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
@@ -31,6 +32,35 @@ const WRITERS: usize = 64;
 const AGGREGATES: usize = 1000;
 const HOT_COMMANDS: usize = 3_000;
 const SPREAD_COMMANDS: usize = 30_000;
+/// Note length that makes a `CounterIncremented` event 100 bytes encoded.
+const NOTE: usize = 94;
+
+/// The command every kit writer sends: its event is ~100 bytes.
+fn command() -> Increment {
+    Increment {
+        amount: 1,
+        note: "n".repeat(NOTE),
+    }
+}
+
+/// The event `command()` produces on an existing counter, encoded: what raw publishes.
+fn event_bytes() -> Vec<u8> {
+    use breakroom_proto::kit::testing::v1 as pb;
+    let command = command();
+    prost::Message::encode_to_vec(&pb::CounterEvent {
+        event: Some(pb::counter_event::Event::Incremented(
+            pb::CounterIncremented {
+                amount: command.amount,
+                note: command.note,
+            },
+        )),
+    })
+}
+
+/// The actor of every command: a user of the tenant, as services have.
+fn actor() -> String {
+    format!("tenants/chain/users/{}", uuid::Uuid::now_v7())
+}
 
 fn rate(count: usize, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64()
@@ -51,6 +81,7 @@ async fn raw(infra: &Infra, subjects: usize, writers: usize, total: usize, prefi
             })
             .collect();
         let per_writer = total / writers;
+        let payload = bytes::Bytes::from(event_bytes());
         tokio::spawn(async move {
             let mut versions = vec![0u64; subjects.len()];
             for i in 0..per_writer {
@@ -62,7 +93,7 @@ async fn raw(infra: &Infra, subjects: usize, writers: usize, total: usize, prefi
                 );
                 headers.insert("Nats-Msg-Id", uuid::Uuid::now_v7().to_string().as_str());
                 let ack = js
-                    .publish_with_headers(subjects[k].clone(), headers, vec![0u8; 120].into())
+                    .publish_with_headers(subjects[k].clone(), headers, payload.clone())
                     .await
                     .unwrap()
                     .await
@@ -88,20 +119,74 @@ async fn kit(
     let tasks = (0..writers).map(|w| {
         let repository = repository.clone();
         let prefix = prefix.to_owned();
+        let (actor, command) = (actor(), command());
         tokio::spawn(async move {
+            let mut attempts = 0;
             for i in 0..total / writers {
                 let id = format!("{prefix}{}", (i * writers + w) % aggregates);
-                let meta = CommandMeta::new("bench")
+                let meta = CommandMeta::new(actor.clone())
                     .with_request_id(Some(uuid::Uuid::now_v7().to_string()));
-                repository
-                    .execute("chain", &id, &meta, &Increment { amount: 1 })
+                attempts += repository
+                    .execute("chain", &id, &meta, &command)
                     .await
-                    .unwrap();
+                    .unwrap()
+                    .attempts;
             }
+            attempts
         })
     });
-    futures::future::join_all(tasks).await;
-    rate(total / writers * writers, started.elapsed())
+    let attempts: u32 = futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|t| t.unwrap())
+        .sum();
+    let commands = total / writers * writers;
+    assert_eq!(
+        attempts as usize, commands,
+        "one process: no conflicts, no retries"
+    );
+    rate(commands, started.elapsed())
+}
+
+/// What one ~100-byte event costs: the commit (envelope) and the message as stored.
+async fn commit_bytes(infra: &Infra, repository: &Arc<Repository<Counter>>) {
+    let meta = || CommandMeta::new(actor()).with_request_id(Some(uuid::Uuid::now_v7().to_string()));
+    repository
+        .execute("chain", "sized", &meta(), &command())
+        .await
+        .unwrap();
+    let stream = infra
+        .js
+        .get_stream(infra.store.stream_name())
+        .await
+        .unwrap();
+    let stored_before = stream.clone().info().await.unwrap().state.bytes;
+    repository
+        .execute("chain", "sized", &meta(), &command())
+        .await
+        .unwrap();
+    let stored = stream.clone().info().await.unwrap().state.bytes - stored_before;
+    let last = stream
+        .direct_get_last_for_subject(infra.store.subject("counter", "chain", "sized"))
+        .await
+        .unwrap();
+    let event = event_bytes().len();
+    let headers: usize = last
+        .headers
+        .iter()
+        .map(|(name, values)| {
+            values
+                .iter()
+                .map(|v| AsRef::<str>::as_ref(name).len() + v.as_str().len() + 4)
+                .sum::<usize>()
+        })
+        .sum();
+    println!(
+        "commit size       a {event}-byte event: commit {} bytes ({:.2}x the event), headers {headers} bytes, subject {} bytes, {stored} bytes stored",
+        last.payload.len(),
+        last.payload.len() as f64 / event as f64,
+        last.subject.len(),
+    );
 }
 
 #[tokio::main]
@@ -122,6 +207,7 @@ async fn main() {
         "Breakroom kit benchmark ({} writers where concurrent)\n",
         WRITERS
     );
+    commit_bytes(&infra, &repository).await;
 
     let raw_hot = raw(&infra, 1, 1, HOT_COMMANDS, "hot").await;
     let kit_hot = kit(&repository, 1, WRITERS, HOT_COMMANDS, "hot").await;
@@ -145,8 +231,8 @@ async fn main() {
 
     // Projector catch-up over every commit written above, into an empty read model.
     let last = infra.store.last_sequence().await.unwrap();
-    let commits = HOT_COMMANDS + AGGREGATES + SPREAD_COMMANDS;
-    let events = commits + 1 + AGGREGATES; // plus one `CounterCreated` per new aggregate
+    let commits = 2 + HOT_COMMANDS + AGGREGATES + SPREAD_COMMANDS;
+    let events = commits + 2 + AGGREGATES; // plus one `CounterCreated` per new aggregate
     let cancel = CancellationToken::new();
     let started = Instant::now();
     let handle = Projector::new(

@@ -9,14 +9,15 @@ use crate::error::Error;
 
 /// An event-sourced aggregate.
 pub trait Aggregate: Default + Clone + Send + Sync + 'static {
-    /// Aggregate type: the subject token (`user`, `roster`) and envelope field.
+    /// Aggregate type: the subject token (`user`, `roster`).
     const TYPE: &'static str;
     /// What can be asked of it.
     type Command: Send + Sync;
     /// Its events: the protobuf message (usually a `oneof`) stored per event.
     type Event: prost::Message + Default + Clone + PartialEq + Send + Sync + 'static;
 
-    /// The event's type name for the envelope (`breakroom.identity.v1.UserInvited`).
+    /// The event's type name (`breakroom.identity.v1.UserInvited`), for logs and tests; the
+    /// envelope does not store it (the payload's oneof case says it).
     fn event_type(event: &Self::Event) -> &'static str;
 
     /// Decides what happens: the events to record, or why not. Pure.

@@ -93,6 +93,9 @@ impl Role {
     }
 }
 
+/// A person's state with one of their memberships (none: `NULL`s), one row of the caller query.
+type StateAndMembership = (String, Option<String>, Option<String>, Option<String>);
+
 /// One role of a person: in a store (optionally a department), or chain-wide.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Membership {
@@ -333,8 +336,7 @@ impl Directory {
             });
         }
         // One round trip: the person's state with every membership.
-        type Row = (String, Option<String>, Option<String>, Option<String>);
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<StateAndMembership> = sqlx::query_as(
             "SELECT u.state, m.store_id, m.department_id, m.role FROM kit_directory_users u \
              LEFT JOIN kit_directory_memberships m ON m.tenant = u.tenant AND m.user_id = u.id \
              WHERE u.tenant = $1 AND u.id = $2",

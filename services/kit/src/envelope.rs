@@ -1,12 +1,25 @@
 //! The commit envelope: building commits for append and reading recorded ones back.
 //!
 //! A commit (`breakroom.kit.v1.Commit`) carries the events one command produced for one
-//! aggregate, plus who, when, why (correlation/causation/request id) and the trace context.
+//! aggregate, plus who and why. Each fact is stored once: service, aggregate type,
+//! tenant and id are in the subject, the request id and trace context in the message
+//! headers, the time in the commit id (UUID v7). [`RecordedCommit`] puts them back
+//! together; callers read commits through its accessors, never the raw fields.
+//! Encoding is in `envelope/encode.rs`.
 
-use std::time::SystemTime;
+mod encode;
 
-use breakroom_proto::kit::v1::{Commit, Event};
+use std::{borrow::Cow, collections::HashMap, time::SystemTime};
+
+use async_nats::HeaderMap;
+use breakroom_proto::kit::v1::{
+    Commit,
+    commit::{Actor, Causation, Correlation},
+};
 use prost::Message;
+use uuid::Uuid;
+
+pub(crate) use encode::encode_commit;
 
 use crate::error::{Error, Result};
 
@@ -79,20 +92,44 @@ pub struct RecordedCommit {
     pub sequence: u64,
     /// The message subject (`<ns>.<service>.<type>.<tenant>.<id>`).
     pub subject: String,
-    /// The envelope.
+    /// The envelope as stored; read it through the accessors.
     pub commit: Commit,
+    /// The id from the 16 bytes of `commit.commit_id`, checked at decoding.
+    commit_id: Uuid,
+    /// The client request id, from the `Nats-Msg-Id` header.
+    request_id: Option<String>,
+    /// `traceparent` / `tracestate` from the headers (empty when the trace was not sampled).
+    trace_context: HashMap<String, String>,
 }
 
 impl RecordedCommit {
-    /// Decodes a message payload.
-    pub fn decode(sequence: u64, subject: &str, payload: &[u8]) -> Result<Self> {
-        let commit = Commit::decode(payload).map_err(|e| {
+    /// Decodes a message: its subject, headers and payload.
+    pub fn decode(
+        sequence: u64,
+        subject: &str,
+        headers: Option<&HeaderMap>,
+        payload: &[u8],
+    ) -> Result<Self> {
+        let undecodable = |e: &dyn std::fmt::Display| {
             Error::internal(anyhow::anyhow!("undecodable commit at {sequence}: {e}"))
-        })?;
+        };
+        let commit = Commit::decode(payload).map_err(|e| undecodable(&e))?;
+        let commit_id = Uuid::from_slice(&commit.commit_id).map_err(|e| undecodable(&e))?;
+        let header = |name: &str| headers.and_then(|h| h.get(name)).map(|v| v.as_str());
+        let request_id = header(crate::event_store::MSG_ID)
+            .and_then(|id| id.rsplit_once(':'))
+            .map(|(_, request_id)| request_id.to_owned());
+        let trace_context = ["traceparent", "tracestate"]
+            .into_iter()
+            .filter_map(|name| Some((name.to_owned(), header(name)?.to_owned())))
+            .collect();
         Ok(Self {
             sequence,
             subject: subject.to_owned(),
             commit,
+            commit_id,
+            request_id,
+            trace_context,
         })
     }
 
@@ -121,18 +158,88 @@ impl RecordedCommit {
         self.subject.split('.').nth(i).unwrap_or_default()
     }
 
+    /// The commit's unique id (UUID v7). Its string form (`to_string()`, hyphenated lower
+    /// case) is stable, so ids derived from it stay the same.
+    pub fn commit_id(&self) -> Uuid {
+        self.commit_id
+    }
+
+    /// When the command was handled (the handler's clock, to the millisecond).
+    pub fn occurred_at(&self) -> SystemTime {
+        self.commit_id
+            .get_timestamp()
+            .map(|t| {
+                let (secs, nanos) = t.to_unix();
+                SystemTime::UNIX_EPOCH + std::time::Duration::new(secs, nanos)
+            })
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+
+    /// Who caused it: `tenants/t/users/u`, `system/<component>`, ...
+    pub fn actor(&self) -> Cow<'_, str> {
+        match &self.commit.actor {
+            Some(Actor::ActorUser(uuid)) => match Uuid::from_slice(uuid) {
+                Ok(user) => Cow::Owned(format!("tenants/{}/users/{user}", self.tenant())),
+                Err(_) => Cow::Borrowed(""),
+            },
+            Some(Actor::ActorInTenant(name)) => {
+                Cow::Owned(format!("tenants/{}/{name}", self.tenant()))
+            }
+            Some(Actor::ActorName(name)) => Cow::Borrowed(name),
+            None => Cow::Borrowed(""),
+        }
+    }
+
+    /// The client request id (AIP-155) the command carried, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The id grouping every commit of one user action (this commit's own id for the
+    /// first commit of an action).
+    pub fn correlation_id(&self) -> String {
+        match &self.commit.correlation {
+            Some(Correlation::CorrelationUuid(id)) => uuid_text(id),
+            Some(Correlation::CorrelationText(id)) => id.clone(),
+            None => self.commit_id.to_string(),
+        }
+    }
+
+    /// The commit or request that directly caused this one, if any.
+    pub fn causation_id(&self) -> Option<String> {
+        match &self.commit.causation {
+            Some(Causation::CausationUuid(id)) => Some(uuid_text(id)),
+            Some(Causation::CausationText(id)) => Some(id.clone()),
+            None => None,
+        }
+    }
+
+    /// Whether the commit created the aggregate (its first commit).
+    pub fn creates(&self) -> bool {
+        self.commit.creates
+    }
+
+    /// The W3C trace context (`traceparent`, `tracestate`) of the command, empty when its
+    /// trace was not sampled.
+    pub fn trace_context(&self) -> &HashMap<String, String> {
+        &self.trace_context
+    }
+
+    /// Number of events in the commit.
+    pub fn event_count(&self) -> usize {
+        self.commit.events.len()
+    }
+
     /// Decodes every event payload as `E` (the aggregate's event message).
     pub fn events<E: Message + Default>(&self) -> Result<Vec<E>> {
         decode_events(&self.commit)
     }
+}
 
-    /// When the command was handled.
-    pub fn occurred_at(&self) -> SystemTime {
-        self.commit
-            .occurred_at
-            .and_then(|t| SystemTime::try_from(t).ok())
-            .unwrap_or(SystemTime::UNIX_EPOCH)
-    }
+fn uuid_text(bytes: &[u8]) -> String {
+    Uuid::from_slice(bytes)
+        .map(|id| id.to_string())
+        .unwrap_or_default()
 }
 
 /// Decodes every event of a commit as `E`.
@@ -140,54 +247,13 @@ pub fn decode_events<E: Message + Default>(commit: &Commit) -> Result<Vec<E>> {
     commit
         .events
         .iter()
-        .map(|event| {
+        .enumerate()
+        .map(|(i, event)| {
             E::decode(event.payload.as_slice()).map_err(|e| {
-                Error::internal(anyhow::anyhow!(
-                    "undecodable event {} ({}): {e}",
-                    event.event_id,
-                    event.event_type
-                ))
+                Error::internal(anyhow::anyhow!("undecodable event {i} of a commit: {e}"))
             })
         })
         .collect()
-}
-
-/// Builds the envelope for `events` of one aggregate.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn build_commit<E: Message>(
-    tenant: &str,
-    aggregate_type: &str,
-    aggregate_id: &str,
-    expected_version: u64,
-    meta: &CommandMeta,
-    trace_context: std::collections::HashMap<String, String>,
-    events: &[(&'static str, &E)],
-) -> Commit {
-    let commit_id = uuid::Uuid::now_v7().to_string();
-    Commit {
-        correlation_id: meta
-            .correlation_id
-            .clone()
-            .unwrap_or_else(|| commit_id.clone()),
-        commit_id,
-        tenant: tenant.to_owned(),
-        aggregate_type: aggregate_type.to_owned(),
-        aggregate_id: aggregate_id.to_owned(),
-        expected_version,
-        occurred_at: Some(meta.now().into()),
-        actor: meta.actor.clone(),
-        causation_id: meta.causation_id.clone().unwrap_or_default(),
-        request_id: meta.request_id.clone().unwrap_or_default(),
-        trace_context,
-        events: events
-            .iter()
-            .map(|(event_type, event)| Event {
-                event_id: uuid::Uuid::now_v7().to_string(),
-                event_type: (*event_type).to_owned(),
-                payload: event.encode_to_vec(),
-            })
-            .collect(),
-    }
 }
 
 #[cfg(test)]

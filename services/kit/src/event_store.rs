@@ -22,7 +22,7 @@ use tokio::sync::OnceCell;
 use crate::{
     aggregate::Aggregate,
     config::Namespace,
-    envelope::{CommandMeta, RecordedCommit, build_commit},
+    envelope::{CommandMeta, RecordedCommit, encode_commit},
     error::{Error, Result},
     telemetry,
 };
@@ -107,11 +107,11 @@ impl<A: Aggregate> Loaded<A> {
         let events: Vec<A::Event> = recorded.events()?;
         self.state = std::mem::take(&mut self.state).replay(&events);
         self.version = recorded.sequence;
-        if !recorded.commit.request_id.is_empty() {
+        if let Some(request_id) = recorded.request_id() {
             self.remember(
-                recorded.commit.request_id.clone(),
+                request_id.to_owned(),
                 recorded.sequence,
-                recorded.commit.actor.clone(),
+                recorded.actor().into_owned(),
             );
         }
         Ok(())
@@ -143,6 +143,8 @@ pub struct EventStore {
     namespace: Namespace,
     service: &'static str,
     stream_name: String,
+    /// `<ns>.<service>`, formatted once rather than on every append.
+    prefix: String,
     duplicate_window: Duration,
     stream: std::sync::Arc<OnceCell<stream::Stream>>,
 }
@@ -165,6 +167,7 @@ impl EventStore {
     ) -> Self {
         Self {
             stream_name: stream_name(&namespace, service),
+            prefix: subject_prefix(&namespace, service),
             js,
             namespace,
             service,
@@ -237,10 +240,7 @@ impl EventStore {
 
     /// Subject of one aggregate instance.
     pub fn subject(&self, aggregate_type: &str, tenant: &str, id: &str) -> String {
-        format!(
-            "{}.{aggregate_type}.{tenant}.{id}",
-            subject_prefix(&self.namespace, self.service)
-        )
+        format!("{}.{aggregate_type}.{tenant}.{id}", self.prefix)
     }
 
     /// Appends the events of one command as one commit, expecting the aggregate to be at
@@ -264,27 +264,17 @@ impl EventStore {
             }
             None => None,
         };
-        let typed: Vec<_> = events.iter().map(|e| (A::event_type(e), e)).collect();
-        let trace = telemetry::current_trace_context();
-        let commit = build_commit(
-            tenant,
-            A::TYPE,
-            id,
-            expected_version,
-            meta,
-            trace.clone(),
-            &typed,
-        );
+        let (_, payload) = encode_commit(tenant, expected_version == 0, meta, events);
         let mut headers = HeaderMap::new();
         headers.insert(
             EXPECTED_LAST_SUBJECT_SEQUENCE,
-            expected_version.to_string().as_str(),
+            async_nats::HeaderValue::from(expected_version),
         );
         if let Some(msg_id) = &msg_id {
             headers.insert(MSG_ID, msg_id.as_str());
         }
-        telemetry::inject_headers(&trace, &mut headers);
-        let payload = prost::Message::encode_to_vec(&commit).into();
+        // Only a sampled trace travels (in the headers, once); the envelope has no copy.
+        telemetry::inject_current_trace(&mut headers);
         self.publish(&subject, headers, payload, msg_id.as_deref())
             .await
     }
@@ -363,8 +353,9 @@ impl EventStore {
         let Some(last) = self.last_message(&subject).await? else {
             return Ok(loaded);
         };
-        let last = RecordedCommit::decode(last.sequence, &subject, &last.payload)?;
-        if last.commit.expected_version == 0 {
+        let last =
+            RecordedCommit::decode(last.sequence, &subject, Some(&last.headers), &last.payload)?;
+        if last.creates() {
             // The last commit is also the first: the whole history in one round trip.
             loaded.fold(&last)?;
             return Ok(loaded);
@@ -394,6 +385,7 @@ impl EventStore {
             loaded.fold(&RecordedCommit::decode(
                 sequence,
                 &subject,
+                message.headers.as_ref(),
                 &message.payload,
             )?)?;
         }

@@ -410,7 +410,12 @@ impl Projector {
                 }
                 high = sequence;
                 high_message = Some(message);
-                match RecordedCommit::decode(sequence, message.subject.as_str(), &message.payload) {
+                match RecordedCommit::decode(
+                    sequence,
+                    message.subject.as_str(),
+                    message.headers.as_ref(),
+                    &message.payload,
+                ) {
                     Ok(commit) => commits.push(commit),
                     Err(e) => {
                         poison(
@@ -530,10 +535,10 @@ impl Projector {
             first_sequence = commits.first().map(|c| c.sequence),
         );
         if let [single] = commits {
-            telemetry::set_parent(&span, &single.commit.trace_context);
+            telemetry::set_parent(&span, single.trace_context());
         } else {
             for commit in commits {
-                telemetry::add_link(&span, &commit.commit.trace_context);
+                telemetry::add_link(&span, commit.trace_context());
             }
         }
         // A panicking projection must not take the projector (and its lease) down on every

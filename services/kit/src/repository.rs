@@ -4,7 +4,8 @@
 //! Commands for the same aggregate are serialised within one process (striped async
 //! locks), so a hot aggregate queues instead of conflicting with itself; conflicts with
 //! other replicas are caught by the expected-sequence check, refresh the cache entry and
-//! retry.
+//! retry. Retries are visible: `Committed::attempts`, the `breakroom.command.attempts`
+//! histogram (per aggregate type) and a log line per conflict.
 
 use std::{
     hash::{DefaultHasher, Hash, Hasher},
@@ -13,6 +14,7 @@ use std::{
 };
 
 use lru::LruCache;
+use opentelemetry::{KeyValue, metrics::Histogram};
 
 use crate::{
     aggregate::Aggregate,
@@ -22,7 +24,7 @@ use crate::{
 };
 
 /// Attempts per command before answering `ABORTED`.
-const MAX_ATTEMPTS: usize = 5;
+const MAX_ATTEMPTS: u32 = 5;
 /// Number of lock stripes serialising commands per aggregate.
 const STRIPES: usize = 1024;
 
@@ -37,6 +39,9 @@ pub struct Committed<A: Aggregate> {
     pub events: Vec<A::Event>,
     /// The request id had been handled before; nothing new was appended.
     pub replayed: bool,
+    /// How many times the command was decided: 1, plus one per conflict with another
+    /// replica's write (each conflict reloads the aggregate and decides again).
+    pub attempts: u32,
 }
 
 /// Loads, decides and appends one aggregate type.
@@ -44,6 +49,8 @@ pub struct Repository<A: Aggregate> {
     store: EventStore,
     cache: Mutex<LruCache<(String, String), Loaded<A>>>,
     stripes: Vec<tokio::sync::Mutex<()>>,
+    /// `breakroom.command.attempts`: attempts per command, so conflicts show on a dashboard.
+    attempts: Histogram<u64>,
 }
 
 impl<A: Aggregate> std::fmt::Debug for Repository<A> {
@@ -62,6 +69,14 @@ impl<A: Aggregate> Repository<A> {
             store,
             cache: Mutex::new(LruCache::new(size)),
             stripes: (0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+            attempts: opentelemetry::global::meter("breakroom")
+                .u64_histogram("breakroom.command.attempts")
+                .with_description(
+                    "Times a command was decided: 1, plus one per version conflict with \
+                     another writer",
+                )
+                .with_boundaries(vec![1.0, 2.0, 3.0, 4.0, 5.0])
+                .build(),
         })
     }
 
@@ -121,7 +136,50 @@ impl<A: Aggregate> Repository<A> {
         }
         let key = (tenant.to_owned(), id.to_owned());
         let _serialised = self.stripes[stripe(&key)].lock().await;
-        for _ in 0..MAX_ATTEMPTS {
+        let mut attempts = 0;
+        let result = self
+            .attempt(key, tenant, id, meta, command, &mut attempts)
+            .await;
+        self.attempts.record(
+            u64::from(attempts),
+            &[KeyValue::new("aggregate_type", A::TYPE)],
+        );
+        match &result {
+            Ok(committed) if attempts > 1 => tracing::info!(
+                aggregate = A::TYPE,
+                tenant,
+                id,
+                attempts,
+                sequence = committed.sequence,
+                "command committed after version conflicts"
+            ),
+            Err(Error::Conflict(_)) => tracing::warn!(
+                aggregate = A::TYPE,
+                tenant,
+                id,
+                attempts,
+                "command gave up after version conflicts: ABORTED"
+            ),
+            _ => {}
+        }
+        result.map(|committed| Committed {
+            attempts,
+            ..committed
+        })
+    }
+
+    /// The attempts of `execute`, under the aggregate's lock; counts them in `attempts`.
+    async fn attempt(
+        &self,
+        key: (String, String),
+        tenant: &str,
+        id: &str,
+        meta: &CommandMeta,
+        command: &A::Command,
+        attempts: &mut u32,
+    ) -> Result<Committed<A>> {
+        while *attempts < MAX_ATTEMPTS {
+            *attempts += 1;
             // Commands on this aggregate are serialised here, so the entry can be taken out
             // of the cache and put back, instead of being cloned on every command.
             let (mut loaded, from_cache) = match self.take(&key) {
@@ -164,6 +222,7 @@ impl<A: Aggregate> Repository<A> {
                     state,
                     events,
                     replayed: false,
+                    attempts: 0,
                 });
             }
             match self
@@ -200,6 +259,7 @@ impl<A: Aggregate> Repository<A> {
                         state,
                         events,
                         replayed: false,
+                        attempts: 0,
                     });
                 }
                 Err(Error::Conflict(_)) => {
@@ -208,6 +268,7 @@ impl<A: Aggregate> Repository<A> {
                         aggregate = A::TYPE,
                         tenant,
                         id,
+                        attempt = *attempts,
                         "version conflict, reloading"
                     );
                 }
@@ -259,6 +320,7 @@ fn replayed<A: Aggregate>(state: A, sequence: u64) -> Committed<A> {
         state,
         events: Vec::new(),
         replayed: true,
+        attempts: 0,
     }
 }
 

@@ -79,10 +79,15 @@ async fn follow_once(js: &jetstream::Context, namespace: &Namespace, keys: &KeyS
             .info()
             .map(|i| (i.stream_sequence, i.pending))
             .unwrap_or_default();
-        match RecordedCommit::decode(sequence, &message.subject, &message.payload)
-            .and_then(|commit| Ok((commit.events::<SigningKeyEvent>()?, commit)))
+        match RecordedCommit::decode(
+            sequence,
+            &message.subject,
+            message.headers.as_ref(),
+            &message.payload,
+        )
+        .and_then(|commit| Ok((commit.events::<SigningKeyEvent>()?, commit)))
         {
-            Ok((events, commit)) => apply(keys, &commit.commit.aggregate_id, &events),
+            Ok((events, commit)) => apply(keys, commit.aggregate_id(), &events),
             Err(e) => {
                 tracing::warn!(sequence, error = %e, "skipping undecodable signing key commit")
             }

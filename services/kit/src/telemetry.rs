@@ -1,6 +1,6 @@
 //! Logging and tracing: `tracing` everywhere, exported by OpenTelemetry OTLP when
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, and the W3C trace context carried across gRPC
-//! metadata, NATS headers and the commit envelope so that one trace runs from a request
+//! metadata and NATS headers so that one trace runs from a request
 //! through the event log into every projector.
 
 use std::collections::HashMap;
@@ -84,19 +84,27 @@ pub fn init(service: &'static str) -> anyhow::Result<TelemetryGuard> {
     Ok(guard)
 }
 
-/// The current span's W3C trace context (`traceparent`, `tracestate`), empty when there
-/// is no sampled trace.
-pub fn current_trace_context() -> HashMap<String, String> {
-    let mut carrier = HashMap::new();
-    let cx = tracing::Span::current().context();
-    TraceContextPropagator::new().inject_context(&cx, &mut carrier);
-    carrier
+/// Adds the current span's W3C trace context (`traceparent`, `tracestate`) to NATS
+/// headers when its trace is sampled. The common case (no span, or not sampled) costs a
+/// check and no allocation.
+pub fn inject_current_trace(headers: &mut HeaderMap) {
+    use opentelemetry::trace::TraceContextExt;
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
+    let cx = span.context();
+    if !cx.span().span_context().is_sampled() {
+        return;
+    }
+    TraceContextPropagator::new().inject_context(&cx, &mut NatsHeaders(headers));
 }
 
-/// Copies a trace context into NATS headers.
-pub fn inject_headers(trace: &HashMap<String, String>, headers: &mut HeaderMap) {
-    for (key, value) in trace {
-        headers.insert(key.as_str(), value.as_str());
+struct NatsHeaders<'a>(&'a mut HeaderMap);
+
+impl Injector for NatsHeaders<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.insert(key, value);
     }
 }
 

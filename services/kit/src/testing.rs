@@ -316,8 +316,13 @@ pub async fn recorded(
         let info = message.info().expect("info");
         let (sequence, pending) = (info.stream_sequence, info.pending);
         commits.push(
-            crate::envelope::RecordedCommit::decode(sequence, &message.subject, &message.payload)
-                .expect("commit"),
+            crate::envelope::RecordedCommit::decode(
+                sequence,
+                &message.subject,
+                message.headers.as_ref(),
+                &message.payload,
+            )
+            .expect("commit"),
         );
         if pending == 0 {
             break;

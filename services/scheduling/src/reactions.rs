@@ -75,7 +75,7 @@ impl Projection for Offboarding {
         for roster in rosters {
             let request_id = uuid::Uuid::new_v5(
                 &uuid::Uuid::NAMESPACE_OID,
-                format!("{}/{roster}", commit.commit.commit_id).as_bytes(),
+                format!("{}/{roster}", commit.commit_id()).as_bytes(),
             )
             .to_string();
             let meta = CommandMeta::new("system/offboarding").with_request_id(Some(request_id));

@@ -11,7 +11,7 @@ use breakroom_proto::identity::v1::{self as pb, credential_event::Event as Ev};
 use sqlx::PgConnection;
 
 pub(super) async fn credential(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-    let (tenant, id) = (&commit.commit.tenant, &commit.commit.aggregate_id);
+    let (tenant, id) = (commit.tenant(), commit.aggregate_id());
     for event in commit.events::<pb::CredentialEvent>()? {
         match event.event {
             Some(Ev::InviteCodeIssued(e)) => {

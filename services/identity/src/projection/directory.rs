@@ -16,7 +16,7 @@ pub(super) async fn tenant(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                 "INSERT INTO tenants (id, display_name, time_zone, locale, create_time) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
             )
-            .bind(&commit.commit.aggregate_id)
+            .bind(commit.aggregate_id())
             .bind(&e.display_name)
             .bind(&e.time_zone)
             .bind(&e.locale)
@@ -29,7 +29,7 @@ pub(super) async fn tenant(conn: &mut PgConnection, commit: &RecordedCommit) -> 
 }
 
 pub(super) async fn store(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-    let (tenant, id) = (&commit.commit.tenant, &commit.commit.aggregate_id);
+    let (tenant, id) = (commit.tenant(), commit.aggregate_id());
     for event in commit.events::<pb::StoreEvent>()? {
         match event.event {
             Some(St::Created(e)) => {
@@ -95,7 +95,7 @@ pub(super) async fn service_account(
     conn: &mut PgConnection,
     commit: &RecordedCommit,
 ) -> Result<()> {
-    let (tenant, id) = (&commit.commit.tenant, &commit.commit.aggregate_id);
+    let (tenant, id) = (commit.tenant(), commit.aggregate_id());
     for event in commit.events::<pb::ServiceAccountEvent>()? {
         match event.event {
             Some(Sa::Created(e)) => {
@@ -124,7 +124,7 @@ pub(super) async fn service_account(
 }
 
 pub(super) async fn signing_key(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-    let kid = &commit.commit.aggregate_id;
+    let kid = commit.aggregate_id();
     for event in commit.events::<pb::SigningKeyEvent>()? {
         match event.event {
             Some(Key::Added(e)) => {

@@ -8,7 +8,7 @@ use super::{at, ts};
 use crate::domain::role::Membership;
 
 pub(super) async fn user(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-    let (tenant, id) = (&commit.commit.tenant, &commit.commit.aggregate_id);
+    let (tenant, id) = (commit.tenant(), commit.aggregate_id());
     let now = at(commit);
     for event in commit.events::<pb::UserEvent>()? {
         let Some(event) = event.event else { continue };

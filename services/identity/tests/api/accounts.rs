@@ -187,16 +187,14 @@ async fn every_login_is_recorded_with_device_class_and_client_version() {
     let commits = id
         .recorded(&format!("user.boni.{}", id_of(&admin.user)))
         .await;
-    let login = commits
+    let logged_in = commits
         .iter()
-        .flat_map(|c| &c.events)
-        .find(|e| e.event_type == "breakroom.identity.v1.UserLoggedIn")
+        .flat_map(|c| c.events::<pb::UserEvent>().unwrap())
+        .find_map(|e| match e.event {
+            Some(pb::user_event::Event::LoggedIn(logged_in)) => Some(logged_in),
+            _ => None,
+        })
         .expect("login event");
-    use prost::Message;
-    let event = pb::UserEvent::decode(login.payload.as_slice()).unwrap();
-    let Some(pb::user_event::Event::LoggedIn(logged_in)) = event.event else {
-        panic!("{event:?}")
-    };
     assert_eq!(logged_in.device_class, pb::DeviceClass::MobileApp as i32);
     assert_eq!(logged_in.client_version, "ios/3.4.1");
     assert_eq!(logged_in.source_address, "127.0.0.1");

@@ -5,7 +5,6 @@
 use breakroom_identity::proxies::TrustedProxies;
 use breakroom_kit::testing::TestEnv;
 use breakroom_proto::identity::v1 as pb;
-use prost::Message;
 use tonic::Code;
 
 use crate::support::*;
@@ -44,14 +43,12 @@ async fn recorded_sources(id: &Identity) -> Vec<String> {
     id.recorded("user.hema.>")
         .await
         .iter()
-        .flat_map(|c| &c.events)
-        .filter_map(
-            |e| match pb::UserEvent::decode(e.payload.as_slice()).ok()?.event? {
-                pb::user_event::Event::LoginFailed(f) => Some(f.source_address),
-                pb::user_event::Event::LoggedIn(l) => Some(l.source_address),
-                _ => None,
-            },
-        )
+        .flat_map(|c| c.events::<pb::UserEvent>().unwrap())
+        .filter_map(|e| match e.event? {
+            pb::user_event::Event::LoginFailed(f) => Some(f.source_address),
+            pb::user_event::Event::LoggedIn(l) => Some(l.source_address),
+            _ => None,
+        })
         .collect()
 }
 

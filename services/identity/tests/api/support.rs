@@ -213,45 +213,30 @@ impl Identity {
 
 impl Identity {
     /// Every commit recorded under `<ns>.identity.<filter>` (e.g. `user.acme.*`).
-    pub async fn recorded(&self, filter: &str) -> Vec<breakroom_proto::kit::v1::Commit> {
-        use futures::StreamExt;
-        use prost::Message;
-        let js = async_nats::jetstream::new(self.env.nats().await);
-        let ns = self.env.namespace.as_str();
-        let stream = js
-            .get_stream(format!("{}_IDENTITY", ns.to_uppercase()))
-            .await
-            .expect("stream");
-        let consumer = stream
-            .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig {
-                filter_subject: format!("{ns}.identity.{filter}"),
-                ..Default::default()
-            })
-            .await
-            .expect("consumer");
-        let mut commits = Vec::new();
-        if consumer.cached_info().num_pending == 0 {
-            return commits;
-        }
-        let mut messages = consumer.messages().await.expect("messages");
-        while let Some(message) = messages.next().await {
-            let message = message.expect("message");
-            commits.push(
-                breakroom_proto::kit::v1::Commit::decode(message.payload.as_ref()).expect("commit"),
-            );
-            if message.info().expect("info").pending == 0 {
-                break;
-            }
-        }
-        commits
+    pub async fn recorded(&self, filter: &str) -> Vec<breakroom_kit::envelope::RecordedCommit> {
+        testing::recorded(&self.env, "identity", filter).await
     }
 }
 
-/// The event types of commits, in order.
-pub fn event_types(commits: &[breakroom_proto::kit::v1::Commit]) -> Vec<String> {
+/// The event type names of commits, in order (the envelope names no types: each event's
+/// message follows from the subject's aggregate type, its kind from the oneof case).
+pub fn event_types(commits: &[breakroom_kit::envelope::RecordedCommit]) -> Vec<String> {
+    use breakroom_identity::domain::{
+        audit::LoginAudit, service_account::ServiceAccount, user::User,
+    };
+    use breakroom_kit::aggregate::Aggregate;
+    fn names<A: Aggregate>(commit: &breakroom_kit::envelope::RecordedCommit) -> Vec<String> {
+        let events: Vec<A::Event> = commit.events().expect("events");
+        events.iter().map(|e| A::event_type(e).to_owned()).collect()
+    }
     commits
         .iter()
-        .flat_map(|c| c.events.iter().map(|e| e.event_type.clone()))
+        .flat_map(|c| match c.aggregate_type() {
+            "user" => names::<User>(c),
+            "service_account" => names::<ServiceAccount>(c),
+            "login_audit" => names::<LoginAudit>(c),
+            other => panic!("no event names for {other} in these tests"),
+        })
         .collect()
 }
 

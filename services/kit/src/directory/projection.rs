@@ -197,8 +197,9 @@ impl Changes {
     fn store_event(&mut self, key: &Key, event: pb::StoreEvent) {
         let slot = self.stores.entry(key.clone()).or_insert(None);
         match event.event {
-            Some(St::Created(e)) if slot.is_none() => {
-                *slot = Some(StoreRow {
+            Some(St::Created(e)) => {
+                // The first creation wins; a repeated one changes nothing.
+                slot.get_or_insert(StoreRow {
                     tenant: key.0.clone(),
                     id: key.1.clone(),
                     display_name: e.display_name,
@@ -226,7 +227,7 @@ impl Changes {
                     row.closed = false;
                 }
             }
-            Some(St::Created(_)) | None => {}
+            None => {}
             Some(St::DepartmentAdded(e)) => {
                 self.departments.insert(
                     (key.0.clone(), key.1.clone(), e.department_id),
@@ -239,8 +240,9 @@ impl Changes {
     fn user_event(&mut self, key: &Key, event: pb::UserEvent, at: DateTime<Utc>) {
         let slot = self.users.entry(key.clone()).or_insert(None);
         match event.event {
-            Some(Us::Invited(e)) if slot.is_none() => {
-                *slot = Some(UserRow {
+            Some(Us::Invited(e)) => {
+                // The first creation wins; a repeated one changes nothing.
+                slot.get_or_insert(UserRow {
                     tenant: key.0.clone(),
                     id: key.1.clone(),
                     display_name: e.display_name,

@@ -48,6 +48,18 @@ pub struct Counter {
 pub struct Increment {
     /// Amount to add.
     pub amount: i64,
+    /// Free text carried into the event (benchmarks use it to size events).
+    pub note: String,
+}
+
+impl Increment {
+    /// Add `amount`, with no note.
+    pub fn by(amount: i64) -> Self {
+        Self {
+            amount,
+            note: String::new(),
+        }
+    }
 }
 
 impl Aggregate for Counter {
@@ -79,6 +91,7 @@ impl Aggregate for Counter {
         events.push(pb::CounterEvent {
             event: Some(Ev::Incremented(pb::CounterIncremented {
                 amount: command.amount,
+                note: command.note.clone(),
             })),
         });
         Ok(events)
@@ -133,7 +146,7 @@ impl Projection for CounterProjection {
             for event in commit.events::<pb::CounterEvent>()? {
                 if let Some(Ev::Incremented(e)) = event.event {
                     let entry = sums
-                        .entry((&commit.commit.tenant, &commit.commit.aggregate_id))
+                        .entry((commit.tenant(), commit.aggregate_id()))
                         .or_default();
                     entry.0 += e.amount;
                     entry.1 += 1;
@@ -200,14 +213,7 @@ impl CounterService for CounterGrpc {
         let meta = CommandMeta::new(principal.resource_name()).with_request_id(request_id);
         let committed = self
             .repository
-            .execute(
-                &tenant,
-                &id,
-                &meta,
-                &Increment {
-                    amount: body.amount,
-                },
-            )
+            .execute(&tenant, &id, &meta, &Increment::by(body.amount))
             .await?;
         Ok(consistency::reply(
             pb::IncrementCounterResponse {

@@ -18,7 +18,10 @@ use breakroom_proto::kit::testing::v1 as pb;
 fn increment(amount: i64) -> Vec<pb::CounterEvent> {
     vec![pb::CounterEvent {
         event: Some(pb::counter_event::Event::Incremented(
-            pb::CounterIncremented { amount },
+            pb::CounterIncremented {
+                amount,
+                note: String::new(),
+            },
         )),
     }]
 }
@@ -141,17 +144,17 @@ async fn the_same_request_id_twice_appends_once_even_after_a_lost_reply() {
     let meta = CommandMeta::new("t").with_request_id(Some(uuid::Uuid::new_v4().to_string()));
 
     let first = replica_a
-        .execute("chain", "c", &meta, &Increment { amount: 7 })
+        .execute("chain", "c", &meta, &Increment::by(7))
         .await
         .unwrap();
     let again = replica_a
-        .execute("chain", "c", &meta, &Increment { amount: 7 })
+        .execute("chain", "c", &meta, &Increment::by(7))
         .await
         .unwrap();
     // The reply was lost and the client retried against another replica (cold cache).
     let replica_b = Repository::<Counter>::new(infra.store.clone(), 100);
     let elsewhere = replica_b
-        .execute("chain", "c", &meta, &Increment { amount: 7 })
+        .execute("chain", "c", &meta, &Increment::by(7))
         .await
         .unwrap();
 
@@ -178,12 +181,7 @@ async fn concurrent_commands_on_two_replicas_lose_no_increment() {
         let repository = Arc::clone(&replicas[i % 2]);
         tokio::spawn(async move {
             repository
-                .execute(
-                    "chain",
-                    "hot",
-                    &CommandMeta::new("t"),
-                    &Increment { amount: 1 },
-                )
+                .execute("chain", "hot", &CommandMeta::new("t"), &Increment::by(1))
                 .await
         })
     });
@@ -217,7 +215,7 @@ async fn a_long_history_loads_through_replay_to_the_same_state() {
                 "chain",
                 "long",
                 &CommandMeta::new("t"),
-                &Increment { amount },
+                &Increment::by(amount),
             )
             .await
             .unwrap();
@@ -242,23 +240,13 @@ async fn invalid_commands_and_ids_are_refused_before_anything_is_appended() {
     let repository = Repository::<Counter>::new(infra.store.clone(), 100);
 
     let zero = repository
-        .execute(
-            "chain",
-            "c",
-            &CommandMeta::new("t"),
-            &Increment { amount: 0 },
-        )
+        .execute("chain", "c", &CommandMeta::new("t"), &Increment::by(0))
         .await;
     let bad_id = repository
-        .execute(
-            "chain",
-            "a.b",
-            &CommandMeta::new("t"),
-            &Increment { amount: 1 },
-        )
+        .execute("chain", "a.b", &CommandMeta::new("t"), &Increment::by(1))
         .await;
     let wildcard = repository
-        .execute("*", "c", &CommandMeta::new("t"), &Increment { amount: 1 })
+        .execute("*", "c", &CommandMeta::new("t"), &Increment::by(1))
         .await;
 
     assert!(
@@ -278,8 +266,8 @@ fn the_counter_decides_by_given_when_then() {
     };
 
     let state = given::<Counter>([])
-        .when(Increment { amount: 2 })
-        .then([created, increment(2).remove(0)]);
+        .when(Increment::by(2))
+        .then([created.clone(), increment(2).remove(0)]);
     assert_eq!(
         state,
         Counter {
@@ -289,7 +277,7 @@ fn the_counter_decides_by_given_when_then() {
     );
 
     let error = given::<Counter>([created])
-        .when(Increment { amount: 5000 })
+        .when(Increment::by(5000))
         .then_error();
     assert!(matches!(error, Error::Invalid(_)));
     assert_eq!(Counter::TYPE, "counter");
@@ -303,15 +291,15 @@ async fn one_request_id_may_touch_several_aggregates_and_each_change_happens_onc
     let meta = CommandMeta::new("t").with_request_id(Some(uuid::Uuid::new_v4().to_string()));
 
     let a = repository
-        .execute("chain", "a", &meta, &Increment { amount: 1 })
+        .execute("chain", "a", &meta, &Increment::by(1))
         .await
         .unwrap();
     let b = repository
-        .execute("chain", "b", &meta, &Increment { amount: 2 })
+        .execute("chain", "b", &meta, &Increment::by(2))
         .await
         .unwrap();
     let b_again = repository
-        .execute("chain", "b", &meta, &Increment { amount: 2 })
+        .execute("chain", "b", &meta, &Increment::by(2))
         .await
         .unwrap();
 
@@ -338,11 +326,93 @@ async fn a_request_id_that_cannot_be_a_header_is_refused_not_a_panic() {
     let meta = CommandMeta::new("t").with_request_id(Some("abc\r\nNats-Expected-Stream: x".into()));
 
     let result = repository
-        .execute("chain", "c", &meta, &Increment { amount: 1 })
+        .execute("chain", "c", &meta, &Increment::by(1))
         .await;
 
     assert!(
         matches!(result, Err(Error::Invalid(ref v)) if v[0].field == "request_id"),
         "{result:?}"
     );
+}
+
+#[tokio::test]
+async fn a_conflict_with_another_replica_is_retried_and_counted() {
+    let env = TestEnv::new().await;
+    let infra = env.infra(SERVICE, None).await;
+    let replica_a = Repository::<Counter>::new(infra.store.clone(), 100);
+    let replica_b = Repository::<Counter>::new(infra.store.clone(), 100);
+    let meta = CommandMeta::new("t");
+
+    let first = replica_a
+        .execute("chain", "c", &meta, &Increment::by(1))
+        .await
+        .unwrap();
+    // Replica B moves the aggregate past the version A has cached.
+    replica_b
+        .execute("chain", "c", &meta, &Increment::by(1))
+        .await
+        .unwrap();
+    let retried = replica_a
+        .execute("chain", "c", &meta, &Increment::by(1))
+        .await
+        .unwrap();
+
+    assert_eq!(first.attempts, 1);
+    assert_eq!(retried.attempts, 2, "one conflict, one reload");
+    assert_eq!(retried.state.value, 3);
+}
+
+#[tokio::test]
+async fn a_recorded_commit_tells_who_why_and_when_from_envelope_subject_and_headers() {
+    let env = TestEnv::new().await;
+    let infra = env.infra(SERVICE, None).await;
+    let repository = Repository::<Counter>::new(infra.store.clone(), 100);
+    let user = uuid::Uuid::now_v7();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_780_000_000_123);
+    let mut meta = CommandMeta::new(format!("tenants/chain/users/{user}"))
+        .with_request_id(Some(request_id.clone()));
+    meta.now = Some(at);
+    meta.causation_id = Some("import-7".into());
+    repository
+        .execute("chain", "c", &meta, &Increment::by(1))
+        .await
+        .unwrap();
+    repository
+        .execute(
+            "chain",
+            "c",
+            &CommandMeta::new("system/test"),
+            &Increment::by(2),
+        )
+        .await
+        .unwrap();
+
+    let commits = breakroom_kit::testing::recorded(&env, SERVICE, "counter.chain.c").await;
+    let [created, second] = commits.as_slice() else {
+        panic!("two commits: {commits:?}")
+    };
+    assert_eq!(
+        (
+            created.service(),
+            created.aggregate_type(),
+            created.tenant(),
+            created.aggregate_id()
+        ),
+        (SERVICE, "counter", "chain", "c")
+    );
+    assert_eq!(created.actor(), format!("tenants/chain/users/{user}"));
+    assert_eq!(created.request_id(), Some(request_id.as_str()));
+    assert_eq!(created.occurred_at(), at);
+    assert_eq!(created.causation_id().as_deref(), Some("import-7"));
+    assert_eq!(created.correlation_id(), created.commit_id().to_string());
+    assert!(created.creates() && !second.creates());
+    assert_eq!(created.event_count(), 2, "created and incremented");
+    assert_eq!(second.actor(), "system/test");
+    assert_eq!(second.request_id(), None);
+    assert!(
+        second.trace_context().is_empty(),
+        "no sampled trace, no trace context"
+    );
+    assert_ne!(created.commit_id(), second.commit_id());
 }

@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod event_store;
+mod pool;
 mod projector;
 mod server;

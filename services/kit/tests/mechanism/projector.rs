@@ -26,7 +26,7 @@ async fn write_history(infra: &Infra, commits: usize) -> u64 {
         let id = format!("c{}", i % 10);
         let amount = (i % 7) as i64 + 1;
         last = repository
-            .execute("chain", &id, &CommandMeta::new("t"), &Increment { amount })
+            .execute("chain", &id, &CommandMeta::new("t"), &Increment::by(amount))
             .await
             .unwrap()
             .sequence;
@@ -157,11 +157,8 @@ async fn poison_commits_are_recorded_and_skipped_and_the_projection_goes_on() {
         .await
         .unwrap();
     let bad_event = envelope::Commit {
-        tenant: "chain".into(),
-        aggregate_id: "poison".into(),
+        commit_id: uuid::Uuid::now_v7().as_bytes().to_vec(),
         events: vec![envelope::Event {
-            event_id: "e".into(),
-            event_type: "x".into(),
             payload: vec![0xff; 4],
         }],
         ..Default::default()

@@ -209,8 +209,8 @@ async fn notice(
 }
 
 pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-    let tenant = &commit.commit.tenant;
-    let Some((store, week)) = split_roster_id(&commit.commit.aggregate_id) else {
+    let tenant = commit.tenant();
+    let Some((store, week)) = split_roster_id(commit.aggregate_id()) else {
         return Ok(());
     };
     let at = DateTime::<Utc>::from(commit.occurred_at());
@@ -233,7 +233,7 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                 upsert_shifts(conn, tenant, store, week, &shifts, true).await?;
                 feed(conn, tenant, store, &e.employees, at).await?;
                 for changes in &e.employees {
-                    notice(conn, tenant, &commit.commit.aggregate_id, changes, at).await?;
+                    notice(conn, tenant, commit.aggregate_id(), changes, at).await?;
                 }
             }
             Some(Ev::Amended(e)) => {
@@ -244,7 +244,7 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                 }
                 feed(conn, tenant, store, &e.employees, at).await?;
                 for changes in &e.employees {
-                    notice(conn, tenant, &commit.commit.aggregate_id, changes, at).await?;
+                    notice(conn, tenant, commit.aggregate_id(), changes, at).await?;
                 }
             }
             Some(Ev::ChangeAcknowledged(e)) => {
@@ -276,7 +276,7 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
 }
 
 pub(super) async fn calendar_feed(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-    let (tenant, user) = (&commit.commit.tenant, &commit.commit.aggregate_id);
+    let (tenant, user) = (commit.tenant(), commit.aggregate_id());
     for event in commit.events::<pb::CalendarFeedEvent>()? {
         match &event.event {
             Some(Feed::Created(e)) => {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 pub(super) async fn time_off(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-    let (tenant, id) = (&commit.commit.tenant, &commit.commit.aggregate_id);
+    let (tenant, id) = (commit.tenant(), commit.aggregate_id());
     for event in commit.events::<pb::TimeOffEvent>()? {
         match &event.event {
             Some(Ev::Requested(e)) => {
