@@ -171,9 +171,14 @@ async fn commit_bytes(infra: &Infra, repository: &Arc<Repository<Counter>>) {
         .await
         .unwrap();
     let event = event_bytes().len();
+    // The headers as appended: Direct Get adds its own (`Nats-Stream`, `Nats-Sequence`, ...).
     let headers: usize = last
         .headers
         .iter()
+        .filter(|(name, _)| {
+            let name: &str = name.as_ref();
+            name == "Nats-Msg-Id" || name == "Nats-Expected-Last-Subject-Sequence"
+        })
         .map(|(name, values)| {
             values
                 .iter()
