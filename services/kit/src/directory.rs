@@ -333,7 +333,8 @@ impl Directory {
             });
         }
         // One round trip: the person's state with every membership.
-        let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        type Row = (String, Option<String>, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
             "SELECT u.state, m.store_id, m.department_id, m.role FROM kit_directory_users u \
              LEFT JOIN kit_directory_memberships m ON m.tenant = u.tenant AND m.user_id = u.id \
              WHERE u.tenant = $1 AND u.id = $2",

@@ -198,17 +198,15 @@ impl Changes {
         let slot = self.stores.entry(key.clone()).or_insert(None);
         match event.event {
             Some(St::Created(e)) => {
-                if slot.is_none() {
-                    *slot = Some(StoreRow {
-                        tenant: key.0.clone(),
-                        id: key.1.clone(),
-                        display_name: e.display_name,
-                        store_code: e.store_code,
-                        region: e.region,
-                        time_zone: e.time_zone,
-                        closed: false,
-                    });
-                }
+                slot.get_or_insert_with(|| StoreRow {
+                    tenant: key.0.clone(),
+                    id: key.1.clone(),
+                    display_name: e.display_name,
+                    store_code: e.store_code,
+                    region: e.region,
+                    time_zone: e.time_zone,
+                    closed: false,
+                });
             }
             Some(St::Updated(e)) => {
                 if let Some(row) = slot {
@@ -242,19 +240,17 @@ impl Changes {
         let slot = self.users.entry(key.clone()).or_insert(None);
         match event.event {
             Some(Us::Invited(e)) => {
-                if slot.is_none() {
-                    *slot = Some(UserRow {
-                        tenant: key.0.clone(),
-                        id: key.1.clone(),
-                        display_name: e.display_name,
-                        email: e.email,
-                        phone: e.phone,
-                        state: "invited".into(),
-                        invite_time: at,
-                        activate_time: None,
-                        deactivate_time: None,
-                    });
-                }
+                slot.get_or_insert_with(|| UserRow {
+                    tenant: key.0.clone(),
+                    id: key.1.clone(),
+                    display_name: e.display_name,
+                    email: e.email,
+                    phone: e.phone,
+                    state: "invited".into(),
+                    invite_time: at,
+                    activate_time: None,
+                    deactivate_time: None,
+                });
             }
             Some(Us::Updated(e)) => {
                 if let Some(row) = slot {
