@@ -8,5 +8,6 @@ mod bulk;
 mod input;
 mod isolation;
 mod journey;
+mod replicas;
 mod resilience;
 mod support;
