@@ -27,6 +27,10 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     cd proto && npx --yes @bufbuild/buf@1 lint
 
+# Regenerate the Tenant CRD from the operator's Rust types (a test checks it is current).
+crd:
+    cargo run -q -p breakroom-operator --bin operator -- --print-crd > charts/breakroom/crds/tenants.breakroom.io.yaml
+
 # Format the code.
 fmt:
     cargo fmt --all

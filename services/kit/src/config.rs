@@ -44,6 +44,33 @@ impl std::fmt::Display for Namespace {
     }
 }
 
+/// Where projection leases live (`BREAKROOM_LEASE_BACKEND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LeaseBackendKind {
+    /// `nats`: keys in the namespace's NATS KV bucket (default; needs nothing else).
+    #[default]
+    Nats,
+    /// `kubernetes`: `coordination.k8s.io/v1` Leases in the pod's namespace.
+    Kubernetes,
+}
+
+impl LeaseBackendKind {
+    /// Accepts `nats` or `kubernetes`.
+    pub fn parse(value: &str) -> Result<Self> {
+        match value {
+            "nats" => Ok(Self::Nats),
+            "kubernetes" => Ok(Self::Kubernetes),
+            _ => Err(Error::invalid(
+                "BREAKROOM_LEASE_BACKEND",
+                "one of nats, kubernetes",
+            )),
+        }
+    }
+}
+
+/// Where a pod's service account says it runs, when `POD_NAMESPACE` is unset.
+const SERVICE_ACCOUNT_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
 /// The settings every service shares.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -60,6 +87,14 @@ pub struct Config {
     /// `BREAKROOM_LEASE_TTL_SECS`: how long a dead projector holds its lease before another
     /// replica takes over (default 10 s).
     pub lease_ttl: Duration,
+    /// `BREAKROOM_LEASE_BACKEND`: `nats` (default) or `kubernetes`.
+    pub lease_backend: LeaseBackendKind,
+    /// `POD_NAME`: the lease holder identity of this replica's projectors; unset, each
+    /// projector names itself with a fresh UUID.
+    pub lease_holder: Option<String>,
+    /// `POD_NAMESPACE`, else the service account's namespace file, else the Kubernetes
+    /// client's default: where Kubernetes Leases are kept.
+    pub kubernetes_namespace: Option<String>,
     /// `BREAKROOM_DUPLICATE_WINDOW_SECS`: how long JetStream remembers request ids (default 2 min).
     pub duplicate_window: Duration,
     /// `BREAKROOM_MAX_LAG`: projection lag (events) above which readiness reports NOT_SERVING
@@ -99,6 +134,17 @@ impl Config {
                 &var("BREAKROOM_NAMESPACE").unwrap_or_else(|| "dev".into()),
             )?,
             lease_ttl: Duration::from_secs(lease_secs),
+            lease_backend: var("BREAKROOM_LEASE_BACKEND")
+                .map(|v| LeaseBackendKind::parse(&v))
+                .transpose()?
+                .unwrap_or_default(),
+            lease_holder: var("POD_NAME"),
+            kubernetes_namespace: var("POD_NAMESPACE").or_else(|| {
+                std::fs::read_to_string(SERVICE_ACCOUNT_NAMESPACE)
+                    .ok()
+                    .map(|ns| ns.trim().to_owned())
+                    .filter(|ns| !ns.is_empty())
+            }),
             duplicate_window: Duration::from_secs(parse_number(
                 var("BREAKROOM_DUPLICATE_WINDOW_SECS"),
                 "BREAKROOM_DUPLICATE_WINDOW_SECS",
@@ -124,6 +170,9 @@ impl Config {
             grpc_listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             namespace,
             lease_ttl: Duration::from_secs(10),
+            lease_backend: LeaseBackendKind::Nats,
+            lease_holder: None,
+            kubernetes_namespace: None,
             duplicate_window: Duration::from_secs(120),
             max_lag: 10_000,
             cache_size: 10_000,
@@ -142,6 +191,7 @@ fn parse_number(value: Option<String>, name: &str, default: u64) -> Result<u64> 
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -151,5 +201,18 @@ mod tests {
         for bad in ["", "Dev", "a.b", "a-b", "1abc", "a*", &"a".repeat(33)] {
             assert!(Namespace::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn the_lease_backend_is_nats_or_kubernetes() {
+        assert_eq!(
+            LeaseBackendKind::parse("nats").unwrap(),
+            LeaseBackendKind::Nats
+        );
+        assert_eq!(
+            LeaseBackendKind::parse("kubernetes").unwrap(),
+            LeaseBackendKind::Kubernetes
+        );
+        assert!(LeaseBackendKind::parse("etcd").is_err());
     }
 }

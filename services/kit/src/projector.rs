@@ -147,7 +147,8 @@ pub struct Projector {
     js: jetstream::Context,
     pool: PgPool,
     namespace: Namespace,
-    lease_ttl: Duration,
+    /// Where the projection's lease lives (NATS KV unless `lease_backend` says otherwise).
+    leases: Arc<dyn lease::LeaseBackend>,
     holder: String,
     batch_size: usize,
     active: Arc<AtomicBool>,
@@ -197,19 +198,36 @@ impl Projector {
         namespace: Namespace,
         lease_ttl: Duration,
     ) -> Self {
+        let leases = Arc::new(lease::NatsKvLeases::new(
+            js.clone(),
+            namespace.clone(),
+            lease_ttl,
+        ));
         Self {
             projection,
             owner,
             js,
             pool,
+            leases,
             namespace,
-            lease_ttl,
             holder: uuid::Uuid::now_v7().to_string(),
             batch_size: 1000,
             active: Arc::default(),
             #[cfg(feature = "testing")]
             halt: None,
         }
+    }
+
+    /// Takes the projection's lease from `leases` instead of NATS KV.
+    pub fn lease_backend(mut self, leases: Arc<dyn lease::LeaseBackend>) -> Self {
+        self.leases = leases;
+        self
+    }
+
+    /// Names this instance `holder` in its lease (the pod's name); default a fresh UUID.
+    pub fn holder(mut self, holder: impl Into<String>) -> Self {
+        self.holder = holder.into();
+        self
     }
 
     /// Messages per batch (and per transaction); default 1000.
@@ -267,21 +285,8 @@ impl Projector {
             tracing::error!("projection reads one stream through two sources; not started");
             return;
         }
-        let bucket = loop {
-            match lease::bucket(&self.js, &self.namespace, self.lease_ttl).await {
-                Ok(bucket) => break bucket,
-                Err(e) => tracing::warn!(error = %e, "lease bucket unavailable"),
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        };
         loop {
-            let Some(mut lease) =
-                lease::Lease::acquire(bucket.clone(), &name, &self.holder, self.lease_ttl, &cancel)
-                    .await
-            else {
+            let Some(mut lease) = self.leases.acquire(&name, &self.holder, &cancel).await else {
                 return;
             };
             self.active.store(true, Ordering::SeqCst);

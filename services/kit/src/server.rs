@@ -37,7 +37,11 @@ use crate::{
     directory::{Directory, DirectoryProjection},
     error::{Error, Result},
     event_store::EventStore,
-    projector::{Projection, Projector, projection_lag},
+    projector::{
+        Projection, Projector,
+        lease::{self, LeaseBackend},
+        projection_lag,
+    },
     signing_keys,
 };
 
@@ -57,6 +61,8 @@ pub struct Infra {
     pub pool: PgPool,
     /// The service's event store.
     pub store: EventStore,
+    /// Where projection leases live (`BREAKROOM_LEASE_BACKEND`).
+    pub leases: Arc<dyn LeaseBackend>,
 }
 
 impl Infra {
@@ -78,12 +84,14 @@ impl Infra {
             config.service,
             config.duplicate_window,
         );
+        let leases = lease::from_config(&config, &js).await?;
         Ok(Self {
             config,
             nats,
             js,
             pool,
             store,
+            leases,
         })
     }
 
@@ -122,7 +130,7 @@ impl Infra {
 
     /// A projector for `projection` with this service's settings.
     pub fn projector(&self, projection: Arc<dyn Projection>) -> Projector {
-        Projector::new(
+        let projector = Projector::new(
             projection,
             self.config.service,
             self.js.clone(),
@@ -130,6 +138,11 @@ impl Infra {
             self.config.namespace.clone(),
             self.config.lease_ttl,
         )
+        .lease_backend(self.leases.clone());
+        match &self.config.lease_holder {
+            Some(pod) => projector.holder(pod.clone()),
+            None => projector,
+        }
     }
 }
 

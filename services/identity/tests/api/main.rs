@@ -12,6 +12,7 @@ mod isolation;
 mod journey;
 mod permissions;
 mod reasons;
+mod replicas;
 mod resilience;
 mod secrets;
 mod sources;

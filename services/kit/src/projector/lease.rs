@@ -1,140 +1,149 @@
-//! A lease in NATS KV that makes one replica the active instance of a projection.
+//! Leases that make one replica the active instance of a projection.
 //!
-//! The bucket `<ns>_leases` has `max_age` = the lease TTL, so an entry that is not renewed
-//! disappears by itself: a holder that dies without releasing is replaced after at most
-//! one TTL. `create` only succeeds when the key is absent, `update` only at the revision
-//! the holder last wrote, so two holders can never both believe they renewed.
+//! A projector asks a `LeaseBackend` for its projection's lease and gets a `LeaseGuard`
+//! once it holds it; it renews the guard every `renew_every()` and stops projecting as
+//! soon as a renewal fails, then stands by again. Two backends, chosen by
+//! `BREAKROOM_LEASE_BACKEND`:
+//!
+//! - `nats` (default, `nats`): a key in the namespace's NATS KV bucket, created only when
+//!   absent and updated only at the revision last written.
+//! - `kubernetes` (`kubernetes`): a `coordination.k8s.io/v1` Lease in the pod's namespace,
+//!   created only when absent and replaced only at the `resourceVersion` last seen.
+//!
+//! Both are fenced the same way: every write is conditional on the version the holder
+//! last saw, so once someone else has written the lease, the old holder's next renewal
+//! fails and it stops. A holder never believes it holds a lease that another took over.
 
-use std::time::Duration;
+pub mod kubernetes;
+pub mod nats;
 
-use async_nats::jetstream::{self, kv};
+use std::{sync::Arc, time::Duration};
+
+use async_nats::jetstream;
+use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
+pub use kubernetes::KubernetesLeases;
+pub use nats::{NatsKvLeases, bucket};
+
 use crate::{
-    config::Namespace,
+    config::{Config, LeaseBackendKind, Namespace},
     error::{Error, Result},
 };
 
-/// The KV bucket holding a namespace's leases.
-///
-/// The backing stream is created here rather than through `create_key_value`, whose
-/// account query fails to parse on the 2.9 servers the machines run.
-pub async fn bucket(
-    js: &jetstream::Context,
-    namespace: &Namespace,
-    ttl: Duration,
-) -> Result<kv::Store> {
-    let name = format!("{namespace}_leases");
-    let stream = jetstream::stream::Config {
-        name: format!("KV_{name}"),
-        description: Some("Breakroom projector leases".into()),
-        subjects: vec![format!("$KV.{name}.>")],
-        max_messages_per_subject: 1,
-        max_age: ttl,
-        duplicate_window: ttl.min(Duration::from_secs(120)),
-        allow_rollup: true,
-        deny_delete: true,
-        allow_direct: true,
-        discard: jetstream::stream::DiscardPolicy::New,
-        storage: jetstream::stream::StorageType::File,
-        ..Default::default()
-    };
-    if let Err(e) = js.create_or_update_stream(stream).await {
-        return Err(Error::Unavailable(format!("lease bucket {name}: {e}")));
-    }
-    js.get_key_value(&name)
-        .await
-        .map_err(|e| Error::Unavailable(format!("lease bucket {name}: {e}")))
+/// Where projection leases live.
+#[async_trait::async_trait]
+pub trait LeaseBackend: Send + Sync + std::fmt::Debug + 'static {
+    /// Waits until the lease `key` (`<owner>_<projection>`) is free and takes it for
+    /// `holder`; `None` when `cancel` fires first.
+    async fn acquire(
+        &self,
+        key: &str,
+        holder: &str,
+        cancel: &CancellationToken,
+    ) -> Option<Box<dyn LeaseGuard>>;
 }
 
 /// A held lease.
-#[derive(Debug)]
-pub struct Lease {
-    store: kv::Store,
-    key: String,
-    holder: String,
-    revision: u64,
-    ttl: Duration,
-}
-
-impl Lease {
-    /// Waits until the lease for `key` is free and takes it; `None` when cancelled first.
-    pub async fn acquire(
-        store: kv::Store,
-        key: &str,
-        holder: &str,
-        ttl: Duration,
-        cancel: &CancellationToken,
-    ) -> Option<Self> {
-        let poll = (ttl / 4).max(Duration::from_millis(100));
-        let mut waiting_logged = false;
-        loop {
-            match store.create(key, holder.to_owned().into()).await {
-                Ok(revision) => {
-                    tracing::info!(lease = key, holder, "lease acquired");
-                    return Some(Self {
-                        store,
-                        key: key.to_owned(),
-                        holder: holder.to_owned(),
-                        revision,
-                        ttl,
-                    });
-                }
-                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
-                    if !waiting_logged {
-                        tracing::info!(lease = key, holder, "lease held elsewhere, standing by");
-                        waiting_logged = true;
-                    }
-                }
-                Err(e) => tracing::warn!(lease = key, error = %e, "lease acquisition failed"),
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return None,
-                _ = tokio::time::sleep(poll) => {}
-            }
-        }
-    }
-
+#[async_trait::async_trait]
+pub trait LeaseGuard: Send + std::fmt::Debug {
     /// How often to renew: a third of the TTL, so two renewals may fail before expiry.
-    pub fn renew_every(&self) -> Duration {
-        self.ttl / 3
-    }
+    fn renew_every(&self) -> Duration;
 
-    /// Extends the lease; fails when someone else holds it now.
-    pub async fn renew(&mut self) -> Result<()> {
-        match self
-            .store
-            .update(&self.key, self.holder.clone().into(), self.revision)
-            .await
-        {
-            Ok(revision) => {
-                self.revision = revision;
-                Ok(())
-            }
-            Err(e) => {
-                // The update may have landed with only its reply lost: still ours if the
-                // entry carries our name.
-                if let Ok(Some(entry)) = self.store.entry(&self.key).await
-                    && entry.operation == kv::Operation::Put
-                    && entry.value.as_ref() == self.holder.as_bytes()
-                {
-                    self.revision = entry.revision;
-                    return Ok(());
-                }
-                Err(Error::Unavailable(format!("lease {} lost: {e}", self.key)))
-            }
-        }
-    }
+    /// Extends the lease; an error means it is (or may be) lost and the holder must stop.
+    async fn renew(&mut self) -> Result<()>;
 
     /// Gives the lease up so a standby takes over at once.
-    pub async fn release(self) {
-        match self
-            .store
-            .delete_expect_revision(&self.key, Some(self.revision))
-            .await
-        {
-            Ok(()) => tracing::info!(lease = self.key, "lease released"),
-            Err(e) => tracing::warn!(lease = self.key, error = %e, "lease release failed"),
+    async fn release(self: Box<Self>);
+}
+
+/// The backend `config` selects: NATS KV on `js`, or Kubernetes Leases through the
+/// in-cluster (or kubeconfig) client.
+pub async fn from_config(
+    config: &Config,
+    js: &jetstream::Context,
+) -> Result<Arc<dyn LeaseBackend>> {
+    Ok(match config.lease_backend {
+        LeaseBackendKind::Nats => Arc::new(NatsKvLeases::new(
+            js.clone(),
+            config.namespace.clone(),
+            config.lease_ttl,
+        )),
+        LeaseBackendKind::Kubernetes => {
+            let client = kube::Client::try_default()
+                .await
+                .map_err(|e| Error::Unavailable(format!("Kubernetes client for leases: {e}")))?;
+            let namespace = config
+                .kubernetes_namespace
+                .clone()
+                .unwrap_or_else(|| client.default_namespace().to_owned());
+            Arc::new(KubernetesLeases::new(
+                client,
+                &namespace,
+                config.namespace.clone(),
+                config.lease_ttl,
+            ))
         }
+    })
+}
+
+/// Longest Lease name: a DNS-1123 label, so that the name is valid wherever it is used.
+const MAX_NAME: usize = 63;
+
+/// The Kubernetes name of lease `key` in `namespace`: `<namespace>-<owner>-<projection>`,
+/// lowercased, `_` as `-`; longer than 63 characters, it is cut to 54 and ends in `-`
+/// and 8 hex digits of the full name's SHA-256, so distinct keys keep distinct names.
+pub fn kubernetes_name(namespace: &Namespace, key: &str) -> String {
+    let full: String = format!("{namespace}-{key}")
+        .chars()
+        .map(|c| match c.to_ascii_lowercase() {
+            c @ ('a'..='z' | '0'..='9' | '-') => c,
+            _ => '-',
+        })
+        .collect();
+    let full = full.trim_matches('-').to_owned();
+    if full.len() <= MAX_NAME {
+        return full;
+    }
+    let digest = Sha256::digest(full.as_bytes());
+    let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hash}", full[..MAX_NAME - 9].trim_end_matches('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn is_dns_label(name: &str) -> bool {
+        !name.is_empty()
+            && name.len() <= 63
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !name.starts_with('-')
+            && !name.ends_with('-')
+    }
+
+    #[test]
+    fn kubernetes_lease_names_are_dns_labels_derived_from_namespace_owner_and_projection() {
+        let dev = Namespace::parse("dev").unwrap();
+
+        assert_eq!(
+            kubernetes_name(&dev, "scheduling_identity_directory"),
+            "dev-scheduling-identity-directory"
+        );
+    }
+
+    #[test]
+    fn long_lease_names_are_cut_and_hashed_so_they_stay_valid_and_distinct() {
+        let ns = Namespace::parse(&"n".repeat(32)).unwrap();
+        let a = kubernetes_name(&ns, &format!("scheduling_{}_a", "x".repeat(40)));
+        let b = kubernetes_name(&ns, &format!("scheduling_{}_b", "x".repeat(40)));
+
+        assert!(is_dns_label(&a), "{a}");
+        assert!(is_dns_label(&b), "{b}");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 63);
     }
 }
