@@ -78,12 +78,20 @@ async fn three_replicas_started_at_once_share_one_database_and_stream_and_split_
         assert_eq!(tenant.display_name, format!("Chain {i}"));
     }
 
-    // One stream, and every migration recorded exactly once.
+    // Identity's two streams (events and secrets), each once, and every migration
+    // recorded exactly once.
     let js = async_nats::jetstream::new(env.nats().await);
     let streams: Vec<String> = js.stream_names().try_collect().await.unwrap();
     let prefix = env.namespace.as_str().to_uppercase();
-    let ours: Vec<_> = streams.iter().filter(|s| s.starts_with(&prefix)).collect();
-    assert_eq!(ours, [&format!("{prefix}_IDENTITY")]);
+    let mut ours: Vec<_> = streams.iter().filter(|s| s.starts_with(&prefix)).collect();
+    ours.sort();
+    assert_eq!(
+        ours,
+        [
+            &format!("{prefix}_IDENTITY"),
+            &format!("{prefix}_IDENTITY_SECRETS")
+        ]
+    );
     let pool = sqlx::PgPool::connect(&env.database_url("identity"))
         .await
         .unwrap();
