@@ -95,6 +95,10 @@ pub struct TenantStatus {
     /// The declared stores that exist, with their identity resource names.
     #[serde(default)]
     pub stores: Vec<StoreStatus>,
+    /// Identity's last commit for this tenant as the operator saw it (`identity:<n>` as a
+    /// number): the next pass reads with it, so it sees what the previous one wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_sequence: Option<u64>,
     /// The Secret holding invite codes of HQ admins invited by the operator (never the
     /// codes themselves: status is readable by anyone who can read the resource).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -33,6 +33,17 @@ impl Identity {
         })
     }
 
+    /// Reads from now on wait for identity's commit `sequence` (one an earlier pass wrote).
+    pub fn after(mut self, sequence: u64) -> Self {
+        self.seen = self.seen.max(sequence);
+        self
+    }
+
+    /// The newest commit this session wrote or was told to wait for.
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+
     fn request<T>(&self, message: T) -> Request<T> {
         let mut request = Request::new(message);
         let metadata = request.metadata_mut();
@@ -64,7 +75,7 @@ impl Identity {
             name: format!("tenants/{id}"),
         });
         match self.client.get_tenant(request).await {
-            Ok(reply) => Ok(Some(self.note(reply))),
+            Ok(reply) => Ok(Some(reply.into_inner())),
             Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
             Err(status) => Err(status),
         }

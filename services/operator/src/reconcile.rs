@@ -126,7 +126,9 @@ async fn reconcile_inner(tenant: &Tenant, ctx: &Context, api: &Api<Tenant>) -> R
     let name = tenant.name_any();
     let policy = tenant.spec.deletion_policy;
     let has_finalizer = tenant.finalizers().iter().any(|f| f == FINALIZER);
-    let mut identity = Identity::new(ctx.identity.clone(), &ctx.token)?;
+    let previous = tenant.status.as_ref().and_then(|s| s.identity_sequence);
+    let mut identity =
+        Identity::new(ctx.identity.clone(), &ctx.token)?.after(previous.unwrap_or_default());
     if tenant.meta().deletion_timestamp.is_some() {
         if has_finalizer {
             if policy == DeletionPolicy::Delete {
@@ -161,6 +163,7 @@ async fn reconcile_inner(tenant: &Tenant, ctx: &Context, api: &Api<Tenant>) -> R
         stores_created: u32::try_from(stores.len()).unwrap_or(u32::MAX),
         stores,
         invite_secret: had_secret.or(Some(invite_secret)),
+        identity_sequence: Some(identity.seen()).filter(|s| *s > 0),
     };
     if tenant.status.as_ref() != Some(&status) {
         let patch = json!({ "status": status });
