@@ -34,10 +34,19 @@ pub mod identity {
 }
 
 /// Scheduling: rosters, shifts, open shifts, swaps, time off, imports, calendar feeds
-/// (API designed; the service is being built).
+/// and their events.
 pub mod scheduling {
     /// Version 1.
     pub mod v1 {
         tonic::include_proto!("breakroom.scheduling.v1");
+    }
+}
+
+/// `breakroom.feed.v1`: groups, posts, announcements with acknowledgements, comments,
+/// reactions, read state; and the feed events notifications routes.
+pub mod feed {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("breakroom.feed.v1");
     }
 }
