@@ -4,18 +4,19 @@
 default:
     @just --list
 
-# Run the platform locally: NATS, PostgreSQL and every service, healthy, addresses printed.
+# Run the platform locally: NATS, PostgreSQL and every service, healthy, addresses printed
+# (the same as `cargo dev up`).
 up:
-    cargo run -q -p breakroom-e2e --bin breakroom-dev -- up
+    cargo dev up
 
 # Make sure NATS (JetStream) and PostgreSQL answer, installing and starting them if needed.
 infra:
-    cargo run -q -p breakroom-e2e --bin breakroom-dev -- infra
+    cargo dev infra
 
-# Run every test (unit, service, end-to-end) against real NATS and PostgreSQL.
-test: infra
-    cargo build -q --workspace --bins
-    if cargo nextest --version >/dev/null 2>&1; then cargo nextest run --workspace; else cargo test --workspace; fi
+# Run every test (unit, service, end-to-end) against real NATS and PostgreSQL (the same
+# as `cargo dev test`).
+test:
+    cargo dev test
 
 # Lint, render and strictly validate the Helm chart offline (Kubernetes 1.30 and 1.37 schemas).
 chart:

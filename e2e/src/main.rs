@@ -4,9 +4,19 @@
 //!   their default ports, installing (Debian packages) and starting them when they don't.
 //! - `breakroom-dev up`: `infra`, then builds and starts every service, waits until each
 //!   reports SERVING, prints the addresses and keeps running until Ctrl-C.
+//!   Then it seeds the demo chain (`demo`) through the public APIs, or reuses it, and
+//!   prints how to log in and call the APIs; `--no-demo` skips that.
+//! - `breakroom-dev token <e-mail>`: an access token of a demo person (for grpcurl).
+//! - `breakroom-dev test`: `infra`, then builds the service binaries (the end-to-end
+//!   suite starts them as processes) and runs every test, with `cargo nextest` when it is
+//!   installed and `cargo test` otherwise.
+//!
+//! `cargo dev <command>` is an alias for it (`.cargo/config.toml`).
 
+mod demo;
 mod infra;
 mod services;
+mod tests;
 
 use anyhow::{Context, bail};
 
@@ -16,9 +26,27 @@ fn main() -> anyhow::Result<()> {
         "infra" => infra::ensure(),
         "up" => {
             infra::ensure()?;
+            let seed = !std::env::args().any(|a| a == "--no-demo");
             let runtime = tokio::runtime::Runtime::new().context("tokio runtime")?;
-            runtime.block_on(services::up())
+            runtime.block_on(services::up(seed))
         }
-        _ => bail!("usage: breakroom-dev <infra|up>"),
+        "token" => {
+            let email = std::env::args()
+                .nth(2)
+                .context("usage: breakroom-dev token <e-mail of a demo person>")?;
+            let runtime = tokio::runtime::Runtime::new().context("tokio runtime")?;
+            println!(
+                "{}",
+                runtime.block_on(demo::login(services::IDENTITY_ADDR, &email))?
+            );
+            Ok(())
+        }
+        "test" => {
+            infra::ensure()?;
+            tests::run(std::env::args().skip(2).collect())
+        }
+        _ => bail!(
+            "usage: breakroom-dev <infra | up [--no-demo] | token <e-mail> | test [filters...]>"
+        ),
     }
 }

@@ -15,24 +15,30 @@ struct Service {
 /// The platform operator token of local runs (never use it anywhere else).
 pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
 
+/// identity's local address.
+pub const IDENTITY_ADDR: &str = "127.0.0.1:50051";
+/// scheduling's local address.
+pub const SCHEDULING_ADDR: &str = "127.0.0.1:50052";
+
 /// The services that exist so far; each new service adds a line.
 const SERVICES: &[Service] = &[
     Service {
         name: "identity",
         package: "breakroom-identity",
-        addr: "127.0.0.1:50051",
+        addr: IDENTITY_ADDR,
         env: &[("BREAKROOM_OPERATOR_TOKEN", DEV_OPERATOR_TOKEN)],
     },
     Service {
         name: "scheduling",
         package: "breakroom-scheduling",
-        addr: "127.0.0.1:50052",
+        addr: SCHEDULING_ADDR,
         env: &[],
     },
 ];
 
-/// Builds and starts the services, prints where they are, and waits for Ctrl-C.
-pub async fn up() -> anyhow::Result<()> {
+/// Builds and starts the services, prints where they are, seeds (or reuses) the demo
+/// chain when `seed`, and waits for Ctrl-C.
+pub async fn up(seed: bool) -> anyhow::Result<()> {
     let mut build = tokio::process::Command::new(env!("CARGO"));
     build.args(["build", "--release"]);
     for service in SERVICES {
@@ -60,6 +66,13 @@ pub async fn up() -> anyhow::Result<()> {
         println!("{:<14} grpc://{}  (SERVING)", service.name, service.addr);
     }
     println!("operator token (local only): {DEV_OPERATOR_TOKEN}");
+    if seed {
+        let addrs = crate::demo::Addrs {
+            identity: IDENTITY_ADDR.into(),
+            scheduling: SCHEDULING_ADDR.into(),
+        };
+        crate::demo::ensure(&addrs, DEV_OPERATOR_TOKEN).await?;
+    }
     println!("press Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;
     Ok(())

@@ -225,6 +225,23 @@ impl RecordedCommit {
         &self.trace_context
     }
 
+    /// Starts the CONSUMER span of `consumer` processing this commit, when it carries a
+    /// sampled trace, and makes that span the commit's trace context from here on.
+    pub(crate) fn continue_as_consumer(&mut self, consumer: &str) -> Option<tracing::Span> {
+        if self.trace_context.is_empty() {
+            return None;
+        }
+        let (span, own) = crate::telemetry::consumer_span(
+            &self.trace_context,
+            &self.subject,
+            consumer,
+            self.sequence,
+            self.commit.events.iter().map(|e| e.payload.len()).sum(),
+        );
+        self.trace_context = own;
+        Some(span)
+    }
+
     /// Number of events in the commit.
     pub fn event_count(&self) -> usize {
         self.commit.events.len()

@@ -18,6 +18,7 @@ use async_nats::{
 };
 use futures::StreamExt;
 use tokio::sync::OnceCell;
+use tracing::Instrument;
 
 use crate::{
     aggregate::Aggregate,
@@ -273,10 +274,20 @@ impl EventStore {
         if let Some(msg_id) = &msg_id {
             headers.insert(MSG_ID, msg_id.as_str());
         }
-        // Only a sampled trace travels (in the headers, once); the envelope has no copy.
-        telemetry::inject_current_trace(&mut headers);
-        self.publish(&subject, headers, payload, msg_id.as_deref())
-            .await
+        // Only a sampled trace travels (in the headers, once, from the PRODUCER span);
+        // the envelope has no copy.
+        match telemetry::producer_span(&subject, &self.prefix, A::TYPE, payload.len()) {
+            Some(span) => {
+                telemetry::inject_span_trace(&span, &mut headers);
+                self.publish(&subject, headers, payload, msg_id.as_deref())
+                    .instrument(span)
+                    .await
+            }
+            None => {
+                self.publish(&subject, headers, payload, msg_id.as_deref())
+                    .await
+            }
+        }
     }
 
     async fn publish(

@@ -439,6 +439,12 @@ impl Projector {
             let Some(high_message) = high_message else {
                 continue;
             };
+            // One CONSUMER span per commit of a sampled trace, open until the batch is
+            // committed; what the projection does for a commit continues from it.
+            let _consumed: Vec<tracing::Span> = commits
+                .iter_mut()
+                .filter_map(|commit| commit.continue_as_consumer(&consumer_name))
+                .collect();
             self.apply(&mut tx, &stream_name, &commits).await?;
             checkpoint::store(&mut tx, name, &stream_name, high).await?;
             #[cfg(feature = "testing")]

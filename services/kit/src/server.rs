@@ -301,6 +301,7 @@ impl Server {
         let stopping = shutdown.clone();
         let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
+            .layer(crate::telemetry::GrpcStatusLayer)
             .layer(ConsistencyLayer::new(positions))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move {

@@ -3,6 +3,8 @@
 //! metadata and NATS headers so that one trace runs from a request
 //! through the event log into every projector.
 
+mod status;
+
 use std::collections::HashMap;
 
 use async_nats::HeaderMap;
@@ -16,6 +18,8 @@ use opentelemetry_sdk::{
 };
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{EnvFilter, layer::SubscriberExt, util::SubscriberInitExt};
+
+pub use status::GrpcStatusLayer;
 
 /// Keeps the exporters alive; flushes them when dropped.
 #[derive(Default)]
@@ -84,22 +88,6 @@ pub fn init(service: &'static str) -> anyhow::Result<TelemetryGuard> {
     Ok(guard)
 }
 
-/// Adds the current span's W3C trace context (`traceparent`, `tracestate`) to NATS
-/// headers when its trace is sampled. The common case (no span, or not sampled) costs a
-/// check and no allocation.
-pub fn inject_current_trace(headers: &mut HeaderMap) {
-    use opentelemetry::trace::TraceContextExt;
-    let span = tracing::Span::current();
-    if span.is_disabled() {
-        return;
-    }
-    let cx = span.context();
-    if !cx.span().span_context().is_sampled() {
-        return;
-    }
-    TraceContextPropagator::new().inject_context(&cx, &mut NatsHeaders(headers));
-}
-
 struct NatsHeaders<'a>(&'a mut HeaderMap);
 
 impl Injector for NatsHeaders<'_> {
@@ -132,18 +120,106 @@ impl Extractor for HttpHeaders<'_> {
     }
 }
 
-/// The span of one incoming gRPC request, child of the caller's trace when the request
-/// carries `traceparent` metadata.
+/// The SERVER span of one incoming gRPC request, named as OpenTelemetry's RPC conventions
+/// say (`breakroom.scheduling.v1.SchedulingService/PublishRoster`) with `rpc.system`,
+/// `rpc.service` and `rpc.method`; `rpc.grpc.status_code` is recorded when the response
+/// leaves (`GrpcStatusLayer`). A child of the caller's trace when the request carries
+/// `traceparent` metadata.
 pub fn grpc_request_span(request: &http::Request<()>) -> tracing::Span {
+    let path = request.uri().path();
+    let (service, method) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((path, ""));
     let span = tracing::info_span!(
         "grpc.request",
+        otel.name = path.trim_start_matches('/'),
         otel.kind = "server",
+        otel.status_code = tracing::field::Empty,
         rpc.system = "grpc",
-        rpc.method = %request.uri().path(),
+        rpc.service = service,
+        rpc.method = method,
+        rpc.grpc.status_code = tracing::field::Empty,
     );
     let cx = TraceContextPropagator::new().extract(&HttpHeaders(request.headers()));
     let _ = span.set_parent(cx);
     span
+}
+
+/// Records a response's gRPC status code on the request span (as a number) and marks the
+/// span as an error for the codes OpenTelemetry counts as server errors.
+pub fn record_grpc_status(span: &tracing::Span, code: i64) {
+    span.record("rpc.grpc.status_code", code);
+    // UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS.
+    if matches!(code, 2 | 4 | 12 | 13 | 14 | 15) {
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// Whether the current span belongs to a sampled trace (only those travel and get
+/// messaging spans, so unsampled traffic pays nothing).
+fn current_is_sampled() -> bool {
+    use opentelemetry::trace::TraceContextExt;
+    let span = tracing::Span::current();
+    !span.is_disabled() && span.context().span().span_context().is_sampled()
+}
+
+/// The PRODUCER span of appending one commit to `subject`, or `None` when the current
+/// trace is not sampled. The span is named after the subject without its tenant and id
+/// tokens (`publish dev.scheduling.roster`), for low cardinality.
+pub fn producer_span(
+    subject: &str,
+    prefix: &str,
+    aggregate_type: &str,
+    body_size: usize,
+) -> Option<tracing::Span> {
+    if !current_is_sampled() {
+        return None;
+    }
+    Some(tracing::info_span!(
+        "nats.publish",
+        otel.name = format!("publish {prefix}.{aggregate_type}"),
+        otel.kind = "producer",
+        messaging.system = "nats",
+        messaging.operation.type = "send",
+        messaging.operation.name = "publish",
+        messaging.destination.name = subject,
+        messaging.message.body.size = body_size as i64,
+    ))
+}
+
+/// Adds `span`'s W3C trace context to NATS headers.
+pub fn inject_span_trace(span: &tracing::Span, headers: &mut HeaderMap) {
+    TraceContextPropagator::new().inject_context(&span.context(), &mut NatsHeaders(headers));
+}
+
+/// The CONSUMER span of one commit processed by a projection (`consumer` is the durable
+/// consumer's name), child of the trace the commit carries. Returns it with its own
+/// context as a carrier, so that what the projection does for the commit (a push sent
+/// later, say) continues from it.
+pub fn consumer_span(
+    carrier: &HashMap<String, String>,
+    subject: &str,
+    consumer: &str,
+    sequence: u64,
+    body_size: usize,
+) -> (tracing::Span, HashMap<String, String>) {
+    let span = tracing::info_span!(
+        "nats.process",
+        otel.name = format!("process {consumer}"),
+        otel.kind = "consumer",
+        messaging.system = "nats",
+        messaging.operation.type = "process",
+        messaging.operation.name = "process",
+        messaging.destination.name = subject,
+        messaging.consumer.group.name = consumer,
+        messaging.message.body.size = body_size as i64,
+        breakroom.stream.sequence = sequence as i64,
+    );
+    let _ = span.set_parent(extract(carrier));
+    let mut own = HashMap::new();
+    TraceContextPropagator::new().inject_context(&span.context(), &mut own);
+    (span, own)
 }
 
 /// Metadata injector for outgoing gRPC calls (clients, tests).
