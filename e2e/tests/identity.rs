@@ -5,7 +5,9 @@
 //! Needs the `identity` binary built (`just test` builds every binary first).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{process::Stdio, time::Duration};
+
+use breakroom_e2e::platform::{binary, free_port};
 
 use breakroom_kit::testing::{TestEnv, eventually, wait_serving};
 use breakroom_proto::identity::v1::{
@@ -17,29 +19,8 @@ use tonic::Request;
 const OPERATOR: &str = "e2e-operator";
 const PASSWORD: &str = "correct horse battery staple";
 
-fn binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug/identity");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --bins` first",
-        path.display()
-    );
-    path
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start(env: &TestEnv, port: u16) -> tokio::process::Child {
-    tokio::process::Command::new(binary())
+    tokio::process::Command::new(binary("identity").unwrap())
         .env("GRPC_LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("NATS_URL", &env.nats_url)
         .env("DATABASE_URL", env.database_url("identity"))
@@ -71,7 +52,7 @@ fn operator<T>(message: T) -> Request<T> {
 #[tokio::test]
 async fn identity_killed_after_onboarding_a_store_restarts_with_nothing_lost() {
     let env = TestEnv::new().await;
-    let port = free_port();
+    let port = free_port().unwrap();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut process = start(&env, port);
     wait_serving(addr, "breakroom.identity.v1.IdentityService").await;

@@ -1,0 +1,11 @@
+//! Breakroom as it runs in production: every service its own OS process. The end-to-end
+//! suite (`tests/`) drives it through the public APIs only.
+//!
+//! - `platform`: starts, kills (SIGKILL) and restarts the service binaries against one
+//!   namespace, with their documented environment variables.
+//! - `private`: a NATS server and a PostgreSQL server of a test's own, which it may stop
+//!   and start to see the services ride out an outage.
+#![forbid(unsafe_code)]
+
+pub mod platform;
+pub mod private;

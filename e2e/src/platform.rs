@@ -1,0 +1,227 @@
+//! The service binaries as separate processes: one `Platform` per test, each service on a
+//! port of its own, all in the test's namespace and databases.
+
+use std::{
+    collections::BTreeMap,
+    net::{SocketAddr, TcpListener},
+    path::PathBuf,
+    process::Stdio,
+    time::Duration,
+};
+
+use anyhow::{Context, bail};
+use tokio::process::{Child, Command};
+use tonic::transport::Channel;
+
+/// The operator token every test platform's identity accepts.
+pub const OPERATOR_TOKEN: &str = "e2e-operator";
+
+/// A service the platform can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Service {
+    /// Chains, stores, people, login.
+    Identity,
+    /// Rosters.
+    Scheduling,
+    /// Groups, posts, announcements, cards.
+    Feed,
+    /// Devices, inbox, pushes.
+    Notifications,
+}
+
+impl Service {
+    /// Binary (and database suffix) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Identity => "identity",
+            Self::Scheduling => "scheduling",
+            Self::Feed => "feed",
+            Self::Notifications => "notifications",
+        }
+    }
+
+    /// The gRPC service whose health tells the process is ready.
+    pub fn health_name(self) -> &'static str {
+        match self {
+            Self::Identity => "breakroom.identity.v1.IdentityService",
+            Self::Scheduling => "breakroom.scheduling.v1.SchedulingService",
+            Self::Feed => "breakroom.feed.v1.FeedService",
+            Self::Notifications => "breakroom.notifications.v1.NotificationService",
+        }
+    }
+}
+
+/// Where a platform's processes find NATS and PostgreSQL, and what they are called there.
+#[derive(Debug, Clone)]
+pub struct Wiring {
+    /// `BREAKROOM_NAMESPACE`.
+    pub namespace: String,
+    /// `NATS_URL`.
+    pub nats_url: String,
+    /// `DATABASE_URL` per service name.
+    pub databases: BTreeMap<&'static str, String>,
+    /// Further variables for every process (e.g. `OTEL_EXPORTER_OTLP_ENDPOINT`).
+    pub env: Vec<(String, String)>,
+}
+
+struct Process {
+    port: u16,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+/// Running service processes.
+pub struct Platform {
+    wiring: Wiring,
+    processes: BTreeMap<Service, Process>,
+}
+
+impl Platform {
+    /// A platform with nothing started yet.
+    pub fn new(wiring: Wiring) -> Self {
+        Self {
+            wiring,
+            processes: BTreeMap::new(),
+        }
+    }
+
+    /// Starts `service` with `env` added to its environment and waits until SERVING.
+    pub async fn start(&mut self, service: Service, env: &[(&str, &str)]) -> anyhow::Result<()> {
+        let port = free_port()?;
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.processes.insert(
+            service,
+            Process {
+                port,
+                env,
+                child: None,
+            },
+        );
+        self.restart(service).await
+    }
+
+    /// (Re)starts a service's process on its port and waits until it is SERVING.
+    pub async fn restart(&mut self, service: Service) -> anyhow::Result<()> {
+        let binary = binary(service.name())?;
+        let wiring = &self.wiring;
+        let process = self
+            .processes
+            .get_mut(&service)
+            .context("service never started")?;
+        let database = wiring
+            .databases
+            .get(service.name())
+            .context("no database for the service")?;
+        let child = Command::new(binary)
+            .env("GRPC_LISTEN_ADDR", format!("127.0.0.1:{}", process.port))
+            .env("NATS_URL", &wiring.nats_url)
+            .env("DATABASE_URL", database)
+            .env("BREAKROOM_NAMESPACE", &wiring.namespace)
+            .env("BREAKROOM_LEASE_TTL_SECS", "2")
+            .env("RUST_LOG", "warn")
+            .envs(wiring.env.iter().map(|(k, v)| (k, v)))
+            .envs(process.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {}", service.name()))?;
+        process.child = Some(child);
+        let addr = SocketAddr::from(([127, 0, 0, 1], process.port));
+        wait_health(addr, service.health_name(), Duration::from_secs(60), true).await
+    }
+
+    /// Kills a service without warning (SIGKILL), as a node failure would.
+    pub async fn kill(&mut self, service: Service) -> anyhow::Result<()> {
+        if let Some(mut child) = self
+            .processes
+            .get_mut(&service)
+            .and_then(|p| p.child.take())
+        {
+            child.start_kill()?;
+            child.wait().await?;
+        }
+        Ok(())
+    }
+
+    /// Where a service listens.
+    pub fn addr(&self, service: Service) -> SocketAddr {
+        let port = self.processes.get(&service).map_or(0, |p| p.port);
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    /// A channel to a service.
+    pub async fn channel(&self, service: Service) -> anyhow::Result<Channel> {
+        Ok(
+            Channel::from_shared(format!("http://{}", self.addr(service)))?
+                .timeout(Duration::from_secs(30))
+                .connect()
+                .await?,
+        )
+    }
+
+    /// Waits until a service reports `serving` (true) or NOT_SERVING (false).
+    pub async fn wait_status(
+        &self,
+        service: Service,
+        serving: bool,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        wait_health(self.addr(service), service.health_name(), timeout, serving).await
+    }
+}
+
+/// The binary of a service, where `cargo build --bins` put it.
+pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug").join(name);
+    if !path.exists() {
+        bail!("{} missing: run `cargo build --bins` first", path.display());
+    }
+    Ok(path)
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Polls the health service until `service` is SERVING (`serving`) or answers anything
+/// else (`!serving`), at most `timeout`.
+async fn wait_health(
+    addr: SocketAddr,
+    service: &str,
+    timeout: Duration,
+    serving: bool,
+) -> anyhow::Result<()> {
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
+    let deadline = tokio::time::Instant::now() + timeout;
+    let endpoint =
+        Channel::from_shared(format!("http://{addr}"))?.connect_timeout(Duration::from_secs(1));
+    loop {
+        let status = match endpoint.connect().await {
+            Ok(channel) => HealthClient::new(channel)
+                .check(HealthCheckRequest {
+                    service: service.into(),
+                })
+                .await
+                .map(|r| r.into_inner().status)
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        let is_serving = matches!(status, Ok(s) if s == ServingStatus::Serving as i32);
+        if is_serving == serving {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("{service} at {addr}: wanted serving={serving}, last answer {status:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,56 @@
+//! A chain's week with every service a separate OS process, through the public gRPC APIs
+//! only, against real NATS and PostgreSQL — and the faults a platform team meets: a
+//! process killed without warning, NATS restarted, PostgreSQL gone for ten seconds.
+//!
+//! Needs the service binaries built (`cargo dev test` builds them first).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod chain;
+mod faults;
+mod roster;
+
+use std::collections::BTreeMap;
+
+use breakroom_e2e::platform::{OPERATOR_TOKEN, Platform, Service, Wiring};
+
+/// Variables each service needs in a test platform beyond the shared wiring.
+fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
+    match service {
+        Service::Identity => vec![
+            ("BREAKROOM_OPERATOR_TOKEN", OPERATOR_TOKEN),
+            (
+                "BREAKROOM_SIGNING_KEY",
+                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",
+            ),
+            ("BREAKROOM_ARGON2_MEMORY_KIB", "4096"),
+            ("BREAKROOM_ARGON2_ITERATIONS", "1"),
+        ],
+        Service::Scheduling => vec![("BREAKROOM_CALENDAR_LISTEN_ADDR", "127.0.0.1:0")],
+        Service::Feed | Service::Notifications => vec![],
+    }
+}
+
+/// Wiring to the machine's shared servers, in a test's own namespace and databases.
+fn shared_wiring(env: &breakroom_kit::testing::TestEnv) -> Wiring {
+    Wiring {
+        namespace: env.namespace.as_str().to_owned(),
+        nats_url: env.nats_url.clone(),
+        databases: ["identity", "scheduling", "feed", "notifications"]
+            .into_iter()
+            .map(|s| (s, env.database_url(s)))
+            .collect::<BTreeMap<_, _>>(),
+        env: vec![],
+    }
+}
+
+/// Starts `services` on `wiring`.
+async fn start(wiring: Wiring, services: &[Service]) -> Platform {
+    let mut platform = Platform::new(wiring);
+    for service in services {
+        platform
+            .start(*service, &service_env(*service))
+            .await
+            .unwrap();
+    }
+    platform
+}
