@@ -3,9 +3,11 @@
 //!
 //! - `platform`: starts, kills (SIGKILL) and restarts the service binaries against one
 //!   namespace, with their documented environment variables.
+//! - `collector`: an OTLP collector receiving the processes' spans, to follow a trace.
 //! - `private`: a NATS server and a PostgreSQL server of a test's own, which it may stop
 //!   and start to see the services ride out an outage.
 #![forbid(unsafe_code)]
 
+pub mod collector;
 pub mod platform;
 pub mod private;

@@ -8,6 +8,7 @@
 mod chain;
 mod faults;
 mod roster;
+mod scenario;
 
 use std::collections::BTreeMap;
 

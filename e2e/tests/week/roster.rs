@@ -78,6 +78,22 @@ pub async fn store_shifts(
     positions: &str,
     store: &str,
 ) -> Vec<(String, String, String)> {
+    let mut shifts: Vec<_> = published(scheduling, token, positions, store)
+        .await
+        .into_iter()
+        .map(|s| (s.external_id, s.employee, s.start_local))
+        .collect();
+    shifts.sort();
+    shifts
+}
+
+/// A store's published shifts around next week, whole.
+pub async fn published(
+    scheduling: &Channel,
+    token: &str,
+    positions: &str,
+    store: &str,
+) -> Vec<pb::Shift> {
     let (_, monday) = next_week();
     let start = monday
         .to_zoned(jiff::tz::TimeZone::UTC)
@@ -113,16 +129,11 @@ pub async fn store_shifts(
             .await
             .unwrap()
             .into_inner();
-        shifts.extend(
-            page.shifts
-                .into_iter()
-                .map(|s| (s.external_id, s.employee, s.start_local)),
-        );
+        shifts.extend(page.shifts);
         if page.next_page_token.is_empty() {
             break;
         }
         page_token = page.next_page_token;
     }
-    shifts.sort();
     shifts
 }

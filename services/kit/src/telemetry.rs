@@ -47,12 +47,17 @@ impl Drop for TelemetryGuard {
     }
 }
 
-/// Installs the global subscriber: `RUST_LOG` filter (default `info`), plain log lines,
-/// and OTLP traces and metrics when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+/// Installs the global subscriber: plain log lines filtered by `RUST_LOG` (default
+/// `info`), and OTLP traces and metrics when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, whose
+/// spans are filtered on their own by `BREAKROOM_TRACE_FILTER` (default `info`): quieting
+/// the logs (`RUST_LOG=warn`) must not silently drop every trace.
 pub fn init(service: &'static str) -> anyhow::Result<TelemetryGuard> {
+    use tracing_subscriber::Layer;
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let fmt = tracing_subscriber::fmt::layer().with_target(true);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_target(true)
+        .with_filter(filter);
     let mut guard = TelemetryGuard::default();
     let otel = if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some() {
         let resource = opentelemetry_sdk::Resource::builder()
@@ -73,7 +78,11 @@ pub fn init(service: &'static str) -> anyhow::Result<TelemetryGuard> {
             .with_resource(resource)
             .build();
         opentelemetry::global::set_meter_provider(meter.clone());
-        let layer = tracing_opentelemetry::layer().with_tracer(tracer.tracer(service));
+        let traces = EnvFilter::try_from_env("BREAKROOM_TRACE_FILTER")
+            .unwrap_or_else(|_| EnvFilter::new("info"));
+        let layer = tracing_opentelemetry::layer()
+            .with_tracer(tracer.tracer(service))
+            .with_filter(traces);
         guard.tracer = Some(tracer);
         guard.meter = Some(meter);
         Some(layer)
@@ -81,7 +90,6 @@ pub fn init(service: &'static str) -> anyhow::Result<TelemetryGuard> {
         None
     };
     tracing_subscriber::registry()
-        .with(filter)
         .with(fmt)
         .with(otel)
         .try_init()?;
