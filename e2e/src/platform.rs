@@ -70,10 +70,13 @@ struct Process {
     child: Option<Child>,
 }
 
+/// One process of a service: the service and the replica's number (0 for the first).
+pub type Replica = (Service, usize);
+
 /// Running service processes.
 pub struct Platform {
     wiring: Wiring,
-    processes: BTreeMap<Service, Process>,
+    processes: BTreeMap<Replica, Process>,
 }
 
 impl Platform {
@@ -87,30 +90,45 @@ impl Platform {
 
     /// Starts `service` with `env` added to its environment and waits until SERVING.
     pub async fn start(&mut self, service: Service, env: &[(&str, &str)]) -> anyhow::Result<()> {
+        self.start_replica((service, 0), env).await
+    }
+
+    /// Starts one more replica of a service on a port of its own.
+    pub async fn start_replica(
+        &mut self,
+        replica: Replica,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<()> {
         let port = free_port()?;
         let env = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         self.processes.insert(
-            service,
+            replica,
             Process {
                 port,
                 env,
                 child: None,
             },
         );
-        self.restart(service).await
+        self.restart_replica(replica).await
     }
 
-    /// (Re)starts a service's process on its port and waits until it is SERVING.
+    /// (Re)starts a service's first process on its port and waits until it is SERVING.
     pub async fn restart(&mut self, service: Service) -> anyhow::Result<()> {
+        self.restart_replica((service, 0)).await
+    }
+
+    /// (Re)starts a replica's process on its port and waits until it is SERVING.
+    pub async fn restart_replica(&mut self, replica: Replica) -> anyhow::Result<()> {
+        let (service, _) = replica;
         let binary = binary(service.name())?;
         let wiring = &self.wiring;
         let process = self
             .processes
-            .get_mut(&service)
-            .context("service never started")?;
+            .get_mut(&replica)
+            .context("replica never started")?;
         let database = wiring
             .databases
             .get(service.name())
@@ -133,11 +151,16 @@ impl Platform {
         wait_health(addr, service.health_name(), Duration::from_secs(60), true).await
     }
 
-    /// Kills a service without warning (SIGKILL), as a node failure would.
+    /// Kills a service's first process without warning (SIGKILL), as a node failure would.
     pub async fn kill(&mut self, service: Service) -> anyhow::Result<()> {
+        self.kill_replica((service, 0)).await
+    }
+
+    /// Kills one replica without warning (SIGKILL).
+    pub async fn kill_replica(&mut self, replica: Replica) -> anyhow::Result<()> {
         if let Some(mut child) = self
             .processes
-            .get_mut(&service)
+            .get_mut(&replica)
             .and_then(|p| p.child.take())
         {
             child.start_kill()?;
@@ -146,9 +169,38 @@ impl Platform {
         Ok(())
     }
 
-    /// Where a service listens.
+    /// Stops one replica as Kubernetes does (SIGTERM, then wait until it has drained and
+    /// exited); returns how long that took.
+    pub async fn stop_replica(&mut self, replica: Replica) -> anyhow::Result<Duration> {
+        let started = std::time::Instant::now();
+        if let Some(mut child) = self
+            .processes
+            .get_mut(&replica)
+            .and_then(|p| p.child.take())
+        {
+            let pid = child.id().context("process already reaped")?;
+            let sent = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .await?;
+            if !sent.success() {
+                bail!("kill -TERM {pid} failed");
+            }
+            tokio::time::timeout(Duration::from_secs(60), child.wait())
+                .await
+                .context("no exit within 60 s of SIGTERM")??;
+        }
+        Ok(started.elapsed())
+    }
+
+    /// Where a service's first process listens.
     pub fn addr(&self, service: Service) -> SocketAddr {
-        let port = self.processes.get(&service).map_or(0, |p| p.port);
+        self.replica_addr((service, 0))
+    }
+
+    /// Where a replica listens.
+    pub fn replica_addr(&self, replica: Replica) -> SocketAddr {
+        let port = self.processes.get(&replica).map_or(0, |p| p.port);
         SocketAddr::from(([127, 0, 0, 1], port))
     }
 

@@ -7,6 +7,7 @@
 
 mod chain;
 mod faults;
+mod rollout;
 mod roster;
 mod scenario;
 
