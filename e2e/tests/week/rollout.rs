@@ -144,7 +144,7 @@ async fn a_rolling_update_of_two_scheduling_replicas_under_load_fails_no_request
                 retries.fetch_add(tries, Ordering::SeqCst);
                 answer?;
             }
-            Ok((written, latencies))
+            Ok::<_, Status>((written, latencies))
         }));
     }
 
