@@ -142,59 +142,33 @@ async fn services_say_not_serving_while_nats_or_postgres_is_down_and_recover_by_
 
     // PostgreSQL stops for ten seconds.
     postgres.stop().await.unwrap();
-    for service in services {
-        platform
-            .wait_status(service, false, Duration::from_secs(20))
-            .await
-            .unwrap();
-    }
+    all_report(&platform, &services, false).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
     postgres.resume().await.unwrap();
-    for service in services {
-        platform
-            .wait_status(service, true, Duration::from_secs(60))
-            .await
-            .unwrap();
-    }
+    all_report(&platform, &services, true).await;
     let scheduling = platform.channel(Service::Scheduling).await.unwrap();
-    eventually(Duration::from_secs(20), || {
+    let upsert = |request: pb::UpsertShiftRequest| {
         let scheduling = scheduling.clone();
-        let request = bearer(&store.manager.token, plan(0));
-        async move {
-            SchedulingServiceClient::new(scheduling)
-                .upsert_shift(request)
-                .await
-                .ok()
-        }
-    })
-    .await;
+        let token = store.manager.token.clone();
+        eventually(Duration::from_secs(20), move || {
+            let scheduling = scheduling.clone();
+            let request = bearer(&token, request.clone());
+            async move {
+                SchedulingServiceClient::new(scheduling)
+                    .upsert_shift(request)
+                    .await
+                    .ok()
+            }
+        })
+    };
+    upsert(plan(0)).await;
 
     // NATS restarts.
     nats.stop().await.unwrap();
-    for service in services {
-        platform
-            .wait_status(service, false, Duration::from_secs(20))
-            .await
-            .unwrap();
-    }
+    all_report(&platform, &services, false).await;
     nats.resume().await.unwrap();
-    for service in services {
-        platform
-            .wait_status(service, true, Duration::from_secs(60))
-            .await
-            .unwrap();
-    }
-    let planned = eventually(Duration::from_secs(20), || {
-        let scheduling = scheduling.clone();
-        let request = bearer(&store.manager.token, plan(1));
-        async move {
-            SchedulingServiceClient::new(scheduling)
-                .upsert_shift(request)
-                .await
-                .ok()
-        }
-    })
-    .await;
+    all_report(&platform, &services, true).await;
+    let planned = upsert(plan(1)).await;
     assert_eq!(planned.get_ref().start_local, "2031-03-04T08:00");
     // What was written before both outages is still there.
     let people = IdentityServiceClient::new(platform.channel(Service::Identity).await.unwrap())
@@ -215,4 +189,19 @@ async fn services_say_not_serving_while_nats_or_postgres_is_down_and_recover_by_
         1 + 3 * 4,
         "the HQ admin and every store's people, once"
     );
+}
+
+/// Waits until every one of `services` reports SERVING (`serving`) or NOT_SERVING.
+async fn all_report(
+    platform: &breakroom_e2e::platform::Platform,
+    services: &[Service],
+    serving: bool,
+) {
+    let timeout = Duration::from_secs(if serving { 60 } else { 20 });
+    for service in services {
+        platform
+            .wait_status(*service, serving, timeout)
+            .await
+            .unwrap();
+    }
 }
