@@ -177,8 +177,9 @@ impl App {
         }
     }
 
-    /// Books `spans` on one employee's week, releasing first the settled bookings in the
-    /// way that their rosters do not hold.
+    /// Books `spans` on one employee's week. When another shift's booking stands in the
+    /// way, the settled ones among them are checked against their rosters, released as
+    /// orphans when the roster does not hold them, and the booking is tried once more.
     async fn book_week(
         &self,
         tenant: &str,
@@ -189,6 +190,23 @@ impl App {
         meta: &CommandMeta,
     ) -> Result<()> {
         let now = super::import::instant(meta)?;
+        let meta = booking_meta(meta);
+        let command = |orphans| BookingCommand::Book {
+            booking_id: booking.to_owned(),
+            spans: spans.to_vec(),
+            orphans,
+            now,
+        };
+        let refusal = match self
+            .inner
+            .bookings
+            .execute(tenant, aggregate, &meta, &command(Vec::new()))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e @ Error::FailedPrecondition { .. }) => e,
+            Err(e) => return Err(e),
+        };
         let current = self.inner.bookings.load(tenant, aggregate).await?;
         let mut orphans = Vec::new();
         for span in spans {
@@ -203,15 +221,12 @@ impl App {
                 }
             }
         }
-        let command = BookingCommand::Book {
-            booking_id: booking.to_owned(),
-            spans: spans.to_vec(),
-            orphans,
-            now,
-        };
+        if orphans.is_empty() {
+            return Err(refusal);
+        }
         self.inner
             .bookings
-            .execute(tenant, aggregate, &booking_meta(meta), &command)
+            .execute(tenant, aggregate, &meta, &command(orphans))
             .await
             .map(|_| ())
     }

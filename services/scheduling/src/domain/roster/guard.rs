@@ -3,10 +3,10 @@
 //! employee's booking aggregate (`domain::booking`), so the rule "one person, one place at a
 //! time" is decided there, across stores and weeks, and the roster cannot slip past it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use breakroom_kit::{Error, Result, aggregate::Aggregate};
-use breakroom_proto::scheduling::v1 as pb;
+use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev};
 use jiff::Timestamp;
 
 use super::{Roster, RosterCommand, span};
@@ -40,17 +40,63 @@ impl Roster {
             .collect()
     }
 
-    /// The assignments `events` add and remove.
+    /// The assignments `events` add and remove, read off the shifts the events write
+    /// (no copy of the week: an import's prediction and guard run on hundreds of shifts).
     pub fn assignment_changes(&self, events: &[pb::RosterEvent]) -> AssignmentChanges {
-        if events.is_empty() {
-            return AssignmentChanges::default();
+        // Per shift the events touch: who works it when afterwards (`None`: nobody / gone).
+        let mut after: BTreeMap<&str, Option<&pb::ShiftData>> = BTreeMap::new();
+        for event in events {
+            match &event.event {
+                Some(Ev::ShiftDrafted(e)) => {
+                    if let Some(shift) = &e.shift {
+                        after.insert(&shift.shift_id, Some(shift));
+                    }
+                }
+                Some(Ev::ShiftDraftRemoved(e)) => {
+                    after.insert(&e.shift_id, None);
+                }
+                Some(Ev::Published(e)) => {
+                    // Publication replaces the week's shifts with the published list.
+                    for id in self.shifts.keys() {
+                        after.entry(id).or_insert(None);
+                    }
+                    for shift in &e.shifts {
+                        after.insert(&shift.shift_id, Some(shift));
+                    }
+                }
+                Some(Ev::Amended(e)) => {
+                    for shift in &e.upserted {
+                        after.insert(&shift.shift_id, Some(shift));
+                    }
+                    for id in &e.removed_shift_ids {
+                        after.insert(id, None);
+                    }
+                }
+                _ => {}
+            }
         }
-        let before = self.assignments();
-        let after = self.clone().replay(events).assignments();
-        AssignmentChanges {
-            added: after.difference(&before).cloned().collect(),
-            removed: before.difference(&after).cloned().collect(),
+        let assignment = |shift: &pb::ShiftData| -> Option<Assignment> {
+            if shift.employee_id.is_empty() {
+                return None;
+            }
+            let (start, end) = span(shift);
+            Some((
+                shift.employee_id.clone(),
+                shift.shift_id.clone(),
+                start,
+                end,
+            ))
+        };
+        let mut changes = AssignmentChanges::default();
+        for (id, now) in after {
+            let before = self.shifts.get(id).and_then(assignment);
+            let now = now.and_then(assignment);
+            if before != now {
+                changes.removed.extend(before);
+                changes.added.extend(now);
+            }
         }
+        changes
     }
 
     pub(super) fn guarded(

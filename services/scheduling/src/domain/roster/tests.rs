@@ -162,3 +162,38 @@ fn repeating_a_shift_unchanged_records_nothing() {
         .then([]);
     given::<Roster>(planned()).when(upsert(same)).then([]);
 }
+
+#[test]
+fn a_guarded_command_adds_only_assignments_that_were_booked() {
+    let new = shift("s9", "anna", "2026-12-03T09:00", "2026-12-03T12:00");
+    let guarded = |booked: std::collections::BTreeSet<Assignment>| RosterCommand::Guarded {
+        command: Box::new(upsert(new.clone())),
+        booked,
+    };
+    let err = given::<Roster>(planned())
+        .when(guarded(Default::default()))
+        .then_error();
+    assert_eq!(err.reason(), UNBOOKED);
+    let (start, end) = span(&new);
+    let booked = [("anna".to_owned(), "s9".to_owned(), start, end)];
+    given::<Roster>(planned())
+        .when(guarded(booked.into_iter().collect()))
+        .then_events();
+}
+
+#[test]
+fn assignment_changes_name_what_moves_and_publication_moves_nothing() {
+    let week = given::<Roster>(planned()).when(publish()).then_events();
+    let drafted = Roster::default().replay(&planned());
+    assert_eq!(
+        drafted.assignment_changes(&week),
+        AssignmentChanges::default()
+    );
+    let moved = shift("s1", "ben", "2026-12-01T14:00", "2026-12-01T18:00");
+    let events = given::<Roster>(planned()).when(upsert(moved)).then_events();
+    let changes = drafted.assignment_changes(&events);
+    assert_eq!(changes.added.len(), 1);
+    assert_eq!(changes.removed.len(), 1);
+    assert_eq!(changes.added.first().unwrap().0, "ben");
+    assert_eq!(changes.removed.first().unwrap().0, "anna");
+}
