@@ -369,3 +369,92 @@ async fn a_swap_racing_a_planner_in_another_store_accepts_one_per_round() {
         assert_eq!(accepted, 1, "round {r}");
     }
 }
+
+/// Appends a booking as a planner that crashed between booking and roster write would
+/// have left it: booked at `booked`, for a shift no roster holds.
+async fn crashed_booking(s: &Setup, date: &str, booked: jiff::Timestamp, shift: &str) {
+    use breakroom_kit::{aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore};
+    use breakroom_scheduling::domain::{
+        booking::{Booking, booking_id},
+        time::Week,
+    };
+    let config = s.p.env.config("scheduling");
+    let js = async_nats::jetstream::new(s.p.env.nats().await);
+    let store = EventStore::new(
+        js,
+        config.namespace.clone(),
+        "scheduling",
+        config.duplicate_window,
+    );
+    let instant = |t: &str| {
+        let t: jiff::Timestamp = format!("{date}T{t}Z").parse().unwrap();
+        Some(breakroom_scheduling::domain::time::timestamp(t))
+    };
+    let store_id = s.chain.store.rsplit('/').next().unwrap();
+    let week = Week::of(format!("{date}T12:00").parse().unwrap());
+    let event = pb::BookingEvent {
+        event: Some(pb::booking_event::Event::ShiftBooked(pb::ShiftBooked {
+            shift_id: shift.into(),
+            roster_id: format!("{store_id}_{}", week.compact()),
+            booking_id: "crashed".into(),
+            // 09:00–17:00 in Amsterdam (CET) is 08:00–16:00 UTC.
+            start_time: instant("08:00:00"),
+            end_time: instant("16:00:00"),
+            booked_time: Some(breakroom_scheduling::domain::time::timestamp(booked)),
+        })),
+    };
+    let aggregate = booking_id(&s.dana.id, week);
+    let version = store
+        .version(Booking::TYPE, &s.chain.tenant, &aggregate)
+        .await
+        .unwrap();
+    store
+        .append::<Booking>(
+            &s.chain.tenant,
+            &aggregate,
+            version,
+            &CommandMeta::new("system/test"),
+            &[event],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_booking_whose_shift_never_landed_blocks_only_until_it_settles() {
+    let s = setup("booke").await;
+    let now = jiff::Timestamp::now();
+    let ago = |secs: i64| {
+        now.checked_sub(jiff::SignedDuration::from_secs(secs))
+            .unwrap()
+    };
+    // A crash a moment ago: its roster write may still be in flight, so it counts.
+    crashed_booking(&s, "2027-03-01", ago(5), "fresh-ghost").await;
+    // A crash two minutes ago: settled, and no roster holds it.
+    crashed_booking(&s, "2027-03-02", ago(120), "old-ghost").await;
+    let plan = |date: &str| {
+        let mut client = s.p.scheduling.clone();
+        let request = bearer(
+            &s.chain.admin.token,
+            pb::UpsertShiftRequest {
+                shift: Some(pb::Shift {
+                    department_id: String::new(),
+                    ..shift(
+                        &s.dana.name,
+                        &format!("{date}T10:00"),
+                        &format!("{date}T14:00"),
+                    )
+                }),
+                parent: s.second.clone(),
+                request_id: uuid(),
+            },
+        );
+        async move { client.upsert_shift(request).await }
+    };
+    let blocked = plan("2027-03-01").await.unwrap_err();
+    refused_as_overlap(&blocked);
+    assert!(blocked.message().contains("fresh-ghost"), "{blocked:?}");
+    plan("2027-03-02")
+        .await
+        .expect("an orphaned booking older than the grace period gives way");
+}
