@@ -231,6 +231,47 @@ impl App {
             .map(|_| ())
     }
 
+    /// Refuses with `SHIFT_OVERLAP` when `employee`'s bookings hold another shift at
+    /// `shift`'s time. Advisory (not race-free): for requests that do not assign yet (a
+    /// claim or an accepted swap waiting for a manager), so people learn early; the
+    /// assignment itself is booked when it is made.
+    pub(crate) async fn check_free(
+        &self,
+        tenant: &str,
+        employee: &str,
+        shift: &breakroom_proto::scheduling::v1::ShiftData,
+        meta: &CommandMeta,
+    ) -> Result<()> {
+        let now = super::import::instant(meta)?;
+        let (start, end) = (
+            crate::domain::time::instant(shift.start_time.as_ref()),
+            crate::domain::time::instant(shift.end_time.as_ref()),
+        );
+        let span = Span {
+            shift_id: shift.shift_id.clone(),
+            roster_id: String::new(),
+            start,
+            end,
+        };
+        for week in weeks_touched(start, end) {
+            let booked = self
+                .inner
+                .bookings
+                .load(tenant, &booking_id(employee, week))
+                .await?;
+            for (key, entry) in booked.state.conflicts(&span) {
+                if !settled(entry.booked, now)
+                    || self
+                        .roster_holds(tenant, &entry.roster_id, employee, &key.0, entry)
+                        .await?
+                {
+                    return Err(crate::domain::roster::overlap(&key.0));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the roster gives `employee` the shift at the booked time.
     async fn roster_holds(
         &self,

@@ -82,8 +82,11 @@ impl App {
         let week = self.week_of(tenant, store, shift_id).await?;
         let roster = roster_id(store, week);
         let current = self.inner.rosters.load(tenant, &roster).await?;
-        if !current.state.shifts.contains_key(shift_id) {
+        let Some(shift) = current.state.shifts.get(shift_id) else {
             return Err(Error::NotFound(name));
+        };
+        if self.config().claim_policy == ClaimPolicy::Approval && shift.employee_id.is_empty() {
+            self.check_free(tenant, caller.id(), shift, meta).await?;
         }
         let claim_id = new_aggregate_id(tenant, "claim", meta.request_id.as_deref());
         let command = RosterCommand::Claim(Box::new(NewClaim {

@@ -145,6 +145,20 @@ impl App {
                 "only people of the store take its shifts",
             ));
         }
+        if self.config().swap_policy == SwapPolicy::Approval {
+            let week = self
+                .week_of(&place.tenant, &place.store, &place.shift)
+                .await?;
+            let current = self
+                .inner
+                .rosters
+                .load(&place.tenant, &roster_id(&place.store, week))
+                .await?;
+            if let Some(shift) = current.state.shifts.get(&place.shift) {
+                self.check_free(&place.tenant, caller.id(), shift, meta)
+                    .await?;
+            }
+        }
         let command = SwapCommand::Accept {
             swap_id: place.claim.clone(),
             accepted_by: caller.id().to_owned(),

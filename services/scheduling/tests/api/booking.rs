@@ -458,3 +458,34 @@ async fn a_booking_whose_shift_never_landed_blocks_only_until_it_settles() {
         .await
         .expect("an orphaned booking older than the grace period gives way");
 }
+
+#[tokio::test]
+async fn a_claim_waiting_for_a_manager_is_refused_early_when_the_person_works_elsewhere() {
+    let s = setup_with("bookf", |c| {
+        c.claim_policy = breakroom_scheduling::config::ClaimPolicy::Approval;
+    })
+    .await;
+    s.p.shift(
+        &s.chain.admin.token,
+        &s.chain.store,
+        pb::Shift {
+            department_id: String::new(),
+            ..shift(&s.dana.name, "2027-03-01T09:00", "2027-03-01T17:00")
+        },
+    )
+    .await;
+    let open = open_shifts(&s, 0).await;
+    let refused =
+        s.p.scheduling
+            .clone()
+            .claim_open_shift(bearer(
+                &s.dana.token,
+                pb::ClaimOpenShiftRequest {
+                    shift: open[0].clone(),
+                    request_id: uuid(),
+                },
+            ))
+            .await
+            .unwrap_err();
+    refused_as_overlap(&refused);
+}
