@@ -2,6 +2,8 @@
 //! roster commands (via the kit's repositories).
 //!
 //! - `access`: scheduling's rules on the kit's `Caller` (who plans, who sees a store).
+//! - `booking`: the per-employee bookings every assignment passes first (no double booking
+//!   across stores), run around each roster command that changes who works when.
 //! - `planning`: upserting and removing shifts, publishing weeks.
 //! - `claims`: claiming open shifts and deciding claims.
 //! - `import`: the workforce-management import (structured and CSV).
@@ -11,6 +13,7 @@
 //! - `calendar`: calendar feed URLs.
 
 pub mod access;
+pub mod booking;
 pub mod calendar;
 pub mod claims;
 pub mod import;
@@ -31,7 +34,9 @@ use breakroom_kit::{
 
 use crate::{
     config::SchedulingConfig,
-    domain::{calendar::CalendarFeed, roster::Roster, time::Zone, time_off::TimeOff},
+    domain::{
+        booking::Booking, calendar::CalendarFeed, roster::Roster, time::Zone, time_off::TimeOff,
+    },
     names,
     projection::PROJECTION,
 };
@@ -46,6 +51,8 @@ pub struct App {
 struct Inner {
     config: SchedulingConfig,
     rosters: Arc<Repository<Roster>>,
+    /// Employees' bookings per UTC week (`domain::booking`).
+    bookings: Arc<Repository<Booking>>,
     feeds: Arc<Repository<CalendarFeed>>,
     time_off: Arc<Repository<TimeOff>>,
     /// Identity's directory as scheduling replicates it (callers, stores, people).
@@ -62,6 +69,7 @@ impl App {
         Self {
             inner: Arc::new(Inner {
                 rosters: Repository::new(infra.store.clone(), cache),
+                bookings: Repository::new(infra.store.clone(), cache),
                 feeds: Repository::new(infra.store.clone(), cache),
                 time_off: Repository::new(infra.store.clone(), cache),
                 read: ReadModel::new(
@@ -87,23 +95,20 @@ impl App {
         }
     }
 
-    /// Runs a roster command (for reactions to other services' events).
+    /// Runs a roster command under the booking protocol (for reactions to other
+    /// services' events).
     pub async fn execute_roster(
         &self,
         tenant: &str,
         roster: &str,
         meta: &breakroom_kit::envelope::CommandMeta,
-        command: &crate::domain::roster::RosterCommand,
+        command: crate::domain::roster::RosterCommand,
     ) -> Result<u64> {
-        Ok(self
-            .inner
-            .rosters
-            .execute(tenant, roster, meta, command)
-            .await?
-            .sequence)
+        Ok(self.plan(tenant, roster, meta, command).await?.sequence)
     }
 
-    /// Waits until the read model has applied everything scheduling's stream holds now.
+    /// Waits until the read model has applied everything scheduling's stream holds now
+    /// (offboarding and time-off decisions find shifts through it; planning never waits).
     pub async fn catch_up_rosters(&self) -> Result<()> {
         self.read()
             .catch_up_to_latest(self.inner.rosters.store())

@@ -85,7 +85,7 @@ impl Projection for Offboarding {
                 change_id: uuid::Uuid::now_v7().to_string(),
             };
             self.app
-                .execute_roster(tenant, &roster, &meta, &command)
+                .execute_roster(tenant, &roster, &meta, command)
                 .await?;
         }
         Ok(())

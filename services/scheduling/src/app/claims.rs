@@ -12,7 +12,6 @@ use super::{App, access::Access};
 use crate::{
     domain::roster::{ClaimStatus, NewClaim, Roster, RosterCommand, roster_id},
     names,
-    projection::ts,
 };
 
 /// A claim's place: `tenants/{tenant}/stores/{store}/shifts/{shift}/claims/{claim}`.
@@ -83,20 +82,12 @@ impl App {
         let week = self.week_of(tenant, store, shift_id).await?;
         let roster = roster_id(store, week);
         let current = self.inner.rosters.load(tenant, &roster).await?;
-        let shift = current
-            .state
-            .shifts
-            .get(shift_id)
-            .ok_or_else(|| Error::NotFound(name.clone()))?;
-        let span = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
-        self.read()
-            .catch_up_to_latest(self.inner.rosters.store())
-            .await?;
-        let elsewhere = self
-            .busy_elsewhere(tenant, &[caller.id()], span, &roster)
-            .await?
-            .remove(caller.id())
-            .unwrap_or_default();
+        let Some(shift) = current.state.shifts.get(shift_id) else {
+            return Err(Error::NotFound(name));
+        };
+        if self.config().claim_policy == ClaimPolicy::Approval && shift.employee_id.is_empty() {
+            self.check_free(tenant, caller.id(), shift, meta).await?;
+        }
         let claim_id = new_aggregate_id(tenant, "claim", meta.request_id.as_deref());
         let command = RosterCommand::Claim(Box::new(NewClaim {
             claim_id: claim_id.clone(),
@@ -104,14 +95,9 @@ impl App {
             claimant_id: caller.id().to_owned(),
             departments: departments.into_iter().map(str::to_owned).collect(),
             auto_approve: self.config().claim_policy == ClaimPolicy::FirstCome,
-            elsewhere,
             change_id: uuid::Uuid::now_v7().to_string(),
         }));
-        let committed = self
-            .inner
-            .rosters
-            .execute(tenant, &roster, meta, &command)
-            .await?;
+        let committed = self.plan(tenant, &roster, meta, command).await?;
         let claim = Self::claim_resource(tenant, store, &committed.state, &claim_id, meta.now())
             .or_else(|| {
                 // An earlier pending claim of the same person on the same shift stands.
@@ -161,37 +147,21 @@ impl App {
         let week = self.week_of(tenant, store, shift_id).await?;
         let roster = roster_id(store, week);
         let current = self.inner.rosters.load(tenant, &roster).await?;
-        let claim = current
+        let known = current
             .state
             .claims
             .get(claim_id)
-            .filter(|c| c.shift_id == shift_id)
-            .ok_or_else(|| Error::NotFound(name.clone()))?;
-        let shift = current
-            .state
-            .shifts
-            .get(shift_id)
-            .ok_or_else(|| Error::NotFound(name.clone()))?;
-        let span = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
-        self.read()
-            .catch_up_to_latest(self.inner.rosters.store())
-            .await?;
-        let elsewhere = self
-            .busy_elsewhere(tenant, &[claim.claimant_id.as_str()], span, &roster)
-            .await?
-            .remove(&claim.claimant_id)
-            .unwrap_or_default();
+            .is_some_and(|c| c.shift_id == shift_id)
+            && current.state.shifts.contains_key(shift_id);
+        if !known {
+            return Err(Error::NotFound(name));
+        }
         let command = RosterCommand::DecideClaim {
             claim_id: claim_id.to_owned(),
             approve,
-            elsewhere,
             change_id: uuid::Uuid::now_v7().to_string(),
         };
-        let committed = self
-            .inner
-            .rosters
-            .execute(tenant, &roster, meta, &command)
-            .await?;
+        let committed = self.plan(tenant, &roster, meta, command).await?;
         let claim = Self::claim_resource(tenant, store, &committed.state, claim_id, meta.now())
             .ok_or_else(|| Error::NotFound(name))?;
         Ok((claim, committed.sequence))

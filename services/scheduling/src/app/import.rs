@@ -44,21 +44,6 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "note",
 ];
 
-/// From the day before a week's Monday to the day after its Sunday (UTC, wide enough
-/// for any zone): where another roster's shift could overlap this week's.
-fn week_window(
-    week: Week,
-) -> Result<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
-    let monday = chrono::NaiveDate::parse_from_str(&week.monday().to_string(), "%Y-%m-%d")
-        .map_err(Error::internal)?
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc();
-    Ok((
-        monday - chrono::Duration::days(1),
-        monday + chrono::Duration::days(8),
-    ))
-}
-
 /// One store-week to import.
 #[derive(Debug, Clone)]
 pub struct WeekImport {
@@ -87,10 +72,6 @@ impl App {
         meta: &CommandMeta,
     ) -> Result<Vec<pb::RosterImportResult>> {
         caller.see_tenant(tenant, &names::tenant_name(tenant))?;
-        // Overlaps with other rosters are checked on the read model: bring it up to date.
-        self.read()
-            .catch_up_to_latest(self.inner.rosters.store())
-            .await?;
         let mut v = Violations::new();
         let mut seen_weeks = HashSet::new();
         let mut prepared = Vec::with_capacity(weeks.len());
@@ -184,21 +165,9 @@ impl App {
             }
         }
         v.finish()?;
-        let roster = roster_id(&week.store_id, week.week);
-        let employees: Vec<&str> = shifts
-            .iter()
-            .map(|s| s.employee_id.as_str())
-            .filter(|e| !e.is_empty())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let elsewhere = self
-            .busy_elsewhere(tenant, &employees, week_window(week.week)?, &roster)
-            .await?;
         Ok(RosterCommand::Import {
             shifts,
             full_week: week.full_week,
-            elsewhere,
             publish,
             time_zone: zone.name().to_owned(),
             change_id: uuid::Uuid::now_v7().to_string(),
@@ -214,17 +183,16 @@ impl App {
         meta: CommandMeta,
     ) -> Result<pb::RosterImportResult> {
         let roster = roster_id(&week.store_id, week.week);
+        let before = self.inner.rosters.load(tenant, &roster).await?;
         let RosterCommand::Import {
             shifts, full_week, ..
         } = &command
         else {
             return Err(Error::internal(anyhow::anyhow!("not an import")));
         };
-        let before = self.inner.rosters.load(tenant, &roster).await?;
         let plan = before.state.plan_import(shifts, *full_week);
-        self.inner
-            .rosters
-            .execute(tenant, &roster, &meta, &command)
+        drop(before);
+        self.plan(tenant, &roster, &meta, command)
             .await
             .map_err(|e| match e {
                 Error::FailedPrecondition {
@@ -273,17 +241,35 @@ impl App {
         .into_iter()
         .collect();
         let mut v = Violations::new();
-        let mut weeks: BTreeMap<(String, Week), Vec<(ShiftInput, String)>> = BTreeMap::new();
+        let mut records = Vec::new();
         for (index, record) in reader.records().enumerate() {
             let line = index + 2;
+            match record {
+                Ok(record) => records.push((line, record)),
+                Err(e) => v.add(format!("csv.line[{line}]"), e.to_string()),
+            }
+        }
+        // Every employee of the file in one statement, not one per row.
+        let emails: Vec<String> = records
+            .iter()
+            .map(|(_, r)| r.get(2).unwrap_or("").trim().to_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let people: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
+            "SELECT lower(email), id FROM kit_directory_users \
+             WHERE tenant = $1 AND lower(email) = ANY($2) AND state <> 'deactivated'",
+        )
+        .bind(tenant)
+        .bind(&emails)
+        .fetch_all(self.read().pool())
+        .await?
+        .into_iter()
+        .collect();
+        let mut weeks: BTreeMap<(String, Week), Vec<(ShiftInput, String)>> = BTreeMap::new();
+        for (line, record) in records {
             let field = |column: &str| format!("csv.line[{line}].{column}");
-            let record = match record {
-                Ok(record) => record,
-                Err(e) => {
-                    v.add(format!("csv.line[{line}]"), e.to_string());
-                    continue;
-                }
-            };
             let cell = |i: usize| record.get(i).unwrap_or("").trim();
             let store = stores.get(&cell(0).to_uppercase());
             if store.is_none() {
@@ -295,13 +281,7 @@ impl App {
             let employee = if cell(2).is_empty() {
                 Some(None)
             } else {
-                let id: Option<String> = sqlx::query_scalar(
-                    "SELECT id FROM kit_directory_users WHERE tenant = $1 AND lower(email) = $2 AND state <> 'deactivated'",
-                )
-                .bind(tenant)
-                .bind(cell(2).to_lowercase())
-                .fetch_optional(self.read().pool())
-                .await?;
+                let id = people.get(&cell(2).to_lowercase()).cloned();
                 if id.is_none() {
                     v.add(
                         field("employee_email"),

@@ -1,11 +1,11 @@
 //! Planning: creating, changing and removing shifts, and publishing a store's week.
 //!
-//! The rules that need identity's directory or other rosters are checked here (the
-//! employee is an active member of the store; the store's zone; no overlap with the
-//! employee's shifts in other stores and weeks) and handed to the pure roster aggregate,
-//! which checks the rest (overlap inside the week, what changed for whom).
+//! The rules that need identity's directory are checked here (the employee is an active
+//! member of the store; the store's zone) and the command goes to the pure roster
+//! aggregate (overlap inside the week, what changed for whom) under the booking protocol
+//! (`app::booking`: no overlap with the employee's shifts in other stores and weeks).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use breakroom_kit::{
     Error, Result,
@@ -14,7 +14,6 @@ use breakroom_kit::{
     repository::Committed,
 };
 use breakroom_proto::scheduling::v1 as pb;
-use chrono::{DateTime, Utc};
 use jiff::civil::DateTime as Local;
 
 use breakroom_kit::directory::{Caller, Store};
@@ -22,11 +21,10 @@ use breakroom_kit::directory::{Caller, Store};
 use super::{App, access::Access};
 use crate::{
     domain::{
-        roster::{Busy, Roster, RosterCommand, roster_id},
+        roster::{Roster, RosterCommand, roster_id},
         time::{Week, Zone, timestamp},
     },
     names,
-    projection::ts,
 };
 
 /// Longest unpaid break accepted, in minutes.
@@ -158,46 +156,6 @@ impl App {
         Ok(ids.into_iter().collect())
     }
 
-    /// The shifts of `employees` in other rosters than `roster` that touch `[start, end)`.
-    pub(crate) async fn busy_elsewhere(
-        &self,
-        tenant: &str,
-        employees: &[&str],
-        (start, end): (DateTime<Utc>, DateTime<Utc>),
-        roster: &str,
-    ) -> Result<BTreeMap<String, Vec<Busy>>> {
-        let mut busy: BTreeMap<String, Vec<Busy>> = BTreeMap::new();
-        if employees.is_empty() {
-            return Ok(busy);
-        }
-        let rows: Vec<(String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT employee_id, id, start_time, end_time FROM shifts WHERE tenant = $1 \
-             AND employee_id = ANY($2) AND start_time < $4 AND end_time > $3 \
-             AND (store_id || '_' || week) <> $5",
-        )
-        .bind(tenant)
-        .bind(employees)
-        .bind(start)
-        .bind(end)
-        .bind(roster)
-        .fetch_all(self.read().pool())
-        .await?;
-        for (employee, shift_id, start, end) in rows {
-            let (Ok(start), Ok(end)) = (
-                jiff::Timestamp::from_microsecond(start.timestamp_micros()),
-                jiff::Timestamp::from_microsecond(end.timestamp_micros()),
-            ) else {
-                continue;
-            };
-            busy.entry(employee).or_default().push(Busy {
-                shift_id,
-                start,
-                end,
-            });
-        }
-        Ok(busy)
-    }
-
     /// The week a stored shift belongs to, waiting once for the read model when the shift
     /// was created a moment ago.
     pub(crate) async fn week_of(&self, tenant: &str, store: &str, shift: &str) -> Result<Week> {
@@ -257,27 +215,11 @@ impl App {
         let members = self.store_members(tenant, store_id).await?;
         let shift = self.resolve_shift(&store, &zone, &members, &input, shift_id, "shift")?;
         let roster = roster_id(store_id, week);
-        let span = (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref()));
-        // Other rosters are seen through the read model: let it catch up with everything
-        // written so far, so a shift planned a moment ago in another store counts.
-        self.read()
-            .catch_up_to_latest(self.inner.rosters.store())
-            .await?;
-        let elsewhere = self
-            .busy_elsewhere(tenant, &[shift.employee_id.as_str()], span, &roster)
-            .await?
-            .remove(&shift.employee_id)
-            .unwrap_or_default();
         let command = RosterCommand::Upsert {
             shift: Box::new(shift.clone()),
-            elsewhere,
             change_id: uuid::Uuid::now_v7().to_string(),
         };
-        let committed = self
-            .inner
-            .rosters
-            .execute(tenant, &roster, meta, &command)
-            .await?;
+        let committed = self.plan(tenant, &roster, meta, command).await?;
         let stored = committed
             .state
             .shifts
@@ -305,9 +247,7 @@ impl App {
             change_id: uuid::Uuid::now_v7().to_string(),
         };
         let committed = self
-            .inner
-            .rosters
-            .execute(tenant, &roster_id(store_id, week), meta, &command)
+            .plan(tenant, &roster_id(store_id, week), meta, command)
             .await
             .map_err(|e| match e {
                 Error::NotFound(_) => Error::NotFound(name),

@@ -12,7 +12,6 @@ use super::{App, access::Access, claims::ClaimRef};
 use crate::{
     domain::roster::{Roster, RosterCommand, SwapCommand, SwapStatus, roster_id},
     names,
-    projection::ts,
 };
 
 /// Whether an accepted swap needs a manager.
@@ -71,13 +70,11 @@ impl App {
             .await?;
         let roster = roster_id(&place.store, week);
         let committed = self
-            .inner
-            .rosters
-            .execute(
+            .plan(
                 &place.tenant,
                 &roster,
                 meta,
-                &RosterCommand::Swap(Box::new(command)),
+                RosterCommand::Swap(Box::new(command)),
             )
             .await?;
         let swap = swap_resource(
@@ -89,35 +86,6 @@ impl App {
         )
         .ok_or_else(|| Error::NotFound(format!("swap {swap_id}")))?;
         Ok((swap, committed.sequence))
-    }
-
-    /// The colleague's shifts elsewhere around the swap's shift.
-    async fn busy_around(
-        &self,
-        place: &ClaimRef,
-        employee: &str,
-    ) -> Result<Vec<crate::domain::roster::Busy>> {
-        let week = self
-            .week_of(&place.tenant, &place.store, &place.shift)
-            .await?;
-        let roster = roster_id(&place.store, week);
-        let current = self.inner.rosters.load(&place.tenant, &roster).await?;
-        let shift = current.state.shifts.get(&place.shift).ok_or_else(|| {
-            Error::NotFound(names::shift_name(&place.tenant, &place.store, &place.shift))
-        })?;
-        self.read()
-            .catch_up_to_latest(self.inner.rosters.store())
-            .await?;
-        Ok(self
-            .busy_elsewhere(
-                &place.tenant,
-                &[employee],
-                (ts(shift.start_time.as_ref()), ts(shift.end_time.as_ref())),
-                &roster,
-            )
-            .await?
-            .remove(employee)
-            .unwrap_or_default())
     }
 
     /// The caller offers their shift (`place.claim` unused) to `offered_to` or anyone.
@@ -177,12 +145,24 @@ impl App {
                 "only people of the store take its shifts",
             ));
         }
-        let elsewhere = self.busy_around(place, caller.id()).await?;
+        if self.config().swap_policy == SwapPolicy::Approval {
+            let week = self
+                .week_of(&place.tenant, &place.store, &place.shift)
+                .await?;
+            let current = self
+                .inner
+                .rosters
+                .load(&place.tenant, &roster_id(&place.store, week))
+                .await?;
+            if let Some(shift) = current.state.shifts.get(&place.shift) {
+                self.check_free(&place.tenant, caller.id(), shift, meta)
+                    .await?;
+            }
+        }
         let command = SwapCommand::Accept {
             swap_id: place.claim.clone(),
             accepted_by: caller.id().to_owned(),
             departments: departments.into_iter().map(str::to_owned).collect(),
-            elsewhere,
             auto_approve: self.config().swap_policy == SwapPolicy::Auto,
             change_id: uuid::Uuid::now_v7().to_string(),
         };
@@ -202,25 +182,9 @@ impl App {
             &names::shift_name(&place.tenant, &place.store, &place.shift),
         )?;
         caller.require_planner(&place.store)?;
-        let week = self
-            .week_of(&place.tenant, &place.store, &place.shift)
-            .await?;
-        let current = self
-            .inner
-            .rosters
-            .load(&place.tenant, &roster_id(&place.store, week))
-            .await?;
-        let colleague = current
-            .state
-            .swaps
-            .get(&place.claim)
-            .map(|s| s.accepted_by.clone())
-            .ok_or_else(|| Error::NotFound(format!("swap {}", place.claim)))?;
-        let elsewhere = self.busy_around(place, &colleague).await?;
         let command = SwapCommand::Decide {
             swap_id: place.claim.clone(),
             approve,
-            elsewhere,
             change_id: uuid::Uuid::now_v7().to_string(),
         };
         self.run_swap(place, command, &place.claim, meta).await

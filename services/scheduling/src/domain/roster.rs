@@ -14,9 +14,11 @@ use jiff::Timestamp;
 use super::time::{instant, overlaps};
 
 mod claims;
+mod guard;
 mod swaps;
 
 pub use claims::{ClaimState, ClaimStatus, NewClaim};
+pub use guard::{Assignment, AssignmentChanges, UNBOOKED};
 pub use swaps::{SwapCommand, SwapState, SwapStatus};
 
 /// State of a roster week.
@@ -44,18 +46,6 @@ pub struct Roster {
     pub publish_time: Option<prost_types::Timestamp>,
 }
 
-/// Another shift of the same employee elsewhere (another store or week), for the overlap
-/// rule; the handler looks them up.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Busy {
-    /// The other shift's id.
-    pub shift_id: String,
-    /// Its start.
-    pub start: Timestamp,
-    /// Its end.
-    pub end: Timestamp,
-}
-
 /// What can be asked of a roster week.
 #[derive(Debug, Clone)]
 pub enum RosterCommand {
@@ -63,8 +53,6 @@ pub enum RosterCommand {
     Upsert {
         /// The shift after the change (boxed: it dwarfs the other commands).
         shift: Box<pb::ShiftData>,
-        /// The employee's shifts outside this roster near the shift's time.
-        elsewhere: Vec<Busy>,
         /// Notice id for the amendment's change notices.
         change_id: String,
     },
@@ -81,8 +69,6 @@ pub enum RosterCommand {
         shifts: Vec<pb::ShiftData>,
         /// Whether shifts of the week the import does not name are removed.
         full_week: bool,
-        /// Per employee, their shifts outside this roster near the week.
-        elsewhere: BTreeMap<String, Vec<Busy>>,
         /// Publish the week in the same commit when it is still a draft.
         publish: bool,
         /// The store's zone (recorded on publication).
@@ -110,8 +96,6 @@ pub enum RosterCommand {
         claim_id: String,
         /// Approve (assign the shift) or reject.
         approve: bool,
-        /// The claimant's shifts in other rosters around the shift.
-        elsewhere: Vec<Busy>,
         /// Notice id of the assignment.
         change_id: String,
     },
@@ -124,6 +108,15 @@ pub enum RosterCommand {
         /// The notice.
         notice_id: String,
     },
+    /// Run `command` only if every assignment it adds is in `booked` (the employees'
+    /// bookings made for it); refused with `UNBOOKED` otherwise (the week changed since
+    /// the handler looked: it books again).
+    Guarded {
+        /// The command.
+        command: Box<RosterCommand>,
+        /// The assignments booked for it.
+        booked: std::collections::BTreeSet<Assignment>,
+    },
     /// Publish the week.
     Publish {
         /// The store's zone.
@@ -133,6 +126,15 @@ pub enum RosterCommand {
         /// The handler's "now": the publication time.
         now: Timestamp,
     },
+}
+
+/// `SHIFT_OVERLAP`: the employee works `other` at that time.
+pub(crate) fn overlap(other: &str) -> Error {
+    Error::precondition(
+        "SHIFT_OVERLAP",
+        format!("shifts/{other}"),
+        format!("the employee already works shift {other} at that time"),
+    )
 }
 
 fn event(event: Ev) -> pb::RosterEvent {
@@ -241,7 +243,6 @@ impl Roster {
         let RosterCommand::Import {
             shifts,
             full_week,
-            elsewhere,
             publish,
             time_zone,
             change_id,
@@ -259,13 +260,8 @@ impl Roster {
         for shift in plan.created.iter().chain(&plan.updated) {
             after.shifts.insert(shift.shift_id.clone(), shift.clone());
         }
-        for shift in plan.created.iter().chain(&plan.updated) {
-            let others = elsewhere
-                .get(&shift.employee_id)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            after.check_overlap(shift, others)?;
-        }
+        // Overlaps with other weeks and stores are the bookings' to find.
+        after.check_overlap_in_week(&plan.created, &plan.updated)?;
         let mut events = Vec::new();
         if !self.published {
             for shift in plan.created.iter().chain(&plan.updated) {
@@ -405,41 +401,72 @@ impl Roster {
         ))])
     }
 
-    fn check_overlap(&self, shift: &pb::ShiftData, elsewhere: &[Busy]) -> Result<()> {
+    /// Refuses `shift` when its employee works another shift of this week at that time
+    /// (other weeks and stores: the employee's bookings).
+    fn check_overlap(&self, shift: &pb::ShiftData) -> Result<()> {
         if shift.employee_id.is_empty() {
             return Ok(());
         }
         let new = span(shift);
-        let here = self
-            .shifts
-            .values()
-            .filter(|s| s.employee_id == shift.employee_id && s.shift_id != shift.shift_id)
-            .map(|s| (s.shift_id.clone(), span(s)));
-        let there = elsewhere
+        let other = self.shifts.values().find(|s| {
+            s.employee_id == shift.employee_id
+                && s.shift_id != shift.shift_id
+                && overlaps(new, span(s))
+        });
+        match other {
+            Some(other) => Err(overlap(&other.shift_id)),
+            None => Ok(()),
+        }
+    }
+
+    /// `check_overlap` for many shifts at once (an import): the week's shifts grouped by
+    /// employee and sorted by start, so a week of hundreds of shifts is checked in
+    /// O(n log n) rather than every shift against every other.
+    fn check_overlap_in_week(
+        &self,
+        created: &[pb::ShiftData],
+        updated: &[pb::ShiftData],
+    ) -> Result<()> {
+        let changed: BTreeSet<&str> = created
             .iter()
-            .filter(|b| b.shift_id != shift.shift_id)
-            .map(|b| (b.shift_id.clone(), (b.start, b.end)));
-        if let Some((other, _)) = here.chain(there).find(|(_, other)| overlaps(new, *other)) {
-            return Err(Error::precondition(
-                "SHIFT_OVERLAP",
-                format!("shifts/{other}"),
-                format!("the employee already works shift {other} at that time"),
-            ));
+            .chain(updated)
+            .map(|s| s.shift_id.as_str())
+            .collect();
+        let mut by_employee: BTreeMap<&str, Vec<(Timestamp, Timestamp, &str)>> = BTreeMap::new();
+        for s in self.shifts.values().filter(|s| !s.employee_id.is_empty()) {
+            let (start, end) = span(s);
+            by_employee
+                .entry(s.employee_id.as_str())
+                .or_default()
+                .push((start, end, s.shift_id.as_str()));
+        }
+        for shifts in by_employee.values_mut() {
+            shifts.sort();
+            // Sorted by start, a shift overlaps an earlier one iff it starts before the
+            // latest end so far.
+            let mut latest: Option<(Timestamp, &str)> = None;
+            for (start, end, id) in shifts.iter() {
+                if let Some((until, other)) = latest
+                    && *start < until
+                    && (changed.contains(id) || changed.contains(other))
+                {
+                    let blamed = if changed.contains(id) { other } else { *id };
+                    return Err(overlap(blamed));
+                }
+                if latest.is_none_or(|(until, _)| *end > until) {
+                    latest = Some((*end, id));
+                }
+            }
         }
         Ok(())
     }
 
-    fn upsert(
-        &self,
-        shift: &pb::ShiftData,
-        elsewhere: &[Busy],
-        change_id: &str,
-    ) -> Result<Vec<pb::RosterEvent>> {
+    fn upsert(&self, shift: &pb::ShiftData, change_id: &str) -> Result<Vec<pb::RosterEvent>> {
         let before = self.shifts.get(&shift.shift_id);
         if before.is_some_and(|b| same_content(b, shift)) {
             return Ok(vec![]);
         }
-        self.check_overlap(shift, elsewhere)?;
+        self.check_overlap(shift)?;
         if !self.published {
             return Ok(vec![event(Ev::ShiftDrafted(pb::ShiftDrafted {
                 shift: Some(pb::ShiftData {
@@ -543,11 +570,7 @@ impl Aggregate for Roster {
 
     fn decide(&self, command: &RosterCommand) -> Result<Vec<pb::RosterEvent>> {
         match command {
-            RosterCommand::Upsert {
-                shift,
-                elsewhere,
-                change_id,
-            } => self.upsert(shift, elsewhere, change_id),
+            RosterCommand::Upsert { shift, change_id } => self.upsert(shift, change_id),
             RosterCommand::Remove {
                 shift_id,
                 change_id,
@@ -562,9 +585,8 @@ impl Aggregate for Roster {
             RosterCommand::DecideClaim {
                 claim_id,
                 approve,
-                elsewhere,
                 change_id,
-            } => self.decide_claim(claim_id, *approve, elsewhere, change_id),
+            } => self.decide_claim(claim_id, *approve, change_id),
             RosterCommand::Unassign {
                 employee_id,
                 from,
@@ -575,6 +597,7 @@ impl Aggregate for Roster {
                 change_id,
                 now,
             } => Ok(self.publish(time_zone, change_id, *now)),
+            RosterCommand::Guarded { command, booked } => self.guarded(command, booked),
         }
     }
 

@@ -184,25 +184,46 @@ async fn feed(
     Ok(())
 }
 
-/// Records the notice an employee can acknowledge.
-async fn notice(
+/// Records the notices employees can acknowledge: one statement for all of them (a
+/// publication tells every scheduled employee of the week).
+async fn notices(
     conn: &mut PgConnection,
     tenant: &str,
     roster: &str,
-    changes: &pb::EmployeeChanges,
+    employees: &[pb::EmployeeChanges],
     at: DateTime<Utc>,
 ) -> Result<()> {
     use prost::Message;
+    if employees.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO change_notices (tenant, employee_id, notice_id, roster_id, changes, create_time) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+         SELECT $1, employee_id, notice_id, $2, changes, $3 \
+         FROM UNNEST($4::text[], $5::text[], $6::bytea[]) AS n(employee_id, notice_id, changes) \
+         ON CONFLICT DO NOTHING",
     )
     .bind(tenant)
-    .bind(&changes.employee_id)
-    .bind(&changes.notice_id)
     .bind(roster)
-    .bind(changes.encode_to_vec())
     .bind(at)
+    .bind(
+        employees
+            .iter()
+            .map(|c| c.employee_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        employees
+            .iter()
+            .map(|c| c.notice_id.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        employees
+            .iter()
+            .map(|c| c.encode_to_vec())
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await?;
     Ok(())
@@ -215,11 +236,18 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
     };
     let at = DateTime::<Utc>::from(commit.occurred_at());
     let events = commit.events::<pb::RosterEvent>()?;
+    // A publication carries the whole week: drafts written in the same commit (an import
+    // with `publish`) would be written twice.
+    let publishes = events
+        .iter()
+        .any(|e| matches!(e.event, Some(Ev::Published(_))));
     // Consecutive drafted shifts (an import's hundreds) are written together.
     let mut drafted: Vec<&pb::ShiftData> = Vec::new();
     for event in &events {
         if let Some(Ev::ShiftDrafted(e)) = &event.event {
-            if let Some(shift) = &e.shift {
+            if let Some(shift) = &e.shift
+                && !publishes
+            {
                 drafted.push(shift);
             }
             continue;
@@ -232,9 +260,7 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                 let shifts: Vec<&pb::ShiftData> = e.shifts.iter().collect();
                 upsert_shifts(conn, tenant, store, week, &shifts, true).await?;
                 feed(conn, tenant, store, &e.employees, at).await?;
-                for changes in &e.employees {
-                    notice(conn, tenant, commit.aggregate_id(), changes, at).await?;
-                }
+                notices(conn, tenant, commit.aggregate_id(), &e.employees, at).await?;
             }
             Some(Ev::Amended(e)) => {
                 let shifts: Vec<&pb::ShiftData> = e.upserted.iter().collect();
@@ -243,9 +269,7 @@ pub(super) async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> 
                     delete_shift(conn, tenant, id).await?;
                 }
                 feed(conn, tenant, store, &e.employees, at).await?;
-                for changes in &e.employees {
-                    notice(conn, tenant, commit.aggregate_id(), changes, at).await?;
-                }
+                notices(conn, tenant, commit.aggregate_id(), &e.employees, at).await?;
             }
             Some(Ev::ChangeAcknowledged(e)) => {
                 sqlx::query(

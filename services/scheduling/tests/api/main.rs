@@ -2,6 +2,7 @@
 //! service beside it, real NATS and PostgreSQL, a fresh namespace and database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod booking;
 mod calendar;
 mod claims;
 mod consistency;

@@ -5,7 +5,7 @@
 use breakroom_kit::{Error, Result};
 use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev};
 
-use super::{Busy, Roster, diffs, event};
+use super::{Roster, diffs, event};
 
 /// Where a claim stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,8 +42,6 @@ pub struct NewClaim {
     pub departments: Vec<String>,
     /// First valid claim wins (no manager).
     pub auto_approve: bool,
-    /// The claimant's shifts in other rosters around the shift.
-    pub elsewhere: Vec<Busy>,
     /// Notice id of the assignment.
     pub change_id: String,
 }
@@ -58,13 +56,7 @@ fn not_open(shift_id: &str) -> Error {
 
 impl Roster {
     /// The events giving an open shift to a claimant.
-    fn assign(
-        &self,
-        shift_id: &str,
-        claimant: &str,
-        elsewhere: &[Busy],
-        change_id: &str,
-    ) -> Result<pb::RosterEvent> {
+    fn assign(&self, shift_id: &str, claimant: &str, change_id: &str) -> Result<pb::RosterEvent> {
         let before = self
             .shifts
             .get(shift_id)
@@ -77,7 +69,7 @@ impl Roster {
             revision: before.revision + 1,
             ..before.clone()
         };
-        self.check_overlap(&after, elsewhere)?;
+        self.check_overlap(&after)?;
         Ok(event(Ev::Amended(pb::ShiftsAmended {
             employees: diffs(Some(before), Some(&after), change_id),
             upserted: vec![after],
@@ -117,12 +109,7 @@ impl Roster {
             shift_id: claim.shift_id.clone(),
             claimant_id: claim.claimant_id.clone(),
         }))];
-        let assignment = self.assign(
-            &claim.shift_id,
-            &claim.claimant_id,
-            &claim.elsewhere,
-            &claim.change_id,
-        )?;
+        let assignment = self.assign(&claim.shift_id, &claim.claimant_id, &claim.change_id)?;
         if claim.auto_approve {
             events.push(event(Ev::ClaimDecided(pb::ClaimDecided {
                 claim_id: claim.claim_id.clone(),
@@ -138,7 +125,6 @@ impl Roster {
         &self,
         claim_id: &str,
         approve: bool,
-        elsewhere: &[Busy],
         change_id: &str,
     ) -> Result<Vec<pb::RosterEvent>> {
         let claim = self
@@ -164,7 +150,7 @@ impl Roster {
         }
         let mut events = vec![
             decided(claim_id, true, "MANAGER"),
-            self.assign(&claim.shift_id, &claim.claimant_id, elsewhere, change_id)?,
+            self.assign(&claim.shift_id, &claim.claimant_id, change_id)?,
         ];
         for (other, c) in &self.claims {
             if other != claim_id && c.shift_id == claim.shift_id && c.status == ClaimStatus::Pending

@@ -5,7 +5,7 @@
 use breakroom_kit::{Error, Result};
 use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev};
 
-use super::{Busy, Roster, diffs, event};
+use super::{Roster, diffs, event};
 
 /// Where a swap stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +57,6 @@ pub enum SwapCommand {
         accepted_by: String,
         /// Departments the colleague works in at the store (`""` = whole store).
         departments: Vec<String>,
-        /// The colleague's shifts in other rosters around the shift.
-        elsewhere: Vec<Busy>,
         /// Approve at once (store policy).
         auto_approve: bool,
         /// Notice id of the reassignment.
@@ -70,8 +68,6 @@ pub enum SwapCommand {
         swap_id: String,
         /// Approve or reject.
         approve: bool,
-        /// The colleague's shifts in other rosters around the shift.
-        elsewhere: Vec<Busy>,
         /// Notice id of the reassignment.
         change_id: String,
     },
@@ -88,7 +84,6 @@ impl Roster {
         swap_id: &str,
         swap: &SwapState,
         to: &str,
-        elsewhere: &[Busy],
         change_id: &str,
     ) -> Result<pb::RosterEvent> {
         let before = self
@@ -101,7 +96,7 @@ impl Roster {
             revision: before.revision + 1,
             ..before.clone()
         };
-        self.check_overlap(&after, elsewhere)?;
+        self.check_overlap(&after)?;
         Ok(event(Ev::Amended(pb::ShiftsAmended {
             employees: diffs(Some(before), Some(&after), change_id),
             upserted: vec![after],
@@ -145,7 +140,6 @@ impl Roster {
                 swap_id,
                 accepted_by,
                 departments,
-                elsewhere,
                 auto_approve,
                 change_id,
             } => {
@@ -179,8 +173,7 @@ impl Roster {
                         "the shift is for a department you do not work in",
                     ));
                 }
-                let reassignment =
-                    self.reassign(swap_id, swap, accepted_by, elsewhere, change_id)?;
+                let reassignment = self.reassign(swap_id, swap, accepted_by, change_id)?;
                 let mut events = vec![event(Ev::SwapAccepted(pb::SwapAccepted {
                     swap_id: swap_id.clone(),
                     accepted_by: accepted_by.clone(),
@@ -198,7 +191,6 @@ impl Roster {
             SwapCommand::Decide {
                 swap_id,
                 approve,
-                elsewhere,
                 change_id,
             } => {
                 let swap = self
@@ -216,8 +208,7 @@ impl Roster {
                 if !approve {
                     return Ok(vec![decided]);
                 }
-                let reassignment =
-                    self.reassign(swap_id, swap, &swap.accepted_by, elsewhere, change_id)?;
+                let reassignment = self.reassign(swap_id, swap, &swap.accepted_by, change_id)?;
                 Ok(vec![decided, reassignment])
             }
         }

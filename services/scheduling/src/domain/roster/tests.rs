@@ -24,7 +24,6 @@ fn shift(id: &str, employee: &str, start: &str, end: &str) -> pb::ShiftData {
 fn upsert(s: pb::ShiftData) -> RosterCommand {
     RosterCommand::Upsert {
         shift: Box::new(s),
-        elsewhere: vec![],
         change_id: "c1".into(),
     }
 }
@@ -144,24 +143,10 @@ fn removing_a_published_shift_tells_its_employee() {
 }
 
 #[test]
-fn an_employee_cannot_work_two_shifts_at_once_here_or_elsewhere() {
+fn an_employee_cannot_work_two_shifts_at_once_in_one_week() {
     let clash = shift("s4", "anna", "2026-12-01T17:00", "2026-12-01T21:00");
     let err = given::<Roster>(planned()).when(upsert(clash)).then_error();
     assert_eq!(err.reason(), "SHIFT_OVERLAP");
-    let evening = shift("s5", "ben", "2026-12-01T18:00", "2026-12-01T22:00");
-    let other_store = Busy {
-        shift_id: "x1".into(),
-        start: instant(evening.start_time.as_ref()),
-        end: instant(evening.end_time.as_ref()),
-    };
-    let err = given::<Roster>(planned())
-        .when(RosterCommand::Upsert {
-            shift: Box::new(evening.clone()),
-            elsewhere: vec![other_store],
-            change_id: "c".into(),
-        })
-        .then_error();
-    assert!(err.to_string().contains("x1"), "{err}");
     // Back to back is fine.
     let after_anna = shift("s6", "anna", "2026-12-01T18:00", "2026-12-01T22:00");
     given::<Roster>(planned())
@@ -176,4 +161,39 @@ fn repeating_a_shift_unchanged_records_nothing() {
         .when(upsert(same.clone()))
         .then([]);
     given::<Roster>(planned()).when(upsert(same)).then([]);
+}
+
+#[test]
+fn a_guarded_command_adds_only_assignments_that_were_booked() {
+    let new = shift("s9", "anna", "2026-12-03T09:00", "2026-12-03T12:00");
+    let guarded = |booked: std::collections::BTreeSet<Assignment>| RosterCommand::Guarded {
+        command: Box::new(upsert(new.clone())),
+        booked,
+    };
+    let err = given::<Roster>(planned())
+        .when(guarded(Default::default()))
+        .then_error();
+    assert_eq!(err.reason(), UNBOOKED);
+    let (start, end) = span(&new);
+    let booked = [("anna".to_owned(), "s9".to_owned(), start, end)];
+    given::<Roster>(planned())
+        .when(guarded(booked.into_iter().collect()))
+        .then_events();
+}
+
+#[test]
+fn assignment_changes_name_what_moves_and_publication_moves_nothing() {
+    let week = given::<Roster>(planned()).when(publish()).then_events();
+    let drafted = Roster::default().replay(&planned());
+    assert_eq!(
+        drafted.assignment_changes(&week),
+        AssignmentChanges::default()
+    );
+    let moved = shift("s1", "ben", "2026-12-01T14:00", "2026-12-01T18:00");
+    let events = given::<Roster>(planned()).when(upsert(moved)).then_events();
+    let changes = drafted.assignment_changes(&events);
+    assert_eq!(changes.added.len(), 1);
+    assert_eq!(changes.removed.len(), 1);
+    assert_eq!(changes.added.first().unwrap().0, "ben");
+    assert_eq!(changes.removed.first().unwrap().0, "anna");
 }
