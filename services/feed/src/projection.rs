@@ -4,7 +4,7 @@
 //! projection keeps one checkpoint per stream, so a consistency token of any of them
 //! (`feed:12`, `identity:40`, `scheduling:7`) is honoured by the same read model.
 //!
-//! - `content`: feed's own events.
+//! - `content`: feed's own events (`social`: comments and reactions).
 //! - `cards`: identity's and scheduling's events turned into groups and cards.
 //! - `roster_cards`: scheduling's roster events as cards.
 //! - `read_markers`: the unread markers.
@@ -13,6 +13,7 @@ pub mod cards;
 mod content;
 pub mod read_markers;
 mod roster_cards;
+mod social;
 
 use breakroom_kit::{
     Result,
