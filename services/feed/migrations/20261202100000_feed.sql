@@ -82,11 +82,17 @@ CREATE TABLE IF NOT EXISTS post_revisions (
     PRIMARY KEY (tenant, post_id, revision)
 );
 
--- One obligation per reader of an announcement (the snapshotted audience).
+-- One obligation per reader of an announcement (the snapshotted audience), with the
+-- reader's store, role and name as the directory had them when the chunk was projected
+-- (their first membership by store, then role), so the roll-up of 60,000 readers reads
+-- one table.
 CREATE TABLE IF NOT EXISTS obligations (
     tenant                TEXT        NOT NULL,
     post_id               TEXT        NOT NULL,
     user_id               TEXT        NOT NULL,
+    store_id              TEXT        NOT NULL DEFAULT '',
+    role                  TEXT        NOT NULL DEFAULT '',
+    display_name          TEXT        NOT NULL DEFAULT '',
     acknowledged_revision BIGINT      NOT NULL DEFAULT 0,
     acknowledge_time      TIMESTAMPTZ,
     PRIMARY KEY (tenant, post_id, user_id)

@@ -13,7 +13,7 @@ use crate::{
         posts::{Moderation, NewPost, PostRef},
     },
     names,
-    queries::{groups, posts},
+    queries::posts,
 };
 
 /// Entries per page when the client names no size.
@@ -166,11 +166,10 @@ pub async fn timeline(
     caller.see_tenant(&tenant, &body.parent)?;
     let page =
         Page::parse_with_default(body.page_size, &body.page_token, "timeline", DEFAULT_PAGE)?;
-    let mine = groups::my_group_ids(app.pool(), &tenant, caller.id()).await?;
-    let rows = posts::timeline(app.pool(), &tenant, &mine, caller.id(), &page).await?;
+    let rows = posts::timeline(app.pool(), &tenant, caller.id(), &page).await?;
     let (rows, next_page_token) = page.finish(rows, posts::cursor);
     let unread_count = if body.page_token.is_empty() {
-        posts::timeline_unread(app.pool(), &tenant, &mine, caller.id()).await?
+        posts::timeline_unread(app.pool(), &tenant, caller.id()).await?
     } else {
         0
     };

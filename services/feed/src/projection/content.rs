@@ -27,9 +27,17 @@ pub async fn apply(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<(
         "audience" => {
             for event in commit.events::<pb::AudienceEvent>()? {
                 if let Some(Aud::Resolved(e)) = event.event {
+                    // Store, role and name are snapshotted with the obligation.
                     sqlx::query(
-                        "INSERT INTO obligations (tenant, post_id, user_id) \
-                         SELECT $1, $2, u FROM UNNEST($3::text[]) AS u ON CONFLICT DO NOTHING",
+                        "INSERT INTO obligations (tenant, post_id, user_id, store_id, role, display_name) \
+                         SELECT $1, $2, u, COALESCE(m.store_id, ''), COALESCE(m.role, ''), \
+                           COALESCE(du.display_name, '') \
+                         FROM UNNEST($3::text[]) AS u \
+                         LEFT JOIN LATERAL (SELECT store_id, role FROM kit_directory_memberships \
+                           WHERE tenant = $1 AND user_id = u ORDER BY store_id = '', store_id, role \
+                           LIMIT 1) m ON TRUE \
+                         LEFT JOIN kit_directory_users du ON du.tenant = $1 AND du.id = u \
+                         ON CONFLICT DO NOTHING",
                     )
                     .bind(commit.tenant())
                     .bind(&e.post_id)

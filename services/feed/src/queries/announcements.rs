@@ -1,8 +1,9 @@
 //! Announcements: audiences resolved from the directory replica, obligations, and the
 //! acknowledgement report (roll-up per store and role, a page of people, pending readers).
 //!
-//! The report joins each obligation with the reader's memberships *now*: a reader who
-//! moved store counts in their new store, one who left in the row without a store.
+//! The report reads the obligations alone: each carries the reader's store, role and
+//! name as they were when the audience was snapshotted (their first membership), so a
+//! roll-up of 60,000 readers is one scan of the announcement's rows.
 
 use breakroom_kit::{Result, directory::Role};
 use breakroom_proto::feed::v1 as pb;
@@ -93,31 +94,27 @@ pub struct ReportFilter {
     pub pending_only: bool,
 }
 
-/// The joins and filters of a report; `$1` tenant, `$2` post, `$3` revision, `$4` scope,
-/// `$5` store, `$6` role, `$7` pending only.
-const REPORT_FROM: &str = "FROM obligations o \
-    LEFT JOIN kit_directory_users u ON u.tenant = o.tenant AND u.id = o.user_id \
-    LEFT JOIN kit_directory_memberships m ON m.tenant = o.tenant AND m.user_id = o.user_id \
-    LEFT JOIN kit_directory_stores s ON s.tenant = m.tenant AND s.id = m.store_id \
-    WHERE o.tenant = $1 AND o.post_id = $2 \
-    AND ($4::text[] IS NULL OR m.store_id = ANY($4)) \
-    AND ($5 = '' OR m.store_id = $5) AND ($6 = '' OR m.role = $6) \
+/// The filters of a report; `$1` tenant, `$2` post, `$3` revision, `$4` scope, `$5`
+/// store, `$6` role, `$7` pending only.
+const FILTER: &str = "o.tenant = $1 AND o.post_id = $2 \
+    AND ($4::text[] IS NULL OR o.store_id = ANY($4)) \
+    AND ($5 = '' OR o.store_id = $5) AND ($6 = '' OR o.role = $6) \
     AND (NOT $7 OR o.acknowledged_revision < $3)";
 
 /// One roll-up row: store, store name, role, total, acknowledged.
 pub type RollupRow = (String, String, String, i64, i64);
 
-/// Counts per store and role, and the totals (distinct readers).
+/// Counts per store and role, and the totals.
 pub async fn rollup(
     pool: &PgPool,
     tenant: &str,
     post: &str,
     filter: &ReportFilter,
 ) -> Result<(Vec<RollupRow>, i64, i64)> {
-    let rows: Vec<RollupRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT COALESCE(m.store_id, ''), COALESCE(max(s.display_name), ''), COALESCE(m.role, ''), \
-         count(DISTINCT o.user_id), count(DISTINCT o.user_id) FILTER (WHERE o.acknowledged_revision >= $3) \
-         {REPORT_FROM} GROUP BY 1, 3 ORDER BY 1, 3"
+    let counts: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT o.store_id, o.role, count(*), \
+         count(*) FILTER (WHERE o.acknowledged_revision >= $3) \
+         FROM obligations o WHERE {FILTER} GROUP BY o.store_id, o.role ORDER BY 1, 2"
     )))
     .bind(tenant)
     .bind(post)
@@ -128,19 +125,27 @@ pub async fn rollup(
     .bind(filter.pending_only)
     .fetch_all(pool)
     .await?;
-    let (total, acknowledged): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT count(DISTINCT o.user_id), count(DISTINCT o.user_id) FILTER (WHERE o.acknowledged_revision >= $3) \
-         {REPORT_FROM}"
-    )))
+    // Store names by key, apart: a join inside the aggregate lets a planner without fresh
+    // statistics loop over every store per reader.
+    let stores: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
+    let names: std::collections::HashMap<String, String> = sqlx::query_as(
+        "SELECT id, display_name FROM kit_directory_stores WHERE tenant = $1 AND id = ANY($2)",
+    )
     .bind(tenant)
-    .bind(post)
-    .bind(filter.revision)
-    .bind(&filter.scope)
-    .bind(&filter.store)
-    .bind(&filter.role)
-    .bind(filter.pending_only)
-    .fetch_one(pool)
-    .await?;
+    .bind(&stores)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    let rows: Vec<RollupRow> = counts
+        .into_iter()
+        .map(|(store, role, total, acked)| {
+            let name = names.get(&store).cloned().unwrap_or_default();
+            (store, name, role, total, acked)
+        })
+        .collect();
+    let total = rows.iter().map(|r| r.3).sum();
+    let acknowledged = rows.iter().map(|r| r.4).sum();
     Ok((rows, total, acknowledged))
 }
 
@@ -151,9 +156,9 @@ pub struct EntryRow {
     pub user_id: String,
     /// Display name.
     pub display_name: String,
-    /// A store of theirs within the filter ('' when none).
+    /// Their store ('' when none).
     pub store_id: String,
-    /// A role of theirs there ('' when none).
+    /// Their role there ('' when none).
     pub role: String,
     /// Acknowledged the current revision.
     pub acknowledged: bool,
@@ -176,13 +181,12 @@ pub async fn entries(
         None => (None, String::new(), String::new()),
     };
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH e AS (SELECT DISTINCT ON (o.user_id) o.user_id, COALESCE(u.display_name, '') AS display_name, \
-           COALESCE(m.store_id, '') AS store_id, COALESCE(m.role, '') AS role, \
+        "SELECT o.user_id, o.display_name, o.store_id, o.role, \
            (o.acknowledged_revision >= $3) AS acknowledged, \
            CASE WHEN o.acknowledged_revision >= $3 THEN o.acknowledge_time END AS acknowledge_time \
-           {REPORT_FROM} ORDER BY o.user_id, m.store_id, m.role) \
-         SELECT * FROM e WHERE ($8::bool IS NULL OR (acknowledged, display_name, user_id) > ($8, $9, $10)) \
-         ORDER BY acknowledged, display_name, user_id LIMIT $11"
+         FROM obligations o WHERE {FILTER} \
+         AND ($8::bool IS NULL OR ((o.acknowledged_revision >= $3), o.display_name, o.user_id) > ($8, $9, $10)) \
+         ORDER BY 5, 2, 1 LIMIT $11"
     )))
     .bind(tenant)
     .bind(post)

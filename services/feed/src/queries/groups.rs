@@ -95,9 +95,9 @@ pub async fn get(pool: &PgPool, tenant: &str, group: &str, user: &str) -> Result
     Ok(found.map(row))
 }
 
-/// The ids of `user`'s groups: news and help, the groups of their stores and
+/// The ids of `user`'s groups (`$1` tenant, `$2` user): news and help, the groups of their stores and
 /// departments (identity's memberships as projected now), their custom groups.
-const MY_GROUP_IDS: &str = "\
+pub const MY_GROUP_IDS: &str = "\
     SELECT g.id FROM groups g WHERE g.tenant = $1 AND g.id IN ('news', 'help') \
     UNION \
     SELECT g.id FROM kit_directory_memberships m JOIN groups g \
@@ -108,15 +108,6 @@ const MY_GROUP_IDS: &str = "\
     SELECT gm.group_id FROM group_members gm JOIN groups g \
       ON g.tenant = gm.tenant AND g.id = gm.group_id AND g.kind = 'custom' \
       WHERE gm.tenant = $1 AND gm.user_id = $2";
-
-/// The ids of `user`'s groups.
-pub async fn my_group_ids(pool: &PgPool, tenant: &str, user: &str) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(MY_GROUP_IDS)
-        .bind(tenant)
-        .bind(user)
-        .fetch_all(pool)
-        .await?)
-}
 
 /// `user`'s groups, ordered by kind (news, help, store, department, custom) then id.
 pub async fn my_groups(pool: &PgPool, tenant: &str, user: &str) -> Result<Vec<GroupRow>> {

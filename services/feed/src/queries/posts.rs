@@ -6,6 +6,8 @@ use breakroom_kit::{Result, paging::Page};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgPool;
 
+use super::groups::MY_GROUP_IDS;
+
 /// A post, announcement or card with the reader's own reaction and obligation.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PostRow {
@@ -93,19 +95,19 @@ pub async fn get(pool: &PgPool, tenant: &str, post: &str, reader: &str) -> Resul
     .await?)
 }
 
-/// One page of `reader`'s timeline over `groups` and their personal cards, newest first.
+/// One page of `reader`'s timeline over their groups (found in the same statement) and
+/// their personal cards, newest first.
 pub async fn timeline(
     pool: &PgPool,
     tenant: &str,
-    groups: &[String],
     reader: &str,
     page: &Page,
 ) -> Result<Vec<PostRow>> {
     let (after, after_id) = page.after_instant()?;
     let cursor = "($4::timestamptz IS NULL OR (p.create_time, p.id) < ($4, $5))";
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM ( \
-           SELECT x.* FROM unnest($2::text[]) AS g(id) CROSS JOIN LATERAL ( \
+        "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS} FROM ( \
+           SELECT x.* FROM mine AS g CROSS JOIN LATERAL ( \
              SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
              AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT $6) x \
            UNION ALL \
@@ -114,7 +116,7 @@ pub async fn timeline(
          ) p ORDER BY p.create_time DESC, p.id DESC LIMIT $6"
     )))
     .bind(tenant)
-    .bind(groups)
+    .bind(reader)
     .bind(reader)
     .bind(after)
     .bind(after_id)
@@ -123,27 +125,27 @@ pub async fn timeline(
     .await?)
 }
 
-/// Entries of `reader`'s timeline newer than their timeline read marker (at most 1,000).
-pub async fn timeline_unread(
-    pool: &PgPool,
-    tenant: &str,
-    groups: &[String],
-    reader: &str,
-) -> Result<i64> {
+/// Most entries `timeline_unread` counts ("99+" in an app).
+pub const UNREAD_CAP: i64 = 100;
+
+/// Entries of `reader`'s timeline newer than their timeline read marker, at most
+/// `UNREAD_CAP`: a badge needs no exact count, and counting stays bounded.
+pub async fn timeline_unread(pool: &PgPool, tenant: &str, reader: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "WITH marker AS (SELECT COALESCE((SELECT read_through FROM read_markers \
-           WHERE tenant = $1 AND user_id = $3 AND group_id = ''), '-infinity'::timestamptz) AS at) \
-         SELECT count(*) FROM ( \
-           SELECT 1 FROM unnest($2::text[]) AS g(id) CROSS JOIN LATERAL ( \
+        "WITH mine AS ({MY_GROUP_IDS}), \
+         marker AS (SELECT COALESCE((SELECT read_through FROM read_markers \
+           WHERE tenant = $1 AND user_id = $2 AND group_id = ''), '-infinity'::timestamptz) AS at) \
+         SELECT count(*) FROM (SELECT 1 FROM ( \
+           SELECT 1 FROM mine AS g CROSS JOIN LATERAL ( \
              SELECT 1 FROM posts p, marker WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
-             AND p.create_time > marker.at LIMIT 1000) x \
+             AND p.create_time > marker.at LIMIT {UNREAD_CAP}) x \
            UNION ALL \
-           (SELECT 1 FROM posts p, marker WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.group_id = '' \
-             AND NOT p.deleted AND p.create_time > marker.at LIMIT 1000) \
-         ) y"
+           (SELECT 1 FROM posts p, marker WHERE p.tenant = $1 AND p.recipient_id = $2 AND p.group_id = '' \
+             AND NOT p.deleted AND p.create_time > marker.at LIMIT {UNREAD_CAP}) \
+         ) y LIMIT {UNREAD_CAP}) z"
     )))
     .bind(tenant)
-    .bind(groups)
+    .bind(reader)
     .bind(reader)
     .fetch_one(pool)
     .await?)
