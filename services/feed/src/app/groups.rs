@@ -63,8 +63,11 @@ impl App {
         require_manager(caller)?;
         self.require_known(tenant, &group.members).await?;
         let id = new_aggregate_id(tenant, "group", meta.request_id.as_deref());
+        // The contract: initial members, the creator included (as admin, in the same commit).
         let mut member_ids = group.members;
-        member_ids.retain(|m| m != caller.id());
+        if !member_ids.iter().any(|m| m == caller.id()) {
+            member_ids.push(caller.id().to_owned());
+        }
         let created = pb::GroupCreated {
             kind: GroupKind::Custom as i32,
             display_name: group.display_name,

@@ -123,7 +123,7 @@ async fn the_roster_arrives_as_cards_in_the_store_group_and_personal_ones_only_f
     assert!(of_kind(&cards(&p, &finn).await, CardKind::ShiftsChanged).is_empty());
 
     // An open shift: those who may claim it get a card, the manager does not.
-    upsert(
+    let open = upsert(
         &p,
         &chain.admin.token,
         &chain.store,
@@ -140,4 +140,30 @@ async fn the_roster_arrives_as_cards_in_the_store_group_and_personal_ones_only_f
         );
     }
     assert!(of_kind(&cards(&p, &manager).await, CardKind::OpenShift).is_empty());
+
+    // Finn claims it (first come, first served): his claim moves, and the shift is his.
+    let reply = p
+        .scheduling
+        .clone()
+        .unwrap()
+        .claim_open_shift(p.people.with_token(breakroom_kit::testing::bearer(
+            &finn.token,
+            sc::ClaimOpenShiftRequest {
+                shift: open.name.clone(),
+                request_id: uuid(),
+            },
+        )))
+        .await;
+    p.note(reply).unwrap();
+    let finn_cards = cards(&p, &finn).await;
+    let mut statuses: Vec<&str> = of_kind(&finn_cards, CardKind::ClaimUpdate)
+        .iter()
+        .map(|c| c.fields["status"].as_str())
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, vec!["approved", "pending"]);
+    let given = of_kind(&finn_cards, CardKind::ShiftsChanged);
+    assert_eq!(given.len(), 1);
+    assert_eq!(given[0].shift_changes[0].change, "added");
+    assert!(of_kind(&cards(&p, &eva).await, CardKind::ClaimUpdate).is_empty());
 }

@@ -210,3 +210,51 @@ async fn a_leaver_sees_nothing_old_or_new_of_the_groups_they_left() {
         .unwrap_err();
     assert_eq!(reason(&refused), "NOT_A_MEMBER");
 }
+
+#[tokio::test]
+async fn marking_the_timeline_read_clears_the_unread_count() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("acme").await;
+    let ann = p.employee(&chain, &chain.store, "ann@acme.example").await;
+    let bob = p.employee(&chain, &chain.store, "bob@acme.example").await;
+    let group = store_group("acme", &chain.store);
+    for i in 0..3 {
+        p.post(&bob, &group, &format!("news {i}")).await.unwrap();
+    }
+    // Three posts and the welcome card.
+    assert_eq!(p.timeline(&ann, "acme", 10, "").await.unread_count, 4);
+    let mark = |group: &str| {
+        rpc!(
+            p,
+            mark_timeline_read,
+            p.req(
+                &ann.token,
+                pb::MarkTimelineReadRequest {
+                    parent: "tenants/acme".into(),
+                    group: group.into(),
+                    request_id: uuid(),
+                    ..Default::default()
+                },
+            )
+        )
+    };
+    p.note(mark(&group).await).unwrap();
+    let unread = |who: &Person| {
+        rpc!(
+            p,
+            get_group,
+            p.req(
+                &who.token,
+                pb::GetGroupRequest {
+                    name: group.clone()
+                }
+            )
+        )
+    };
+    assert_eq!(p.note(unread(&ann).await).unwrap().unread_count, 0);
+    assert_eq!(p.note(unread(&bob).await).unwrap().unread_count, 3);
+    p.note(mark("").await).unwrap();
+    assert_eq!(p.timeline(&ann, "acme", 10, "").await.unread_count, 0);
+    p.post(&bob, &group, "one more").await.unwrap();
+    assert_eq!(p.timeline(&ann, "acme", 10, "").await.unread_count, 1);
+}
