@@ -18,5 +18,6 @@ mod groups;
 mod hostile;
 mod isolation;
 mod posts;
+mod reasons;
 mod social;
 mod support;
