@@ -11,7 +11,8 @@
 //!    concurrent readers, open loop at rising target rates for `BENCH_SECONDS` (5) each,
 //!    then closed loop: achieved rate, p50 and p99 per step; the highest rate held with
 //!    p99 <= 50 ms is printed last.
-//! 2. A chain-wide must-read announcement to 60,000 people (seeded into feed's directory
+//! 2. CreatePost from 50 concurrent writers (1,000 posts).
+//! 3. A chain-wide must-read announcement to 60,000 people (seeded into feed's directory
 //!    replica in bulk SQL, 1,000 stores): time until the reply, until every obligation
 //!    exists and the roll-up answers, and GetAcknowledgementReport latency.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -46,6 +47,7 @@ fn timeline(token: &str, page_token: &str) -> tonic::Request<pb::ListTimelineReq
 /// One load step: `READERS` tasks, each pacing itself to `rate / READERS` calls per
 /// second (`None`: back to back), for `duration`. Returns (calls/s, p50, p99, errors).
 async fn step(
+    readers: usize,
     channels: &[Channel],
     token: &str,
     second_page: &str,
@@ -53,7 +55,7 @@ async fn step(
     duration: Duration,
 ) -> (f64, Duration, Duration, usize) {
     let started = Instant::now();
-    let tasks: Vec<_> = (0..READERS)
+    let tasks: Vec<_> = (0..readers)
         .map(|r| {
             let client = client(&channels[r % channels.len()]);
             let (token, second_page) = (token.to_owned(), second_page.to_owned());
@@ -243,10 +245,24 @@ async fn main() {
     let second_page = first.into_inner().next_page_token;
 
     let duration = Duration::from_secs(seconds);
+    let (achieved, p50, p99, _) =
+        step(1, &channels, &reader.token, &second_page, None, duration).await;
+    println!(
+        "ListTimeline 1 reader back to back: {achieved:>6.0} calls/s  p50 {:>6.2} ms  p99 {:>6.2} ms",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3
+    );
     let mut held = None;
-    for rate in [250.0, 500.0, 1000.0, 1500.0, 2000.0, 3000.0] {
-        let (achieved, p50, p99, errors) =
-            step(&channels, &reader.token, &second_page, Some(rate), duration).await;
+    for rate in [50.0, 100.0, 250.0, 500.0, 1000.0, 1500.0, 2000.0, 3000.0] {
+        let (achieved, p50, p99, errors) = step(
+            READERS,
+            &channels,
+            &reader.token,
+            &second_page,
+            Some(rate),
+            duration,
+        )
+        .await;
         println!(
             "ListTimeline {READERS} readers, target {rate:>5.0}/s: {achieved:>6.0} calls/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {errors}",
             p50.as_secs_f64() * 1e3,
@@ -258,8 +274,15 @@ async fn main() {
             break;
         }
     }
-    let (achieved, p50, p99, errors) =
-        step(&channels, &reader.token, &second_page, None, duration).await;
+    let (achieved, p50, p99, errors) = step(
+        READERS,
+        &channels,
+        &reader.token,
+        &second_page,
+        None,
+        duration,
+    )
+    .await;
     println!(
         "ListTimeline {READERS} readers, closed loop: {achieved:>6.0} calls/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {errors}",
         p50.as_secs_f64() * 1e3,
@@ -270,6 +293,44 @@ async fn main() {
         held.map_or("none of the steps".to_owned(), |r| format!(
             "{r:.0} calls/s"
         ))
+    );
+
+    // Post throughput: 50 writers, 20 posts each, every reply given once the read model
+    // shows the post (read-your-writes included).
+    let store_group = groups
+        .iter()
+        .find(|g| g.starts_with("store-"))
+        .unwrap()
+        .clone();
+    let started = Instant::now();
+    let writers: Vec<_> = (0..50)
+        .map(|w| {
+            let mut writer = client(&channels[w % CONNECTIONS]);
+            let token = chain.admin.token.clone();
+            let parent = format!("tenants/bench/groups/{store_group}");
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    let post = pb::Post {
+                        body: format!("writer {w} post {i}"),
+                        ..Default::default()
+                    };
+                    let request = pb::CreatePostRequest {
+                        parent: parent.clone(),
+                        post: Some(post),
+                        request_id: uuid(),
+                    };
+                    writer.create_post(bearer(&token, request)).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "CreatePost: 50 writers, 1,000 posts in {elapsed:.1?}: {:.0} posts/s (each reply once the read model has it)",
+        1000.0 / elapsed.as_secs_f64()
     );
 
     seed_directory(&pool).await;

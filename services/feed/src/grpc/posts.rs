@@ -167,12 +167,8 @@ pub async fn timeline(
     let page =
         Page::parse_with_default(body.page_size, &body.page_token, "timeline", DEFAULT_PAGE)?;
     let rows = posts::timeline(app.pool(), &tenant, caller.id(), &page).await?;
+    let unread_count = rows.first().and_then(|r| r.unread).unwrap_or(0);
     let (rows, next_page_token) = page.finish(rows, posts::cursor);
-    let unread_count = if body.page_token.is_empty() {
-        posts::timeline_unread(app.pool(), &tenant, caller.id()).await?
-    } else {
-        0
-    };
     Ok(Response::new(pb::ListTimelineResponse {
         items: rows.iter().map(|r| convert::item(&tenant, r)).collect(),
         next_page_token,

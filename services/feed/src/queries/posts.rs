@@ -59,6 +59,9 @@ pub struct PostRow {
     pub my_reaction: Option<i32>,
     /// The reader's acknowledged revision, when they hold an obligation.
     pub my_acknowledged: Option<i64>,
+    /// Timeline rows only: the reader's unread entries (first pages; see `UNREAD`).
+    #[sqlx(default)]
+    pub unread: Option<i64>,
 }
 
 /// The columns of `PostRow` from `p`, the reader being `$3`.
@@ -106,7 +109,8 @@ pub async fn timeline(
     let (after, after_id) = page.after_instant()?;
     let cursor = "($4::timestamptz IS NULL OR (p.create_time, p.id) < ($4, $5))";
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS} FROM ( \
+        "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, \
+           CASE WHEN $4::timestamptz IS NULL THEN ({UNREAD}) END AS unread FROM ( \
            SELECT x.* FROM mine AS g CROSS JOIN LATERAL ( \
              SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
              AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT $6) x \
@@ -125,31 +129,21 @@ pub async fn timeline(
     .await?)
 }
 
-/// Most entries `timeline_unread` counts ("99+" in an app).
-pub const UNREAD_CAP: i64 = 100;
-
-/// Entries of `reader`'s timeline newer than their timeline read marker, at most
-/// `UNREAD_CAP`: a badge needs no exact count, and counting stays bounded.
-pub async fn timeline_unread(pool: &PgPool, tenant: &str, reader: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "WITH mine AS ({MY_GROUP_IDS}), \
-         marker AS (SELECT COALESCE((SELECT read_through FROM read_markers \
-           WHERE tenant = $1 AND user_id = $2 AND group_id = ''), '-infinity'::timestamptz) AS at) \
-         SELECT count(*) FROM (SELECT 1 FROM ( \
-           SELECT 1 FROM mine AS g CROSS JOIN LATERAL ( \
-             SELECT 1 FROM posts p, marker WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
-             AND p.create_time > marker.at LIMIT {UNREAD_CAP}) x \
-           UNION ALL \
-           (SELECT 1 FROM posts p, marker WHERE p.tenant = $1 AND p.recipient_id = $2 AND p.group_id = '' \
-             AND NOT p.deleted AND p.create_time > marker.at LIMIT {UNREAD_CAP}) \
-         ) y LIMIT {UNREAD_CAP}) z"
-    )))
-    .bind(tenant)
-    .bind(reader)
-    .bind(reader)
-    .fetch_one(pool)
-    .await?)
-}
+/// The reader's (`$3`) timeline entries newer than their timeline read marker over the
+/// groups in `mine`, at most 100 ("99+" in an app: a badge needs no exact count, and
+/// counting stays bounded); evaluated once per statement, on first pages only.
+const UNREAD: &str = "SELECT count(*) FROM (SELECT 1 FROM ( \
+    SELECT 1 FROM mine AS g CROSS JOIN LATERAL ( \
+      SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND NOT p.deleted \
+      AND NOT p.hidden AND (NOT p.targeted OR p.author_id = $3 OR EXISTS (SELECT 1 FROM obligations o \
+        WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3)) \
+      AND p.create_time > (SELECT COALESCE(max(read_through), '-infinity') FROM read_markers \
+        WHERE tenant = $1 AND user_id = $3 AND group_id = '') LIMIT 100) x \
+    UNION ALL \
+    (SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.group_id = '' \
+      AND NOT p.deleted AND p.create_time > (SELECT COALESCE(max(read_through), '-infinity') \
+        FROM read_markers WHERE tenant = $1 AND user_id = $3 AND group_id = '') LIMIT 100) \
+  ) y LIMIT 100) z";
 
 /// A group's pinned posts, newest first (the first page of a group feed shows them).
 pub async fn pinned(
