@@ -167,3 +167,45 @@ async fn the_roster_arrives_as_cards_in_the_store_group_and_personal_ones_only_f
     assert_eq!(given[0].shift_changes[0].change, "added");
     assert!(of_kind(&cards(&p, &eva).await, CardKind::ClaimUpdate).is_empty());
 }
+
+#[tokio::test]
+async fn a_decided_time_off_request_reaches_its_employee_as_a_card() {
+    let p = Platform::with_scheduling().await;
+    let chain = p.chain("acme").await;
+    let eva = p.employee(&chain, &chain.store, "eva@acme.example").await;
+    let finn = p.employee(&chain, &chain.store, "finn@acme.example").await;
+    let mut scheduling = p.scheduling.clone().unwrap();
+    let requested = scheduling
+        .request_time_off(p.people.with_token(breakroom_kit::testing::bearer(
+            &eva.token,
+            sc::RequestTimeOffRequest {
+                parent: eva.name.clone(),
+                time_off_request: Some(sc::TimeOffRequest {
+                    store: chain.store.clone(),
+                    start_date: "2026-12-21".into(),
+                    end_date: "2026-12-23".into(),
+                    ..Default::default()
+                }),
+                request_id: uuid(),
+            },
+        )))
+        .await;
+    let requested = p.note(requested).unwrap();
+    let decided = scheduling
+        .decide_time_off(p.people.with_token(breakroom_kit::testing::bearer(
+            &chain.admin.token,
+            sc::DecideTimeOffRequest {
+                name: requested.name.clone(),
+                approve: true,
+                request_id: uuid(),
+            },
+        )))
+        .await;
+    p.note(decided).unwrap();
+    let eva_cards = cards(&p, &eva).await;
+    let time_off = of_kind(&eva_cards, CardKind::TimeOffUpdate);
+    assert_eq!(time_off.len(), 1);
+    assert_eq!(time_off[0].fields["status"], "approved");
+    assert_eq!(time_off[0].fields["start_date"], "2026-12-21");
+    assert!(of_kind(&cards(&p, &finn).await, CardKind::TimeOffUpdate).is_empty());
+}

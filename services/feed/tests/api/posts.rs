@@ -258,3 +258,33 @@ async fn marking_the_timeline_read_clears_the_unread_count() {
     p.post(&bob, &group, "one more").await.unwrap();
     assert_eq!(p.timeline(&ann, "acme", 10, "").await.unread_count, 1);
 }
+
+#[tokio::test]
+async fn a_retried_create_post_returns_the_same_post_and_posts_once() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("acme").await;
+    let ann = p.employee(&chain, &chain.store, "ann@acme.example").await;
+    let request_id = uuid();
+    let create = || {
+        rpc!(
+            p,
+            create_post,
+            p.req(
+                &ann.token,
+                pb::CreatePostRequest {
+                    parent: store_group("acme", &chain.store),
+                    post: Some(pb::Post {
+                        body: "only once".into(),
+                        ..Default::default()
+                    }),
+                    request_id: request_id.clone(),
+                },
+            )
+        )
+    };
+    let first = p.note(create().await).unwrap();
+    let again = p.note(create().await).unwrap();
+    assert_eq!(first.name, again.name);
+    let bodies = p.timeline_bodies(&ann, "acme").await;
+    assert_eq!(bodies.iter().filter(|b| *b == "only once").count(), 1);
+}
