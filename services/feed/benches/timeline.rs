@@ -60,9 +60,12 @@ async fn step(
             let client = client(&channels[r % channels.len()]);
             let (token, second_page) = (token.to_owned(), second_page.to_owned());
             tokio::spawn(async move {
+                // Readers are spread evenly over the period, not fired together.
                 let mut ticker = rate.map(|rate| {
-                    let mut t =
-                        tokio::time::interval(Duration::from_secs_f64(READERS as f64 / rate));
+                    let period = Duration::from_secs_f64(readers as f64 / rate);
+                    let offset = period.mul_f64(r as f64 / readers as f64);
+                    let start = tokio::time::Instant::now() + offset;
+                    let mut t = tokio::time::interval_at(start, period);
                     t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                     t
                 });
