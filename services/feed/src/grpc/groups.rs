@@ -116,22 +116,20 @@ pub async fn list_mine(
     let rank = |row: &GroupRow| format!("{:02}", row.kind as i32);
     let all = groups::my_groups(app.pool(), &tenant, caller.id()).await?;
     let (after_rank, after_id) = page.after_key();
-    let mut rows: Vec<GroupRow> = all
+    let mut rows: Vec<(GroupRow, i64)> = all
         .into_iter()
-        .filter(|r| match after_rank {
+        .filter(|(r, _)| match after_rank {
             Some(after) => (rank(r).as_str(), r.id.as_str()) > (after, after_id),
             None => true,
         })
         .collect();
-    rows.sort_by(|a, b| (rank(a), &a.id).cmp(&(rank(b), &b.id)));
+    rows.sort_by(|(a, _), (b, _)| (rank(a), &a.id).cmp(&(rank(b), &b.id)));
     rows.truncate(page.limit() as usize);
-    let (rows, next_page_token) = page.finish(rows, |r| (rank(r), r.id.clone()));
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let access = GroupAccess::of(&caller, row);
-        let unread = groups::unread(app.pool(), &tenant, &row.id, caller.id()).await?;
-        out.push(convert::group(&tenant, row, &access, unread));
-    }
+    let (rows, next_page_token) = page.finish(rows, |(r, _)| (rank(r), r.id.clone()));
+    let out = rows
+        .iter()
+        .map(|(row, unread)| convert::group(&tenant, row, &GroupAccess::of(&caller, row), *unread))
+        .collect();
     Ok(Response::new(pb::ListMyGroupsResponse {
         groups: out,
         next_page_token,

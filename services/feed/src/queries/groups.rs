@@ -77,6 +77,20 @@ fn row(r: Row) -> GroupRow {
     }
 }
 
+/// A group row and its unread count.
+type RowWithUnread = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i32,
+    DateTime<Utc>,
+    Option<bool>,
+    i64,
+);
+
 const COLUMNS: &str = "g.id, g.kind, g.display_name, g.description, g.store_id, \
      g.department_id, g.posting_policy, g.create_time, gm.admin";
 
@@ -109,35 +123,41 @@ pub const MY_GROUP_IDS: &str = "\
       ON g.tenant = gm.tenant AND g.id = gm.group_id AND g.kind = 'custom' \
       WHERE gm.tenant = $1 AND gm.user_id = $2";
 
-/// `user`'s groups, ordered by kind (news, help, store, department, custom) then id.
-pub async fn my_groups(pool: &PgPool, tenant: &str, user: &str) -> Result<Vec<GroupRow>> {
-    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM groups g LEFT JOIN group_members gm \
-         ON gm.tenant = g.tenant AND gm.group_id = g.id AND gm.user_id = $2 \
-         WHERE g.tenant = $1 AND g.id IN ({MY_GROUP_IDS}) \
-         ORDER BY array_position(ARRAY['news','help','store','department','custom'], g.kind), g.id"
+/// Posts in group `g.id` newer than `$2`'s read marker (of the group, or else of the
+/// whole timeline), at most 100 counted.
+const UNREAD: &str = "(SELECT count(*) FROM (SELECT 1 FROM posts p WHERE p.tenant = g.tenant \
+    AND p.group_id = g.id AND NOT p.deleted AND NOT p.hidden AND p.create_time > COALESCE( \
+      (SELECT max(read_through) FROM read_markers r WHERE r.tenant = g.tenant AND r.user_id = $2 \
+       AND r.group_id IN (g.id, '')), '-infinity') LIMIT 100) x)";
+
+/// `user`'s groups with their unread counts, in one statement.
+pub async fn my_groups(pool: &PgPool, tenant: &str, user: &str) -> Result<Vec<(GroupRow, i64)>> {
+    let rows: Vec<RowWithUnread> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, {UNREAD} FROM groups g LEFT JOIN group_members gm \
+             ON gm.tenant = g.tenant AND gm.group_id = g.id AND gm.user_id = $2 \
+             WHERE g.tenant = $1 AND g.id IN ({MY_GROUP_IDS})"
     )))
     .bind(tenant)
     .bind(user)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(row).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)), r.9))
+        .collect())
 }
 
-/// Posts in `group` newer than `user`'s read marker (of the group, or else of the whole
-/// timeline), at most 1,000 counted.
+/// Unread posts of one group for `user` (see `UNREAD`).
 pub async fn unread(pool: &PgPool, tenant: &str, group: &str, user: &str) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 \
-         AND NOT p.deleted AND NOT p.hidden AND p.create_time > COALESCE( \
-           (SELECT max(read_through) FROM read_markers r WHERE r.tenant = $1 AND r.user_id = $3 \
-            AND r.group_id IN ($2, '')), '-infinity') LIMIT 1000) x",
-    )
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT {UNREAD} FROM groups g WHERE g.tenant = $1 AND g.id = $3"
+    )))
     .bind(tenant)
-    .bind(group)
     .bind(user)
-    .fetch_one(pool)
-    .await?)
+    .bind(group)
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or(0))
 }
 
 /// Which of `users` the directory knows as people of `tenant` (not offboarded).
