@@ -227,6 +227,37 @@ pub fn post(tenant: &str, row: &PostRow) -> pb::Post {
     }
 }
 
+/// A post as its events say (the read model's counts and the reader's own state unknown).
+pub fn post_of(at: &crate::app::posts::PostRef, post: &crate::domain::post::Post) -> pb::Post {
+    pb::Post {
+        name: at.name(),
+        kind: if post.announcement.is_some() {
+            PostKind::Announcement
+        } else {
+            PostKind::Post
+        } as i32,
+        author: names::user_name(&at.tenant, &post.author_id),
+        title: post.title.clone(),
+        body: post.body.clone(),
+        attachments: post.attachments.clone(),
+        mentions: post
+            .mention_ids
+            .iter()
+            .map(|u| names::user_name(&at.tenant, u))
+            .collect(),
+        announcement: post.announcement.clone(),
+        revision: post.revision,
+        pinned: post.pinned,
+        hidden: post.hidden,
+        acknowledgement_revision: if post.requires_acknowledgement() {
+            post.acknowledgement_revision
+        } else {
+            0
+        },
+        ..Default::default()
+    }
+}
+
 /// A timeline entry: a post, or a card.
 pub fn item(tenant: &str, row: &PostRow) -> pb::TimelineItem {
     let group = if row.group_id.is_empty() {

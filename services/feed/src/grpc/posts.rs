@@ -28,9 +28,19 @@ fn post_ref(field: &str, name: &str) -> Result<PostRef> {
     })
 }
 
-/// The post as `caller` sees it once the read model has applied `sequence`.
+/// The post as `caller` sees it once the read model has applied `sequence`. Should the
+/// read model lag more than the wait allows, the write has still happened: the reply is
+/// then built from the post's events (without counts and the caller's own state) rather
+/// than answering UNAVAILABLE for a committed command.
 pub async fn view(app: &App, caller: &Caller, at: &PostRef, sequence: u64) -> Result<pb::Post> {
-    app.read().catch_up_to(sequence).await?;
+    if let Err(error) = app.read().catch_up_to(sequence).await {
+        if !matches!(error, Error::Unavailable(_)) {
+            return Err(error);
+        }
+        tracing::warn!(%error, post = %at.name(), "read model behind; replying from the events");
+        let loaded = app.posts().load(&at.tenant, &at.post).await?;
+        return Ok(convert::post_of(at, &loaded.state));
+    }
     let row = posts::get(app.pool(), &at.tenant, &at.post, caller.id())
         .await?
         .ok_or_else(|| Error::NotFound(at.name()))?;
