@@ -133,6 +133,11 @@ impl Card {
         })
     }
 
+    /// The stored bytes.
+    pub(super) fn encoded(&self) -> Vec<u8> {
+        self.0.encode_to_vec()
+    }
+
     /// Inserts it in `group`, or for `recipient` when `group` is empty; once per id.
     pub(super) async fn insert(
         &self,

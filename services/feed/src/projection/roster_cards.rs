@@ -141,7 +141,8 @@ pub async fn roster(
 }
 
 /// An OPEN_SHIFT card for everyone who may claim `shift`: people of the store (not
-/// offboarded) whose membership covers its department. One card per shift and person.
+/// offboarded, employees and team leads) whose membership covers its department. One
+/// card per shift and person, written by one statement whatever the store's size.
 async fn open_shift(
     conn: &mut PgConnection,
     commit: &RecordedCommit,
@@ -149,18 +150,6 @@ async fn open_shift(
     shift: &sc::ShiftData,
 ) -> Result<()> {
     let tenant = commit.tenant();
-    let eligible: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT m.user_id FROM kit_directory_memberships m \
-         JOIN kit_directory_users u ON u.tenant = m.tenant AND u.id = m.user_id \
-         WHERE m.tenant = $1 AND m.store_id = $2 AND u.state <> 'deactivated' \
-         AND m.role IN ('employee', 'team_lead') \
-         AND (m.department_id = '' OR $3 = '' OR m.department_id = $3)",
-    )
-    .bind(tenant)
-    .bind(store)
-    .bind(&shift.department_id)
-    .fetch_all(&mut *conn)
-    .await?;
     let change = pb::CardShiftChange {
         change: "open".into(),
         before: None,
@@ -172,11 +161,24 @@ async fn open_shift(
         format!("tenants/{tenant}/stores/{store}/shifts/{}", shift.shift_id),
     );
     let card = Card::new(CardKind::OpenShift, fields, vec![change]);
-    for user in eligible {
-        let id = format!("open-{}-{user}", shift.shift_id);
-        card.insert(conn, tenant, &id, "", &user, occurred(commit))
-            .await?;
-    }
+    sqlx::query(
+        "INSERT INTO posts (tenant, id, group_id, recipient_id, kind, card, create_time) \
+         SELECT DISTINCT $1, 'open-' || $3 || '-' || m.user_id, '', m.user_id, 'card', $5::bytea, $6 \
+         FROM kit_directory_memberships m \
+         JOIN kit_directory_users u ON u.tenant = m.tenant AND u.id = m.user_id \
+         WHERE m.tenant = $1 AND m.store_id = $2 AND u.state <> 'deactivated' \
+         AND m.role IN ('employee', 'team_lead') \
+         AND (m.department_id = '' OR $4 = '' OR m.department_id = $4) \
+         ON CONFLICT (tenant, id) DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(store)
+    .bind(&shift.shift_id)
+    .bind(&shift.department_id)
+    .bind(card.encoded())
+    .bind(occurred(commit))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
