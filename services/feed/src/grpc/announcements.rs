@@ -28,6 +28,7 @@ fn role_value(name: &str) -> i32 {
     Role::parse(name).map_or(0, |r| r.to_proto() as i32)
 }
 
+/// `AcknowledgePost`.
 pub async fn acknowledge(
     app: &App,
     request: Request<pb::AcknowledgePostRequest>,
@@ -79,6 +80,7 @@ fn csv(tenant: &str, rows: &[EntryRow]) -> String {
     out
 }
 
+/// `GetAcknowledgementReport`.
 pub async fn report(
     app: &App,
     request: Request<pb::GetAcknowledgementReportRequest>,
@@ -180,6 +182,7 @@ pub async fn report(
     }))
 }
 
+/// `SendAcknowledgementReminder`.
 pub async fn remind(
     app: &App,
     request: Request<pb::SendAcknowledgementReminderRequest>,

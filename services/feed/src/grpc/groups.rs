@@ -64,6 +64,7 @@ fn members(v: &mut Violations, tenant: &str, list: &[String], min: usize) -> Vec
     ids
 }
 
+/// `CreateGroup`.
 pub async fn create(app: &App, request: Request<pb::CreateGroupRequest>) -> Reply<pb::Group> {
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
@@ -93,6 +94,7 @@ pub async fn create(app: &App, request: Request<pb::CreateGroupRequest>) -> Repl
     ))
 }
 
+/// `GetGroup`.
 pub async fn get(app: &App, request: Request<pb::GetGroupRequest>) -> Reply<pb::Group> {
     let caller = app.caller(&request).await?;
     let (tenant, group) = names::group("name", &request.get_ref().name)?;
@@ -104,6 +106,7 @@ pub async fn get(app: &App, request: Request<pb::GetGroupRequest>) -> Reply<pb::
     )))
 }
 
+/// `ListMyGroups`.
 pub async fn list_mine(
     app: &App,
     request: Request<pb::ListMyGroupsRequest>,
@@ -136,6 +139,7 @@ pub async fn list_mine(
     }))
 }
 
+/// `UpdateGroup`.
 pub async fn update(app: &App, request: Request<pb::UpdateGroupRequest>) -> Reply<pb::Group> {
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
@@ -214,6 +218,7 @@ async fn change(
     ))
 }
 
+/// `AddGroupMembers`.
 pub async fn add_members(
     app: &App,
     request: Request<pb::AddGroupMembersRequest>,
@@ -232,6 +237,7 @@ pub async fn add_members(
     .await
 }
 
+/// `RemoveGroupMembers`.
 pub async fn remove_members(
     app: &App,
     request: Request<pb::RemoveGroupMembersRequest>,

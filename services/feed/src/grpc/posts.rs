@@ -47,6 +47,7 @@ pub async fn view(app: &App, caller: &Caller, at: &PostRef, sequence: u64) -> Re
     Ok(convert::post(&at.tenant, &row))
 }
 
+/// `CreatePost`.
 pub async fn create(app: &App, request: Request<pb::CreatePostRequest>) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
@@ -87,6 +88,7 @@ pub async fn create(app: &App, request: Request<pb::CreatePostRequest>) -> Reply
     Ok(written(view(app, &caller, &at, sequence).await?, sequence))
 }
 
+/// `GetPost`.
 pub async fn get(app: &App, request: Request<pb::GetPostRequest>) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let at = post_ref("name", &request.get_ref().name)?;
@@ -99,6 +101,7 @@ pub async fn get(app: &App, request: Request<pb::GetPostRequest>) -> Reply<pb::P
     Ok(Response::new(convert::post(&at.tenant, &row)))
 }
 
+/// `UpdatePost`.
 pub async fn update(app: &App, request: Request<pb::UpdatePostRequest>) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
@@ -121,6 +124,7 @@ pub async fn update(app: &App, request: Request<pb::UpdatePostRequest>) -> Reply
     ))
 }
 
+/// `DeletePost`.
 pub async fn delete(app: &App, request: Request<pb::DeletePostRequest>) -> Reply<()> {
     let caller = app.caller(&request).await?;
     let at = post_ref("name", &request.get_ref().name)?;
@@ -129,6 +133,7 @@ pub async fn delete(app: &App, request: Request<pb::DeletePostRequest>) -> Reply
     Ok(written((), committed.sequence))
 }
 
+/// `PinPost`.
 pub async fn pin(app: &App, request: Request<pb::PinPostRequest>) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
@@ -141,6 +146,7 @@ pub async fn pin(app: &App, request: Request<pb::PinPostRequest>) -> Reply<pb::P
     ))
 }
 
+/// `ListGroupPosts`.
 pub async fn list_group(
     app: &App,
     request: Request<pb::ListGroupPostsRequest>,
@@ -166,6 +172,7 @@ pub async fn list_group(
     }))
 }
 
+/// `ListTimeline`.
 pub async fn timeline(
     app: &App,
     request: Request<pb::ListTimelineRequest>,
@@ -186,6 +193,7 @@ pub async fn timeline(
     }))
 }
 
+/// `ReportPost`.
 pub async fn report(app: &App, request: Request<pb::ReportPostRequest>) -> Reply<()> {
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
@@ -199,6 +207,7 @@ pub async fn report(app: &App, request: Request<pb::ReportPostRequest>) -> Reply
     Ok(written((), committed.sequence))
 }
 
+/// `ModeratePost`.
 pub async fn moderate(app: &App, request: Request<pb::ModeratePostRequest>) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let body = request.into_inner();

@@ -26,6 +26,7 @@ fn post_ref(field: &str, name: &str) -> breakroom_kit::Result<PostRef> {
     })
 }
 
+/// `AddComment`.
 pub async fn add_comment(app: &App, request: Request<pb::AddCommentRequest>) -> Reply<pb::Comment> {
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
@@ -83,6 +84,7 @@ pub async fn add_comment(app: &App, request: Request<pb::AddCommentRequest>) -> 
     ))
 }
 
+/// `ListComments`.
 pub async fn list_comments(
     app: &App,
     request: Request<pb::ListCommentsRequest>,
@@ -110,6 +112,7 @@ pub async fn list_comments(
     }))
 }
 
+/// `DeleteComment`.
 pub async fn delete_comment(app: &App, request: Request<pb::DeleteCommentRequest>) -> Reply<()> {
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
@@ -124,6 +127,7 @@ pub async fn delete_comment(app: &App, request: Request<pb::DeleteCommentRequest
     Ok(written((), sequence))
 }
 
+/// `SetReaction`.
 pub async fn set_reaction(app: &App, request: Request<pb::SetReactionRequest>) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
@@ -140,6 +144,7 @@ pub async fn set_reaction(app: &App, request: Request<pb::SetReactionRequest>) -
     Ok(written(view(app, &caller, &at, sequence).await?, sequence))
 }
 
+/// `ClearReaction`.
 pub async fn clear_reaction(
     app: &App,
     request: Request<pb::ClearReactionRequest>,
@@ -152,6 +157,7 @@ pub async fn clear_reaction(
     Ok(written(view(app, &caller, &at, sequence).await?, sequence))
 }
 
+/// `MarkTimelineRead`.
 pub async fn mark_read(app: &App, request: Request<pb::MarkTimelineReadRequest>) -> Reply<()> {
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
