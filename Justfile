@@ -42,3 +42,4 @@ bench: infra
     cargo bench -p breakroom-identity --bench identity
     cargo bench -p breakroom-scheduling --bench import
     cargo bench -p breakroom-scheduling --bench reads
+    cargo bench -p breakroom-feed --bench timeline

@@ -34,6 +34,12 @@ const SERVICES: &[Service] = &[
         addr: SCHEDULING_ADDR,
         env: &[],
     },
+    Service {
+        name: "feed",
+        package: "breakroom-feed",
+        addr: "127.0.0.1:50053",
+        env: &[],
+    },
 ];
 
 /// Builds and starts the services, prints where they are, seeds (or reuses) the demo

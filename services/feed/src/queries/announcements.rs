@@ -1,0 +1,204 @@
+//! Announcements: audiences resolved from the directory replica, obligations, and the
+//! acknowledgement report (roll-up per store and role, a page of people, pending readers).
+//!
+//! The report reads the obligations alone: each carries the reader's store, role and
+//! name as they were when the audience was snapshotted (their first membership), so a
+//! roll-up of 60,000 readers is one scan of the announcement's rows.
+
+use breakroom_kit::{Result, directory::Role};
+use breakroom_proto::feed::v1 as pb;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+/// Resolves an audience: people of the tenant who are not offboarded, with a membership
+/// matching every non-empty list (a whole-store membership counts in every department,
+/// as for department groups; chain-wide roles match only audiences naming no store,
+/// region or department), the author excluded. Ordered by user id.
+pub async fn resolve(
+    pool: &PgPool,
+    tenant: &str,
+    audience: &pb::Audience,
+    author: &str,
+) -> Result<Vec<String>> {
+    let roles: Vec<&str> = audience
+        .roles
+        .iter()
+        .filter_map(|r| Role::from_proto(*r))
+        .map(Role::as_str)
+        .collect();
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT m.user_id FROM kit_directory_memberships m \
+         JOIN kit_directory_users u ON u.tenant = m.tenant AND u.id = m.user_id \
+         LEFT JOIN kit_directory_stores s ON s.tenant = m.tenant AND s.id = m.store_id \
+         WHERE m.tenant = $1 AND u.state <> 'deactivated' AND m.user_id <> $2 \
+         AND (cardinality($3::text[]) = 0 OR m.store_id = ANY($3)) \
+         AND (cardinality($4::text[]) = 0 OR s.region = ANY($4)) \
+         AND (cardinality($5::text[]) = 0 OR m.role = ANY($5)) \
+         AND (cardinality($6::text[]) = 0 OR m.department_id = ANY($6) \
+              OR (m.department_id = '' AND m.store_id <> '')) \
+         AND (m.store_id <> '' OR (cardinality($3) = 0 AND cardinality($4) = 0 \
+              AND cardinality($6) = 0)) \
+         ORDER BY m.user_id",
+    )
+    .bind(tenant)
+    .bind(author)
+    .bind(&audience.store_ids)
+    .bind(&audience.regions)
+    .bind(&roles)
+    .bind(&audience.department_ids)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The revision `user` acknowledged, when they hold an obligation on `post`.
+pub async fn obligation(
+    pool: &PgPool,
+    tenant: &str,
+    post: &str,
+    user: &str,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT acknowledged_revision FROM obligations WHERE tenant = $1 AND post_id = $2 \
+         AND user_id = $3",
+    )
+    .bind(tenant)
+    .bind(post)
+    .bind(user)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Obligations on `post` (how many exist: the audience snapshot's progress).
+pub async fn obligation_count(pool: &PgPool, tenant: &str, post: &str) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM obligations WHERE tenant = $1 AND post_id = $2")
+            .bind(tenant)
+            .bind(post)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// Which readers a report covers.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    /// The revision readers must have acknowledged.
+    pub revision: i64,
+    /// Only these stores (a manager's scope); `None` for all.
+    pub scope: Option<Vec<String>>,
+    /// Drill-down: one store id; empty for all.
+    pub store: String,
+    /// Drill-down: one role's stored name; empty for all.
+    pub role: String,
+    /// Only readers who have not acknowledged.
+    pub pending_only: bool,
+}
+
+/// The filters of a report; `$1` tenant, `$2` post, `$3` revision, `$4` scope, `$5`
+/// store, `$6` role, `$7` pending only.
+const FILTER: &str = "o.tenant = $1 AND o.post_id = $2 \
+    AND ($4::text[] IS NULL OR o.store_id = ANY($4)) \
+    AND ($5 = '' OR o.store_id = $5) AND ($6 = '' OR o.role = $6) \
+    AND (NOT $7 OR o.acknowledged_revision < $3)";
+
+/// One roll-up row: store, store name, role, total, acknowledged.
+pub type RollupRow = (String, String, String, i64, i64);
+
+/// Counts per store and role, and the totals.
+pub async fn rollup(
+    pool: &PgPool,
+    tenant: &str,
+    post: &str,
+    filter: &ReportFilter,
+) -> Result<(Vec<RollupRow>, i64, i64)> {
+    let counts: Vec<(String, String, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT o.store_id, o.role, count(*), \
+         count(*) FILTER (WHERE o.acknowledged_revision >= $3) \
+         FROM obligations o WHERE {FILTER} GROUP BY o.store_id, o.role ORDER BY 1, 2"
+    )))
+    .bind(tenant)
+    .bind(post)
+    .bind(filter.revision)
+    .bind(&filter.scope)
+    .bind(&filter.store)
+    .bind(&filter.role)
+    .bind(filter.pending_only)
+    .fetch_all(pool)
+    .await?;
+    // Store names by key, apart: a join inside the aggregate lets a planner without fresh
+    // statistics loop over every store per reader.
+    let stores: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
+    let names: std::collections::HashMap<String, String> = sqlx::query_as(
+        "SELECT id, display_name FROM kit_directory_stores WHERE tenant = $1 AND id = ANY($2)",
+    )
+    .bind(tenant)
+    .bind(&stores)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    let rows: Vec<RollupRow> = counts
+        .into_iter()
+        .map(|(store, role, total, acked)| {
+            let name = names.get(&store).cloned().unwrap_or_default();
+            (store, name, role, total, acked)
+        })
+        .collect();
+    let total = rows.iter().map(|r| r.3).sum();
+    let acknowledged = rows.iter().map(|r| r.4).sum();
+    Ok((rows, total, acknowledged))
+}
+
+/// One reader of a report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EntryRow {
+    /// User id.
+    pub user_id: String,
+    /// Display name.
+    pub display_name: String,
+    /// Their store ('' when none).
+    pub store_id: String,
+    /// Their role there ('' when none).
+    pub role: String,
+    /// Acknowledged the current revision.
+    pub acknowledged: bool,
+    /// When.
+    pub acknowledge_time: Option<DateTime<Utc>>,
+}
+
+/// Readers within the filter, not acknowledged first, then by name and id; after the
+/// `(acknowledged, name, id)` key `after`, at most `limit` (`None`: all).
+pub async fn entries(
+    pool: &PgPool,
+    tenant: &str,
+    post: &str,
+    filter: &ReportFilter,
+    after: Option<(bool, String, String)>,
+    limit: Option<i64>,
+) -> Result<Vec<EntryRow>> {
+    let (after_ack, after_name, after_id) = match after {
+        Some((a, n, i)) => (Some(a), n, i),
+        None => (None, String::new(), String::new()),
+    };
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT o.user_id, o.display_name, o.store_id, o.role, \
+           (o.acknowledged_revision >= $3) AS acknowledged, \
+           CASE WHEN o.acknowledged_revision >= $3 THEN o.acknowledge_time END AS acknowledge_time \
+         FROM obligations o WHERE {FILTER} \
+         AND ($8::bool IS NULL OR ((o.acknowledged_revision >= $3), o.display_name, o.user_id) > ($8, $9, $10)) \
+         ORDER BY 5, 2, 1 LIMIT $11"
+    )))
+    .bind(tenant)
+    .bind(post)
+    .bind(filter.revision)
+    .bind(&filter.scope)
+    .bind(&filter.store)
+    .bind(&filter.role)
+    .bind(filter.pending_only)
+    .bind(after_ack)
+    .bind(after_name)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

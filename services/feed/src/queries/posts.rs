@@ -1,0 +1,188 @@
+//! Posts and cards as rows, and the two feeds over them: the timeline (fan-out on read:
+//! one short index range per group of the caller, merged, plus their personal cards) and
+//! a group's feed (pinned first).
+
+use breakroom_kit::{Result, paging::Page};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::PgPool;
+
+use super::groups::MY_GROUP_IDS;
+
+/// A post, announcement or card with the reader's own reaction and obligation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostRow {
+    /// Id.
+    pub id: String,
+    /// Group id; empty for personal cards.
+    pub group_id: String,
+    /// Recipient of a personal card.
+    pub recipient_id: String,
+    /// `post`, `announcement` or `card`.
+    pub kind: String,
+    /// Author (posts).
+    pub author_id: String,
+    /// Author's display name.
+    pub author_display_name: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Body.
+    pub body: String,
+    /// Encoded `Post` holding only the attachments.
+    pub attachments: Option<Vec<u8>>,
+    /// Mentioned user ids.
+    pub mention_ids: Vec<String>,
+    /// Encoded `Announcement`.
+    pub announcement: Option<Vec<u8>>,
+    /// Encoded `Card`.
+    pub card: Option<Vec<u8>>,
+    /// Readers must acknowledge.
+    pub requires_ack: bool,
+    /// Revision.
+    pub revision: i64,
+    /// Revision to acknowledge.
+    pub ack_revision: i64,
+    /// Pinned.
+    pub pinned: bool,
+    /// Hidden.
+    pub hidden: bool,
+    /// Deleted.
+    pub deleted: bool,
+    /// Comments.
+    pub comment_count: i64,
+    /// Reactions per kind (index 0 = kind 1).
+    pub reaction_counts: Vec<i64>,
+    /// Created.
+    pub create_time: DateTime<Utc>,
+    /// Last edited.
+    pub update_time: Option<DateTime<Utc>>,
+    /// The reader's reaction.
+    pub my_reaction: Option<i32>,
+    /// The reader's acknowledged revision, when they hold an obligation.
+    pub my_acknowledged: Option<i64>,
+    /// Timeline rows only: the reader's unread entries (first pages; see `UNREAD`).
+    #[sqlx(default)]
+    pub unread: Option<i64>,
+}
+
+/// The columns of `PostRow` from `p`, the reader being `$3`.
+const COLUMNS: &str = "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
+    (SELECT u.display_name FROM kit_directory_users u WHERE u.tenant = p.tenant AND u.id = p.author_id) AS author_display_name, \
+    p.title, p.body, p.attachments, p.mention_ids, p.announcement, p.card, p.requires_ack, \
+    p.revision, p.ack_revision, p.pinned, p.hidden, p.deleted, p.comment_count, p.reaction_counts, \
+    p.create_time, p.update_time, \
+    (SELECT r.kind FROM reactions r WHERE r.tenant = p.tenant AND r.post_id = p.id AND r.user_id = $3) AS my_reaction, \
+    (SELECT o.acknowledged_revision FROM obligations o WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3) AS my_acknowledged";
+
+/// What a reader may see of a group's rows: not deleted or hidden; targeted
+/// announcements only for their readers and author.
+const VISIBLE: &str = "NOT p.deleted AND NOT p.hidden AND (NOT p.targeted OR p.author_id = $3 \
+    OR EXISTS (SELECT 1 FROM obligations o WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3))";
+
+/// The cursor of a row: its create time (microseconds, as stored) and id.
+pub fn cursor(row: &PostRow) -> (String, String) {
+    (
+        row.create_time.to_rfc3339_opts(SecondsFormat::Micros, true),
+        row.id.clone(),
+    )
+}
+
+/// One post (deleted ones included, for the caller to refuse), as `reader` sees it.
+pub async fn get(pool: &PgPool, tenant: &str, post: &str, reader: &str) -> Result<Option<PostRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.id = $2"
+    )))
+    .bind(tenant)
+    .bind(post)
+    .bind(reader)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// One page of `reader`'s timeline over their groups (found in the same statement) and
+/// their personal cards, newest first.
+pub async fn timeline(
+    pool: &PgPool,
+    tenant: &str,
+    reader: &str,
+    page: &Page,
+) -> Result<Vec<PostRow>> {
+    let (after, after_id) = page.after_instant()?;
+    let cursor = "($4::timestamptz IS NULL OR (p.create_time, p.id) < ($4, $5))";
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, \
+           CASE WHEN $4::timestamptz IS NULL THEN ({UNREAD}) END AS unread FROM ( \
+           SELECT x.* FROM mine AS g CROSS JOIN LATERAL ( \
+             SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
+             AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT $6) x \
+           UNION ALL \
+           (SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.group_id = '' \
+             AND NOT p.deleted AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT $6) \
+         ) p ORDER BY p.create_time DESC, p.id DESC LIMIT $6"
+    )))
+    .bind(tenant)
+    .bind(reader)
+    .bind(reader)
+    .bind(after)
+    .bind(after_id)
+    .bind(page.limit())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The reader's (`$3`) timeline entries newer than their timeline read marker over the
+/// groups in `mine`, at most 100 ("99+" in an app: a badge needs no exact count, and
+/// counting stays bounded); evaluated once per statement, on first pages only.
+const UNREAD: &str = "SELECT count(*) FROM (SELECT 1 FROM ( \
+    SELECT 1 FROM mine AS g CROSS JOIN LATERAL ( \
+      SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND NOT p.deleted \
+      AND NOT p.hidden AND (NOT p.targeted OR p.author_id = $3 OR EXISTS (SELECT 1 FROM obligations o \
+        WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3)) \
+      AND p.create_time > (SELECT COALESCE(max(read_through), '-infinity') FROM read_markers \
+        WHERE tenant = $1 AND user_id = $3 AND group_id = '') LIMIT 100) x \
+    UNION ALL \
+    (SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.group_id = '' \
+      AND NOT p.deleted AND p.create_time > (SELECT COALESCE(max(read_through), '-infinity') \
+        FROM read_markers WHERE tenant = $1 AND user_id = $3 AND group_id = '') LIMIT 100) \
+  ) y LIMIT 100) z";
+
+/// A group's pinned posts, newest first (the first page of a group feed shows them).
+pub async fn pinned(
+    pool: &PgPool,
+    tenant: &str,
+    group: &str,
+    reader: &str,
+) -> Result<Vec<PostRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND p.pinned \
+         AND {VISIBLE} ORDER BY p.create_time DESC, p.id DESC LIMIT 50"
+    )))
+    .bind(tenant)
+    .bind(group)
+    .bind(reader)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// One page of a group's unpinned posts and cards, newest first.
+pub async fn group_page(
+    pool: &PgPool,
+    tenant: &str,
+    group: &str,
+    reader: &str,
+    page: &Page,
+) -> Result<Vec<PostRow>> {
+    let (after, after_id) = page.after_instant()?;
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND NOT p.pinned \
+         AND {VISIBLE} AND ($4::timestamptz IS NULL OR (p.create_time, p.id) < ($4, $5)) \
+         ORDER BY p.create_time DESC, p.id DESC LIMIT $6"
+    )))
+    .bind(tenant)
+    .bind(group)
+    .bind(reader)
+    .bind(after)
+    .bind(after_id)
+    .bind(page.limit())
+    .fetch_all(pool)
+    .await?)
+}
