@@ -30,6 +30,8 @@ pub struct Built {
     pub server: Server,
     /// The command side.
     pub app: App,
+    /// The delivery worker (stops when `cancel` fires; tests abort it to simulate a crash).
+    pub worker: tokio::task::JoinHandle<()>,
 }
 
 /// Builds the service with the system clock and Web Push; the worker runs until `cancel`.
@@ -58,6 +60,10 @@ pub async fn build_with(
         )))
         .add_projection(Arc::new(StateProjection::new(app.clone())))
         .add_projection(Arc::new(Routing::new(app.clone())));
-    worker::spawn(app.clone(), cancel);
-    Ok(Built { server, app })
+    let worker = worker::spawn(app.clone(), cancel);
+    Ok(Built {
+        server,
+        app,
+        worker,
+    })
 }

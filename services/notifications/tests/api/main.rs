@@ -1,0 +1,8 @@
+//! Notifications' API tests: the real service beside real identity (and scheduling where
+//! its events are needed), a local push service that decrypts every push, and feed's
+//! events appended as feed writes them.
+
+mod devices;
+mod feed;
+mod push;
+mod support;
