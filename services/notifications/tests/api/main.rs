@@ -5,4 +5,5 @@
 mod devices;
 mod feed;
 mod push;
+mod routing_feed;
 mod support;
