@@ -2,8 +2,10 @@
 //! its events are needed), a local push service that decrypts every push, and feed's
 //! events appended as feed writes them.
 
+mod delivery;
 mod devices;
 mod feed;
 mod push;
+mod quiet;
 mod routing_feed;
 mod support;
