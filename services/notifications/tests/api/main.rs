@@ -8,4 +8,5 @@ mod feed;
 mod push;
 mod quiet;
 mod routing_feed;
+mod routing_scheduling;
 mod support;
