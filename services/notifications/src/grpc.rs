@@ -199,7 +199,7 @@ impl NotificationService for NotificationsGrpc {
         App::require_self(&caller, &tenant, &user, &body.parent)?;
         let mut v = breakroom_kit::error::Violations::new();
         let mut ids = Vec::new();
-        if body.all == !body.names.is_empty() {
+        if body.all != body.names.is_empty() {
             v.add("names", "name the notifications, or set `all` (not both)");
         }
         if body.names.len() > 1000 {

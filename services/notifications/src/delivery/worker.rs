@@ -218,6 +218,7 @@ fn later(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

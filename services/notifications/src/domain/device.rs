@@ -114,6 +114,7 @@ impl Aggregate for Device {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use breakroom_kit::aggregate::given;
 
     use super::*;

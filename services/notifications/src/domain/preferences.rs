@@ -134,6 +134,7 @@ impl Aggregate for Preferences {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use breakroom_kit::aggregate::given;
 
     use super::*;

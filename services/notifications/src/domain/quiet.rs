@@ -113,6 +113,7 @@ pub fn next_at(after: Timestamp, zone: &TimeZone, minute: u16) -> Timestamp {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn amsterdam() -> TimeZone {

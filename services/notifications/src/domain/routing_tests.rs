@@ -1,4 +1,5 @@
 //! The routing table's rows that need no lookups.
+#![allow(clippy::unwrap_used)]
 
 use breakroom_proto::scheduling::v1::ShiftDiff;
 

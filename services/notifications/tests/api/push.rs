@@ -31,8 +31,6 @@ pub struct Received {
     pub urgency: String,
     /// `Topic` header.
     pub topic: String,
-    /// `TTL` header.
-    pub ttl: String,
     /// Whether a VAPID `Authorization` header came with it.
     pub vapid: bool,
     /// What the endpoint answered.
@@ -214,7 +212,6 @@ async fn receive(
         payload,
         urgency: header("urgency"),
         topic: header("topic"),
-        ttl: header("ttl"),
         vapid: header("authorization").starts_with("vapid t="),
         status,
         at: Instant::now(),

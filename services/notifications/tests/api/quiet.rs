@@ -57,7 +57,14 @@ async fn quiet_hours_hold_pushes_then_deliver_one_digest_while_urgent_ones_go_th
         )
         .await;
     p.feed
-        .audience(&t, "p3", &chain.admin.id, 0, 1, &[ann.id.clone()])
+        .audience(
+            &t,
+            "p3",
+            &chain.admin.id,
+            0,
+            1,
+            std::slice::from_ref(&ann.id),
+        )
         .await;
     // The mentions were routed (held) before the announcement on the same stream.
     let got = p.push.wait_for(&phone, 1).await;
@@ -88,7 +95,14 @@ async fn quiet_hours_hold_pushes_then_deliver_one_digest_while_urgent_ones_go_th
         )
         .await;
     p.feed
-        .audience(&t, "p4", &chain.admin.id, 0, 1, &[ann.id.clone()])
+        .audience(
+            &t,
+            "p4",
+            &chain.admin.id,
+            0,
+            1,
+            std::slice::from_ref(&ann.id),
+        )
         .await;
     let got = p.push.wait_for(&phone, 3).await;
     assert_eq!(got.len(), 3);

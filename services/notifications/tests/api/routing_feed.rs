@@ -60,7 +60,7 @@ async fn an_announcement_reaches_its_audience_once_even_redelivered_or_rebuilt_a
         .audience(&t, "p1", &hq, 0, 2, &[ann.id.clone(), hq.clone()])
         .await;
     p.feed
-        .audience(&t, "p1", &hq, 1, 2, &[bob.id.clone()])
+        .audience(&t, "p1", &hq, 1, 2, std::slice::from_ref(&bob.id))
         .await;
     let got = p.push.wait_for(&ann_phone, 1).await;
     assert_eq!(got[0].kind(), "KIND_ANNOUNCEMENT");
@@ -71,7 +71,7 @@ async fn an_announcement_reaches_its_audience_once_even_redelivered_or_rebuilt_a
     // Feed retries a chunk (a new commit with the same content), then the routing
     // projection is rebuilt from the start: neither pushes again.
     p.feed
-        .audience(&t, "p1", &hq, 0, 2, &[ann.id.clone()])
+        .audience(&t, "p1", &hq, 0, 2, std::slice::from_ref(&ann.id))
         .await;
     let app = &p.instance.as_ref().unwrap().app;
     breakroom_kit::projector::rebuild(
@@ -128,7 +128,7 @@ async fn a_reminder_reaches_exactly_those_named() {
         .post(&t, "p1", &hq, "Read me", &[], announcement(false))
         .await;
     p.feed
-        .reminder(&t, "p1", "r1", &hq, &[bob.id.clone()])
+        .reminder(&t, "p1", "r1", &hq, std::slice::from_ref(&bob.id))
         .await;
     let got = p.push.wait_for(&bob_phone, 1).await;
     assert_eq!(got[0].kind(), "KIND_ACKNOWLEDGEMENT_REMINDER");

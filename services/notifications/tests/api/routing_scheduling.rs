@@ -91,6 +91,7 @@ async fn a_week_an_open_shift_and_an_urgent_amendment_reach_the_right_people_onc
     let open = upsert(&p, &token, &chain.store, shift("", 240, 2)).await;
     // Late on a Sunday the three may fall in two weeks: publish each once.
     let mut rosters = vec![soon.roster.clone(), bens.roster, open.roster];
+    rosters.sort();
     rosters.dedup();
     for roster in rosters {
         publish(&p, &token, &roster).await;
