@@ -145,21 +145,55 @@ pub async fn round(app: &App) -> Result<usize> {
         return Ok(0);
     }
     let count = claimed.len();
+    let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
+    let attempts: Vec<i32> = claimed.iter().map(|c| c.attempts).collect();
     let provider = app.provider().clone();
-    let results: Vec<(Claimed, Outcome)> = stream::iter(claimed)
+    let sending = stream::iter(claimed)
         .map(|c| {
             let provider = Arc::clone(&provider);
             async move {
                 let outcome = match push_of(&c) {
-                    Some(push) => provider.send(&push).await,
+                    // Each push on a task of its own: encryption is CPU work, spread over
+                    // the runtime's threads instead of this round's one task.
+                    Some(push) => tokio::spawn(async move { provider.send(&push).await })
+                        .await
+                        .unwrap_or_else(|e| Outcome::Retry {
+                            status: 0,
+                            retry_after: None,
+                            error: format!("send task: {e}"),
+                        }),
                     None => Outcome::Gone(0),
                 };
                 (c, outcome)
             }
         })
         .buffer_unordered(settings.concurrency)
-        .collect()
-        .await;
+        .collect::<Vec<(Claimed, Outcome)>>();
+    // While this replica is alive its claims stay its own: the lease is renewed every
+    // third of its length, so a slow round is never mistaken for a dead replica.
+    let renew = async {
+        loop {
+            tokio::time::sleep(settings.lease / 3).await;
+            let until = later(app.clock().utc(), settings.lease);
+            let renewed = sqlx::query(
+                "UPDATE deliveries d SET lease_until = $3 \
+                 FROM unnest($1::uuid[], $2::int[]) AS s(id, attempts) \
+                 WHERE d.id = s.id AND d.state = 'sending' AND d.attempts = s.attempts",
+            )
+            .bind(&ids)
+            .bind(&attempts)
+            .bind(until)
+            .execute(app.pool())
+            .await;
+            if let Err(e) = renewed {
+                tracing::warn!(error = %e, "could not renew the claims of a delivery round");
+            }
+        }
+    };
+    let results = tokio::select! {
+        results = sending => results,
+        never = renew => never,
+    };
     record::outcomes(app, results).await?;
     Ok(count)
 }

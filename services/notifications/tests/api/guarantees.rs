@@ -114,7 +114,11 @@ async fn two_replicas_at_once_push_each_notification_to_each_device_exactly_once
     // pushed twice, it would be here now.
     for phone in &phones {
         let got = p.push.received(phone);
-        assert_eq!(got.len(), 2, "{got:?}");
+        let seen: Vec<(String, String, Duration)> = got
+            .iter()
+            .map(|r| (r.field("post_id"), r.key(), r.at - got[0].at))
+            .collect();
+        assert_eq!(got.len(), 2, "{seen:?}");
         assert_ne!(got[0].key(), got[1].key());
     }
     assert!(

@@ -70,7 +70,7 @@ pub fn test_config(env: &TestEnv) -> NotificationsConfig {
     config.delivery.allow_http = true;
     config.delivery.backoff = Duration::from_millis(100);
     config.delivery.poll = Duration::from_millis(50);
-    config.delivery.lease = Duration::from_secs(3);
+    config.delivery.lease = Duration::from_secs(6);
     config.delivery.collapse_window = Duration::from_secs(1);
     config.delivery.max_attempts = 3;
     config
