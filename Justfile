@@ -41,3 +41,4 @@ bench: infra
     cargo bench -p breakroom-identity --bench identity
     cargo bench -p breakroom-scheduling --bench import
     cargo bench -p breakroom-scheduling --bench reads
+    cargo bench -p breakroom-notifications --bench fanout
