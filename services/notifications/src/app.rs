@@ -24,6 +24,7 @@ use crate::{
         inbox::{Inbox, InboxCommand},
         preferences::{Preferences, Settings},
     },
+    email::Mailer,
 };
 
 /// The command side and everything handlers and workers share.
@@ -40,6 +41,7 @@ struct Inner {
     clock: Clock,
     vapid: Arc<Vapid>,
     provider: Arc<dyn Provider>,
+    mailer: Option<Mailer>,
     devices: Arc<Repository<Device>>,
     preferences: Arc<Repository<Preferences>>,
     inboxes: Arc<Repository<Inbox>>,
@@ -56,6 +58,7 @@ impl App {
         clock: Clock,
         vapid: Arc<Vapid>,
         provider: Arc<dyn Provider>,
+        mailer: Option<Mailer>,
     ) -> Self {
         let cache = infra.config.cache_size;
         Self {
@@ -66,6 +69,7 @@ impl App {
                 clock,
                 vapid,
                 provider,
+                mailer,
                 devices: Repository::new(infra.store.clone(), cache),
                 preferences: Repository::new(infra.store.clone(), cache),
                 inboxes: Repository::new(infra.store.clone(), cache),
@@ -102,6 +106,11 @@ impl App {
     /// The push provider.
     pub fn provider(&self) -> &Arc<dyn Provider> {
         &self.inner.provider
+    }
+
+    /// The SMTP relay, when configured.
+    pub fn mailer(&self) -> Option<&Mailer> {
+        self.inner.mailer.as_ref()
     }
 
     /// Tells the delivery worker there may be work.

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod domain;
+pub mod email;
 pub mod grpc;
 pub mod projection;
 pub mod queries;

@@ -16,6 +16,7 @@ use crate::{
     clock::Clock,
     config::NotificationsConfig,
     delivery::{Provider, vapid::Vapid, webpush::WebPush, worker},
+    email::Mailer,
     grpc::NotificationsGrpc,
     projection::{StateProjection, routing::Routing},
 };
@@ -49,9 +50,21 @@ pub async fn build_with(
     provider: Arc<dyn Provider>,
     cancel: CancellationToken,
 ) -> Result<Built> {
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(Mailer::new(url, &config.smtp_from)?),
+        None => None,
+    };
     let infra = Infra::connect(config.kit.clone()).await?;
     let directory = infra.directory();
-    let app = App::new(config, &infra, directory.clone(), clock, vapid, provider);
+    let app = App::new(
+        config,
+        &infra,
+        directory.clone(),
+        clock,
+        vapid,
+        provider,
+        mailer,
+    );
     let server = Server::bind(infra, Some(&MIGRATOR))
         .await?
         .with_directory(&directory)

@@ -120,6 +120,7 @@ async fn wait(listener: &mut Option<PgListener>) -> bool {
 /// Returns how many pushes it handled.
 pub async fn round(app: &App) -> Result<usize> {
     digest::release_due(app).await?;
+    let mailed = crate::email::send_due(app).await?;
     let settings = &app.config().delivery;
     let now = app.clock().utc();
     let claimed: Vec<Claimed> = sqlx::query_as(
@@ -142,7 +143,7 @@ pub async fn round(app: &App) -> Result<usize> {
     .fetch_all(app.pool())
     .await?;
     if claimed.is_empty() {
-        return Ok(0);
+        return Ok(mailed);
     }
     let count = claimed.len();
     let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();

@@ -11,4 +11,5 @@ mod push;
 mod quiet;
 mod routing_feed;
 mod routing_scheduling;
+mod smtp;
 mod support;

@@ -153,3 +153,50 @@ async fn off_shift_a_push_waits_for_the_chosen_digest_time() {
         "a single held push goes out as it is"
     );
 }
+
+#[tokio::test]
+async fn a_digest_is_also_e_mailed_in_the_chains_language() {
+    let sink = crate::smtp::SmtpSink::start().await;
+    let url = format!("smtp://{}", sink.addr);
+    let p = Platform::spawn_with(false, |config| config.smtp_url = Some(url)).await;
+    let chain = p.chain("mail").await;
+    let t = chain.tenant.clone();
+    let ann = p.employee(&chain, "ann@mail.example").await;
+    let bob = p.employee(&chain, "bob@mail.example").await;
+    let phone = p.device(&t, &ann).await;
+    p.prefer(
+        &t,
+        &ann,
+        pb::Preferences {
+            quiet_hours: Some(pb::QuietHours {
+                enabled: true,
+                start: local(-60),
+                end: local(120),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    p.feed
+        .post(&t, "p1", &bob.id, "Shelf plan", &[&ann.id], None)
+        .await;
+    p.feed
+        .post(&t, "p2", &bob.id, "Party", &[&ann.id], None)
+        .await;
+    p.wait_inbox(&t, &ann, 2).await;
+    p.clock.advance(Duration::from_secs(3 * 3600));
+    assert_eq!(p.push.wait_for(&phone, 1).await[0].kind(), "KIND_DIGEST");
+    let mails = sink.wait_for(1).await;
+    assert_eq!(mails[0].to, vec![ann.email.clone()]);
+    // The chain's locale is nl-NL (identity's test fixture).
+    assert!(
+        mails[0].data.contains("Je hebt 2 nieuwe meldingen"),
+        "{}",
+        mails[0].data
+    );
+    assert!(
+        mails[0].data.contains("Je bent genoemd in"),
+        "{}",
+        mails[0].data
+    );
+}

@@ -96,11 +96,72 @@ async fn release(app: &App, tenant: &str, user: &str, now: DateTime<Utc>) -> Res
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        if app.mailer().is_some() {
+            email_digest(&mut tx, tenant, user, digest, &notifications, now).await?;
+        }
     }
     sqlx::query("SELECT pg_notify($1, '')")
         .bind(outbox::WAKE_CHANNEL)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Writes the e-mail of a digest (same id) for a person with an address, in their chain's
+/// language, with the categories they want e-mailed.
+async fn email_digest(
+    tx: &mut sqlx::PgConnection,
+    tenant: &str,
+    user: &str,
+    digest: Uuid,
+    notifications: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let who: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.email, coalesce(t.locale, 'en') FROM kit_directory_users u \
+         LEFT JOIN kit_directory_tenants t ON t.tenant = u.tenant WHERE u.tenant = $1 AND u.id = $2",
+    )
+    .bind(tenant)
+    .bind(user)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((address, locale)) = who.filter(|(address, _)| !address.is_empty()) else {
+        return Ok(());
+    };
+    let email_off = crate::queries::settings_of(&mut *tx, tenant, &[user])
+        .await?
+        .into_iter()
+        .next()
+        .map(|(_, s)| s.email_off)
+        .unwrap_or_default();
+    let rows: Vec<(i32, i32, serde_json::Value)> = sqlx::query_as(
+        "SELECT kind, category, fields FROM notifications WHERE id = ANY($1) ORDER BY created_at, id",
+    )
+    .bind(notifications)
+    .fetch_all(&mut *tx)
+    .await?;
+    let items: Vec<(Kind, serde_json::Value)> = rows
+        .into_iter()
+        .filter(|(_, category, _)| !email_off.contains(category))
+        .map(|(kind, _, fields)| (Kind::try_from(kind).unwrap_or(Kind::Unspecified), fields))
+        .collect();
+    if items.is_empty() {
+        return Ok(());
+    }
+    let (subject, body) = crate::email::digest(&locale, &items);
+    sqlx::query(
+        "INSERT INTO emails (id, tenant, user_id, address, subject, body, state, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(digest)
+    .bind(tenant)
+    .bind(user)
+    .bind(address)
+    .bind(subject)
+    .bind(body)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
