@@ -256,7 +256,10 @@ async fn recipients<'a>(
     }
     let users: Vec<&str> = map.keys().copied().collect();
     let devices: Vec<(String, String)> = sqlx::query_as(
-        "SELECT user_id, id FROM devices WHERE tenant = $1 AND user_id = ANY($2) ORDER BY id",
+        // Offboarded people get nothing pushed (their inbox items stay for the record).
+        "SELECT d.user_id, d.id FROM devices d WHERE d.tenant = $1 AND d.user_id = ANY($2) \
+         AND NOT EXISTS (SELECT 1 FROM kit_directory_users u WHERE u.tenant = d.tenant \
+                         AND u.id = d.user_id AND u.state = 'deactivated') ORDER BY d.id",
     )
     .bind(tenant)
     .bind(&users)

@@ -136,3 +136,70 @@ async fn throttled_and_failing_pushes_are_retried_with_backoff_then_dead_lettere
         .unwrap_err();
     assert_eq!(hidden.code(), tonic::Code::NotFound);
 }
+
+#[tokio::test]
+async fn an_offboarded_person_gets_no_pushes() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("offboard").await;
+    let t = chain.tenant.clone();
+    let ann = p.employee(&chain, "ann@offboard.example").await;
+    let bob = p.employee(&chain, "bob@offboard.example").await;
+    let (ann_phone, bob_phone) = (p.device(&t, &ann).await, p.device(&t, &bob).await);
+    let deactivated = p
+        .people
+        .identity
+        .clone()
+        .deactivate_user(bearer(
+            &chain.admin.token,
+            breakroom_proto::identity::v1::DeactivateUserRequest {
+                name: ann.name.clone(),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    // Once notifications' directory has seen the deactivation (its consistency token), an
+    // announcement to both reaches Bob only.
+    let mut request = bearer(
+        &chain.admin.token,
+        pb::ListFailedDeliveriesRequest {
+            parent: format!("tenants/{t}"),
+            ..Default::default()
+        },
+    );
+    request.metadata_mut().insert(
+        "breakroom-min-sequence",
+        breakroom_kit::testing::token(deactivated.metadata())
+            .parse()
+            .unwrap(),
+    );
+    p.client().list_failed_deliveries(request).await.unwrap();
+    let readers = [ann.id.clone(), bob.id.clone()];
+    p.feed
+        .post(
+            &t,
+            "p1",
+            &chain.admin.id,
+            "News",
+            &[],
+            Some(Default::default()),
+        )
+        .await;
+    p.feed
+        .audience(&t, "p1", &chain.admin.id, 0, 1, &readers)
+        .await;
+    p.push.wait_for(&bob_phone, 1).await;
+    // Bob's push and Ann's inbox item came from one routing transaction: Ann has the item
+    // and no push was even queued for her.
+    let pool = p.instance.as_ref().unwrap().app.pool().clone();
+    let (queued, items): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM deliveries WHERE user_id = $1), \
+                (SELECT count(*) FROM notifications WHERE user_id = $1)",
+    )
+    .bind(&ann.id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((queued, items), (0, 1));
+    assert!(p.push.received(&ann_phone).is_empty());
+}
