@@ -40,6 +40,12 @@ const SERVICES: &[Service] = &[
         addr: "127.0.0.1:50053",
         env: &[],
     },
+    Service {
+        name: "notifications",
+        package: "breakroom-notifications",
+        addr: "127.0.0.1:50054",
+        env: &[],
+    },
 ];
 
 /// Builds and starts the services, prints where they are, seeds (or reuses) the demo

@@ -53,3 +53,12 @@ pub mod feed {
         tonic::include_proto!("breakroom.feed.v1");
     }
 }
+
+/// `breakroom.notifications.v1`: devices, preferences, the inbox and pushes; and the
+/// notifications service's own events.
+pub mod notifications {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("breakroom.notifications.v1");
+    }
+}

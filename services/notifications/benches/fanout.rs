@@ -1,0 +1,320 @@
+//! Fan-out and latency of pushes to a local Web Push endpoint.
+//!
+//! `cargo bench -p breakroom-notifications --bench fanout` (needs NATS and PostgreSQL).
+//! Notifications runs in this process with real Web Push (VAPID + aes128gcm per push) to
+//! an HTTP endpoint in this process that answers 201 and decrypts every 100th push to
+//! prove they are real. `BENCH_READERS` (60,000) readers get one device each (registered
+//! as `DeviceRegistered` events, as RegisterDevice writes them); one chain-wide
+//! announcement is appended as feed writes it (`PostCreated`, then 2,000-reader
+//! `AudienceResolved` chunks). Printed: pushes/s and the time from the first chunk to the
+//! last delivery. Then `BENCH_LATENCY_EVENTS` (300) mentions, 50 per second, each to one
+//! reader: event appended -> push received, p50/p99.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::post,
+};
+use breakroom_kit::{
+    Result, aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore,
+    repository::Repository, testing::TestEnv,
+};
+use breakroom_notifications::{
+    clock::Clock,
+    config::{NotificationsConfig, VapidKeySource},
+    delivery::{vapid::Vapid, webpush::WebPush},
+    domain::device::{Device, DeviceCommand, device_id},
+    startup,
+};
+use breakroom_proto::{feed::v1 as feed, notifications::v1::DeviceRegistered};
+use futures::StreamExt;
+use web_push_native::p256::{SecretKey, elliptic_curve::sec1::ToEncodedPoint};
+
+const TENANT: &str = "bench";
+
+macro_rules! feed_aggregate {
+    ($name:ident, $ty:literal, $event:ty) => {
+        #[derive(Debug, Clone, Default)]
+        struct $name;
+        impl Aggregate for $name {
+            const TYPE: &'static str = $ty;
+            type Command = Vec<$event>;
+            type Event = $event;
+            fn event_type(_: &$event) -> &'static str {
+                $ty
+            }
+            fn decide(&self, command: &Vec<$event>) -> Result<Vec<$event>> {
+                Ok(command.clone())
+            }
+            fn apply(self, _: &$event) -> Self {
+                self
+            }
+        }
+    };
+}
+feed_aggregate!(Post, "post", feed::PostEvent);
+feed_aggregate!(Audience, "audience", feed::AudienceEvent);
+
+/// Arrival times per reader, in order.
+struct Endpoint {
+    arrivals: Vec<Mutex<Vec<Instant>>>,
+    total: AtomicUsize,
+    secret: SecretKey,
+    auth: [u8; 16],
+}
+
+async fn receive(State(e): State<Arc<Endpoint>>, Path(i): Path<usize>, body: Bytes) -> StatusCode {
+    let now = Instant::now();
+    if let Some(slot) = e.arrivals.get(i) {
+        slot.lock().unwrap().push(now);
+    }
+    let n = e.total.fetch_add(1, Ordering::Relaxed);
+    if n % 100 == 0 {
+        let auth = web_push_native::Auth::from(e.auth);
+        web_push_native::decrypt(body.to_vec(), &e.secret, &auth).expect("a decryptable push");
+    }
+    StatusCode::CREATED
+}
+
+fn number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn meta(actor: &str) -> CommandMeta {
+    CommandMeta::new(format!("tenants/{TENANT}/users/{actor}"))
+        .with_request_id(Some(uuid::Uuid::new_v4().to_string()))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() {
+    let readers = number("BENCH_READERS", 60_000);
+    let latency_events = number("BENCH_LATENCY_EVENTS", 300);
+    let env = TestEnv::new().await;
+
+    // The endpoint.
+    let secret = SecretKey::from_slice(&[7u8; 32]).unwrap();
+    let auth: [u8; 16] = rand::random();
+    let endpoint = Arc::new(Endpoint {
+        arrivals: (0..readers).map(|_| Mutex::new(Vec::new())).collect(),
+        total: AtomicUsize::new(0),
+        secret: secret.clone(),
+        auth,
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = Router::new()
+        .route("/push/{i}", post(receive))
+        .with_state(endpoint.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    // The service.
+    let mut config = NotificationsConfig::new(
+        env.config("notifications"),
+        VapidKeySource::Key(Vapid::generate()),
+    );
+    config.kit.grpc_listen_addr = "127.0.0.1:0".parse().unwrap();
+    config.delivery.allow_http = true;
+    let vapid = Arc::new(Vapid::load(&config.vapid_key, &config.vapid_subject).unwrap());
+    let provider = Arc::new(WebPush::new(vapid.clone(), config.delivery.timeout).unwrap());
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let built = startup::build_with(
+        config.clone(),
+        Clock::system(),
+        vapid,
+        provider,
+        cancel.clone(),
+    )
+    .await
+    .unwrap();
+    let pool = built.app.pool().clone();
+    // Not waiting for SERVING: that needs identity's signing keys, and no identity runs
+    // here. The tables exist once the start-up migrations ran.
+    tokio::spawn(built.server.run(cancel.clone()));
+    while sqlx::query("SELECT 1 FROM devices LIMIT 1")
+        .execute(&pool)
+        .await
+        .is_err()
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Devices.
+    let started = Instant::now();
+    let js = async_nats::jetstream::new(env.nats().await);
+    let feed_store = EventStore::new(
+        js.clone(),
+        config.kit.namespace.clone(),
+        "feed",
+        config.kit.duplicate_window,
+    );
+    feed_store.ensure_stream().await.unwrap();
+    let store = EventStore::new(
+        js.clone(),
+        config.kit.namespace.clone(),
+        "notifications",
+        config.kit.duplicate_window,
+    );
+    let devices: Arc<Repository<Device>> = Repository::new(store, 1000);
+    let p256dh = secret
+        .public_key()
+        .to_encoded_point(false)
+        .as_bytes()
+        .to_vec();
+    let ids: Vec<String> = (0..readers).map(|i| format!("u{i:06}")).collect();
+    futures::stream::iter(0..readers)
+        .map(|i| {
+            let (devices, p256dh, user) = (devices.clone(), p256dh.clone(), ids[i].clone());
+            async move {
+                let url = format!("http://{addr}/push/{i}");
+                let registration = DeviceRegistered {
+                    user_id: user.clone(),
+                    endpoint: url.clone(),
+                    p256dh,
+                    auth: auth.to_vec(),
+                    display_name: String::new(),
+                };
+                devices
+                    .execute(
+                        TENANT,
+                        &device_id(&url),
+                        &meta(&user),
+                        &DeviceCommand::Register(registration),
+                    )
+                    .await
+                    .unwrap();
+            }
+        })
+        .buffer_unordered(256)
+        .collect::<Vec<()>>()
+        .await;
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM devices")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        if n as usize >= readers {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "{readers} devices registered and projected in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The announcement.
+    let posts: Arc<Repository<Post>> = Repository::new(feed_store.clone(), 100);
+    let audiences: Arc<Repository<Audience>> = Repository::new(feed_store, 100);
+    let created = feed::PostEvent {
+        event: Some(feed::post_event::Event::Created(feed::PostCreated {
+            author_id: "hq".into(),
+            title: "Chain-wide news".into(),
+            announcement: Some(feed::Announcement {
+                requires_acknowledgement: true,
+                ..Default::default()
+            }),
+            ..Default::default()
+        })),
+    };
+    posts
+        .execute(TENANT, "a1", &meta("hq"), &vec![created])
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let chunks = readers.div_ceil(2000);
+    for (c, chunk) in ids.chunks(2000).enumerate() {
+        let event = feed::AudienceEvent {
+            event: Some(feed::audience_event::Event::Resolved(
+                feed::AudienceResolved {
+                    post_id: "a1".into(),
+                    chunk: c as i32,
+                    chunk_count: chunks as i32,
+                    user_ids: chunk.to_vec(),
+                    revision: 1,
+                },
+            )),
+        };
+        audiences
+            .execute(TENANT, &format!("a1_{c}"), &meta("hq"), &vec![event])
+            .await
+            .unwrap();
+    }
+    let appended = start.elapsed();
+    while endpoint.total.load(Ordering::Relaxed) < readers {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let firsts: Vec<Instant> = endpoint
+        .arrivals
+        .iter()
+        .map(|a| a.lock().unwrap()[0])
+        .collect();
+    let first = *firsts.iter().min().unwrap();
+    let last = *firsts.iter().max().unwrap();
+    println!(
+        "fan-out of one announcement to {readers} devices: chunks appended in {:.2} s, first push after {:.2} s, \
+         last after {:.2} s; {:.0} pushes/s (first to last)",
+        appended.as_secs_f64(),
+        (first - start).as_secs_f64(),
+        (last - start).as_secs_f64(),
+        readers as f64 / (last - first).as_secs_f64().max(1e-9)
+    );
+
+    // Latency at a steady 50 events/s, each to one reader.
+    let mut sent = Vec::new();
+    for k in 0..latency_events {
+        let user = ids[k % readers].clone();
+        let event = feed::PostEvent {
+            event: Some(feed::post_event::Event::Created(feed::PostCreated {
+                author_id: "hq".into(),
+                title: "ping".into(),
+                mention_ids: vec![user],
+                ..Default::default()
+            })),
+        };
+        posts
+            .execute(TENANT, &format!("m{k}"), &meta("hq"), &vec![event])
+            .await
+            .unwrap();
+        sent.push(Instant::now());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut latencies = Vec::new();
+    for (k, at) in sent.iter().enumerate() {
+        let slot = &endpoint.arrivals[k % readers];
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let arrived = loop {
+            if let Some(t) = slot.lock().unwrap().get(1 + k / readers).copied() {
+                break t;
+            }
+            assert!(Instant::now() < deadline, "push {k} never arrived");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        latencies.push(arrived.saturating_duration_since(*at));
+    }
+    latencies.sort();
+    println!(
+        "event -> push latency over {latency_events} events at 50/s: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        latencies.last().unwrap().as_secs_f64() * 1000.0
+    );
+    cancel.cancel();
+}

@@ -1,0 +1,60 @@
+//! Where "now" comes from. Quiet hours, off-shift holds, backoff and digests all read this
+//! clock, so tests can move time forward instead of waiting for it.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::{Duration, SystemTime},
+};
+
+/// The service's clock: the system's, moved by an offset that tests can change.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    /// Milliseconds added to the system time (0 in production).
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// Now.
+    pub fn now(&self) -> SystemTime {
+        let offset = self.offset_ms.load(Ordering::Relaxed);
+        let now = SystemTime::now();
+        if offset >= 0 {
+            now + Duration::from_millis(offset as u64)
+        } else {
+            now - Duration::from_millis(offset.unsigned_abs())
+        }
+    }
+
+    /// Now, as a `jiff` timestamp.
+    pub fn timestamp(&self) -> jiff::Timestamp {
+        jiff::Timestamp::try_from(self.now()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    /// Now, for SQL.
+    pub fn utc(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::<chrono::Utc>::from(self.now())
+    }
+
+    /// Moves the clock forward (tests).
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.as_millis() as i64, Ordering::Relaxed);
+    }
+
+    /// Sets the clock so that now is `at` (tests).
+    pub fn set(&self, at: SystemTime) {
+        let millis = match at.duration_since(SystemTime::now()) {
+            Ok(ahead) => ahead.as_millis() as i64,
+            Err(behind) => -(behind.duration().as_millis() as i64),
+        };
+        self.offset_ms.store(millis, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,147 @@
+//! Notifications' configuration: the shared settings plus its own `BREAKROOM_*` variables,
+//! each with a default that works on a developer machine.
+
+use std::{path::PathBuf, time::Duration};
+
+use breakroom_kit::{Error, Result, config::Config};
+
+/// Service name: stream `<NS>_NOTIFICATIONS`, database `breakroom_notifications`.
+pub const SERVICE: &str = "notifications";
+/// Well-known gRPC port.
+pub const DEFAULT_PORT: u16 = 50054;
+
+/// Where the VAPID private key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VapidKeySource {
+    /// `BREAKROOM_VAPID_PRIVATE_KEY`: base64url of the raw 32-byte P-256 private key
+    /// (production, from a Secret).
+    Key(String),
+    /// `BREAKROOM_VAPID_PRIVATE_KEY_FILE`: a file holding it, created with a new key when
+    /// missing (local runs). Default `.breakroom/notifications-vapid-key`.
+    File(PathBuf),
+}
+
+/// How pushes are attempted.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// `BREAKROOM_PUSH_MAX_ATTEMPTS`: attempts before a push is dead-lettered (default 8).
+    pub max_attempts: i32,
+    /// `BREAKROOM_PUSH_BACKOFF_MS`: the first retry's delay; doubled per attempt, with
+    /// jitter, at most an hour (default 1000).
+    pub backoff: Duration,
+    /// `BREAKROOM_PUSH_CONCURRENCY`: pushes in flight per replica (default 64).
+    pub concurrency: usize,
+    /// `BREAKROOM_PUSH_TIMEOUT_SECS`: one push request's limit (default 10).
+    pub timeout: Duration,
+    /// `BREAKROOM_COLLAPSE_WINDOW_SECS`: comments on one post within this window become
+    /// one push (default 60).
+    pub collapse_window: Duration,
+    /// `BREAKROOM_PUSH_ALLOW_HTTP`: accept `http://` endpoints on loopback hosts (tests,
+    /// local push endpoints); default false.
+    pub allow_http: bool,
+    /// How often the worker looks for due pushes when nothing wakes it (200 ms).
+    pub poll: Duration,
+    /// How long a claimed push stays claimed: a replica that dies mid-send leaves it to
+    /// another after this (60 s; well above `timeout`).
+    pub lease: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            backoff: Duration::from_secs(1),
+            concurrency: 64,
+            timeout: Duration::from_secs(10),
+            collapse_window: Duration::from_secs(60),
+            allow_http: false,
+            poll: Duration::from_millis(200),
+            lease: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Notifications' settings.
+#[derive(Debug, Clone)]
+pub struct NotificationsConfig {
+    /// The shared settings.
+    pub kit: Config,
+    /// The VAPID key pair's private key.
+    pub vapid_key: VapidKeySource,
+    /// `BREAKROOM_VAPID_SUBJECT`: the contact push services may write to (default
+    /// `mailto:notifications@breakroom.invalid`).
+    pub vapid_subject: String,
+    /// `BREAKROOM_SMTP_URL`: the mail relay (`smtp://user:pass@host:587`); unset: no e-mail.
+    pub smtp_url: Option<String>,
+    /// `BREAKROOM_SMTP_FROM`: sender of e-mails (default `Breakroom <noreply@breakroom.invalid>`).
+    pub smtp_from: String,
+    /// Push attempts.
+    pub delivery: DeliverySettings,
+}
+
+impl NotificationsConfig {
+    /// Reads the environment.
+    pub fn from_env() -> Result<Self> {
+        let kit = Config::from_env(SERVICE, DEFAULT_PORT)?;
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let number = |name: &str, default: u64| -> Result<u64> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| Error::invalid(name, "must be a whole number")),
+            }
+        };
+        let vapid_key = match (
+            var("BREAKROOM_VAPID_PRIVATE_KEY"),
+            var("BREAKROOM_VAPID_PRIVATE_KEY_FILE"),
+        ) {
+            (Some(key), _) => VapidKeySource::Key(key),
+            (None, Some(path)) => VapidKeySource::File(path.into()),
+            (None, None) => VapidKeySource::File(".breakroom/notifications-vapid-key".into()),
+        };
+        let attempts = number("BREAKROOM_PUSH_MAX_ATTEMPTS", 8)?;
+        if !(1..=50).contains(&attempts) {
+            return Err(Error::invalid("BREAKROOM_PUSH_MAX_ATTEMPTS", "1 to 50"));
+        }
+        let concurrency = number("BREAKROOM_PUSH_CONCURRENCY", 64)?;
+        if !(1..=4096).contains(&concurrency) {
+            return Err(Error::invalid("BREAKROOM_PUSH_CONCURRENCY", "1 to 4096"));
+        }
+        let allow_http = match var("BREAKROOM_PUSH_ALLOW_HTTP").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(_) => return Err(Error::invalid("BREAKROOM_PUSH_ALLOW_HTTP", "true or false")),
+        };
+        Ok(Self {
+            kit,
+            vapid_key,
+            vapid_subject: var("BREAKROOM_VAPID_SUBJECT")
+                .unwrap_or_else(|| "mailto:notifications@breakroom.invalid".into()),
+            smtp_url: var("BREAKROOM_SMTP_URL"),
+            smtp_from: var("BREAKROOM_SMTP_FROM")
+                .unwrap_or_else(|| "Breakroom <noreply@breakroom.invalid>".into()),
+            delivery: DeliverySettings {
+                max_attempts: attempts as i32,
+                backoff: Duration::from_millis(number("BREAKROOM_PUSH_BACKOFF_MS", 1000)?.max(1)),
+                concurrency: concurrency as usize,
+                timeout: Duration::from_secs(number("BREAKROOM_PUSH_TIMEOUT_SECS", 10)?.max(1)),
+                collapse_window: Duration::from_secs(number("BREAKROOM_COLLAPSE_WINDOW_SECS", 60)?),
+                allow_http,
+                ..DeliverySettings::default()
+            },
+        })
+    }
+
+    /// Defaults around shared settings `kit` (tests, tools) with the given VAPID key.
+    pub fn new(kit: Config, vapid_key: VapidKeySource) -> Self {
+        Self {
+            kit,
+            vapid_key,
+            vapid_subject: "mailto:notifications@breakroom.invalid".into(),
+            smtp_url: None,
+            smtp_from: "Breakroom <noreply@breakroom.invalid>".into(),
+            delivery: DeliverySettings::default(),
+        }
+    }
+}

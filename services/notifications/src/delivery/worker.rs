@@ -1,0 +1,284 @@
+//! The delivery worker. Every replica runs one; they share the outbox safely:
+//! - a claim is `FOR UPDATE SKIP LOCKED` + state `sending` with a lease, so two replicas
+//!   never claim one push, and a replica that dies mid-send leaves its claims to another
+//!   once the lease runs out;
+//! - an outcome is written only if the row is still the claim it made (same attempt), so a
+//!   replica whose lease ran out cannot overwrite a newer attempt;
+//! - the delivery id is the idempotency key (in the payload, and the `Topic` of the push),
+//!   the same on every retry;
+//! - retries back off exponentially with jitter, honouring `Retry-After`; 404/410 removes
+//!   the device (an event); after `max_attempts`, or an answer that will never change, the
+//!   push is dead-lettered (`ListFailedDeliveries`);
+//! - held pushes due for release become one digest per person.
+//!
+//! It wakes on PostgreSQL `NOTIFY` (sent by routing when its transaction commits) and
+//! polls otherwise, so nothing depends on an in-memory queue.
+
+use std::{sync::Arc, time::Duration};
+
+use breakroom_kit::Result;
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, stream};
+use sqlx::postgres::PgListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{Outcome, Push, Urgency, outbox};
+use crate::{app::App, domain::Kind};
+
+mod digest;
+mod record;
+
+/// A claimed push with what sending it needs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    /// Delivery id: the idempotency key.
+    pub id: Uuid,
+    /// Tenant.
+    pub tenant: String,
+    /// Device id.
+    pub device_id: String,
+    /// This attempt's number (fences the outcome).
+    pub attempts: i32,
+    /// Notifications collapsed into it.
+    pub collapsed: i32,
+    /// Collapse key, if any.
+    pub collapse_key: Option<String>,
+    /// Notification id.
+    pub notification_id: Uuid,
+    /// `Kind` value.
+    pub kind: i32,
+    /// Urgent.
+    pub urgent: bool,
+    /// Content.
+    pub fields: serde_json::Value,
+    /// The device's endpoint; `None` when the device is gone.
+    pub endpoint: Option<String>,
+    /// Its key.
+    pub p256dh: Option<Vec<u8>>,
+    /// Its secret.
+    pub auth: Option<Vec<u8>>,
+}
+
+/// Starts the worker; it stops after its current round when `cancel` fires.
+pub fn spawn(app: App, cancel: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move { run(app, cancel).await })
+}
+
+async fn run(app: App, cancel: CancellationToken) {
+    let mut listener: Option<PgListener> = None;
+    let poll = app.config().delivery.poll;
+    let mut failures = 0u32;
+    while !cancel.is_cancelled() {
+        if listener.is_none() {
+            listener = listen(&app).await;
+        }
+        let worked = match round(&app).await {
+            Ok(n) => {
+                failures = 0;
+                n
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = %e, "delivery round failed; retrying");
+                let pause = poll * 2u32.pow(failures.min(5));
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+                continue;
+            }
+        };
+        if worked > 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = tokio::time::sleep(poll) => {}
+            _ = app.woken() => {}
+            woke = wait(&mut listener) => if !woke { listener = None },
+        }
+    }
+}
+
+async fn listen(app: &App) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(app.pool()).await.ok()?;
+    listener.listen(outbox::WAKE_CHANNEL).await.ok()?;
+    Some(listener)
+}
+
+/// Waits for a notification; false when the listener broke (it is then reconnected).
+async fn wait(listener: &mut Option<PgListener>) -> bool {
+    match listener {
+        Some(l) => l.recv().await.is_ok(),
+        None => std::future::pending().await,
+    }
+}
+
+/// One round: release due held pushes, claim due pushes, send them, record outcomes.
+/// Returns how many pushes it handled.
+pub async fn round(app: &App) -> Result<usize> {
+    digest::release_due(app).await?;
+    let mailed = crate::email::send_due(app).await?;
+    let settings = &app.config().delivery;
+    let now = app.clock().utc();
+    let claimed: Vec<Claimed> = sqlx::query_as(
+        "WITH due AS ( \
+             SELECT id FROM deliveries \
+             WHERE (state = 'pending' AND next_attempt_at <= $1) OR (state = 'sending' AND lease_until < $1) \
+             ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED), \
+         claimed AS ( \
+             UPDATE deliveries d SET state = 'sending', lease_until = $3, attempts = d.attempts + 1 \
+             FROM due WHERE d.id = due.id \
+             RETURNING d.id, d.tenant, d.device_id, d.attempts, d.collapsed, d.collapse_key, d.notification_id, d.user_id) \
+         SELECT c.id, c.tenant, c.device_id, c.attempts, c.collapsed, c.collapse_key, c.notification_id, \
+                n.kind, n.urgent, n.fields, v.endpoint, v.p256dh, v.auth \
+         FROM claimed c JOIN notifications n ON n.id = c.notification_id \
+         LEFT JOIN devices v ON v.tenant = c.tenant AND v.id = c.device_id AND v.user_id = c.user_id",
+    )
+    .bind(now)
+    .bind((settings.concurrency * 2) as i64)
+    .bind(now + chrono::Duration::from_std(settings.lease).unwrap_or_default())
+    .fetch_all(app.pool())
+    .await?;
+    if claimed.is_empty() {
+        return Ok(mailed);
+    }
+    let count = claimed.len();
+    let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
+    let attempts: Vec<i32> = claimed.iter().map(|c| c.attempts).collect();
+    let provider = app.provider().clone();
+    let sending = stream::iter(claimed)
+        .map(|c| {
+            let provider = Arc::clone(&provider);
+            async move {
+                let outcome = match push_of(&c) {
+                    // Each push on a task of its own: encryption is CPU work, spread over
+                    // the runtime's threads instead of this round's one task.
+                    Some(push) => tokio::spawn(async move { provider.send(&push).await })
+                        .await
+                        .unwrap_or_else(|e| Outcome::Retry {
+                            status: 0,
+                            retry_after: None,
+                            error: format!("send task: {e}"),
+                        }),
+                    None => Outcome::Gone(0),
+                };
+                (c, outcome)
+            }
+        })
+        .buffer_unordered(settings.concurrency)
+        .collect::<Vec<(Claimed, Outcome)>>();
+    // While this replica is alive its claims stay its own: the lease is renewed every
+    // third of its length, so a slow round is never mistaken for a dead replica.
+    let renew = async {
+        loop {
+            tokio::time::sleep(settings.lease / 3).await;
+            let until = later(app.clock().utc(), settings.lease);
+            let renewed = sqlx::query(
+                "UPDATE deliveries d SET lease_until = $3 \
+                 FROM unnest($1::uuid[], $2::int[]) AS s(id, attempts) \
+                 WHERE d.id = s.id AND d.state = 'sending' AND d.attempts = s.attempts",
+            )
+            .bind(&ids)
+            .bind(&attempts)
+            .bind(until)
+            .execute(app.pool())
+            .await;
+            if let Err(e) = renewed {
+                tracing::warn!(error = %e, "could not renew the claims of a delivery round");
+            }
+        }
+    };
+    let results = tokio::select! {
+        results = sending => results,
+        never = renew => never,
+    };
+    record::outcomes(app, results).await?;
+    Ok(count)
+}
+
+/// The push for a claimed delivery; `None` when its device is gone.
+fn push_of(c: &Claimed) -> Option<Push> {
+    let (endpoint, p256dh, auth) = (c.endpoint.clone()?, c.p256dh.clone()?, c.auth.clone()?);
+    let kind = Kind::try_from(c.kind).unwrap_or(Kind::Unspecified);
+    let high = outbox::is_high(kind, c.urgent);
+    let payload = serde_json::json!({
+        "id": c.notification_id.to_string(),
+        "kind": kind.as_str_name(),
+        "fields": c.fields,
+        "urgent": c.urgent,
+        "count": c.collapsed,
+        "key": c.id.to_string(),
+    });
+    let ttl = match (high, crate::domain::category_of(kind)) {
+        (true, _) => Duration::from_secs(24 * 3600),
+        (_, crate::domain::Category::Schedule) => Duration::from_secs(24 * 3600),
+        (_, crate::domain::Category::Social) => Duration::from_secs(4 * 3600),
+        _ => Duration::from_secs(3600),
+    };
+    Some(Push {
+        endpoint,
+        p256dh,
+        auth,
+        payload: serde_json::to_vec(&payload).unwrap_or_default(),
+        ttl,
+        urgency: if high { Urgency::High } else { Urgency::Normal },
+        topic: topic(c.collapse_key.as_deref().unwrap_or(&c.id.to_string())),
+        idempotency_key: c.id.to_string(),
+    })
+}
+
+/// A `Topic` (at most 32 base64url characters) for `key`.
+pub fn topic(key: &str) -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(Sha256::digest(key.as_bytes()))[..32].to_owned()
+}
+
+/// The delay before attempt `attempts + 1`: the base doubled per attempt (at most an
+/// hour) with jitter between half and all of it, and never before `Retry-After`.
+pub fn backoff(base: Duration, attempts: i32, retry_after: Option<Duration>) -> Duration {
+    let exp = base.saturating_mul(2u32.saturating_pow(attempts.clamp(1, 30) as u32 - 1));
+    let capped = exp.min(Duration::from_secs(3600));
+    let jittered = capped.mul_f64(0.5 + rand::random::<f64>() * 0.5);
+    jittered.max(retry_after.unwrap_or_default())
+}
+
+/// Now plus `delay`, for SQL.
+fn later(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(delay).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_honours_retry_after() {
+        let base = Duration::from_secs(1);
+        for attempt in 1..6 {
+            let full = Duration::from_secs(1 << (attempt - 1));
+            let d = backoff(base, attempt, None);
+            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
+        }
+        assert!(backoff(base, 40, None) <= Duration::from_secs(3600));
+        assert_eq!(
+            backoff(base, 1, Some(Duration::from_secs(30))),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn topics_are_short_url_safe_and_stable() {
+        let t = topic("comments:p1");
+        assert_eq!(t.len(), 32);
+        assert_eq!(t, topic("comments:p1"));
+        assert!(
+            t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+    }
+}

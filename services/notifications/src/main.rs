@@ -1,0 +1,16 @@
+//! The `notifications` binary: configuration from the environment, then serve until SIGTERM.
+
+use breakroom_notifications::{config::NotificationsConfig, startup};
+use tokio_util::sync::CancellationToken;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let _telemetry = breakroom_kit::telemetry::init("notifications")?;
+    let config = NotificationsConfig::from_env()?;
+    let cancel = CancellationToken::new();
+    let built = startup::build(config, cancel.clone()).await?;
+    tracing::info!(addr = %built.server.local_addr(), "notifications listening");
+    built.server.run_until_stopped().await?;
+    cancel.cancel();
+    Ok(())
+}
