@@ -11,14 +11,16 @@ use breakroom_kit::{Error, Result, aggregate::Aggregate};
 use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev, shift_diff::Kind};
 use jiff::Timestamp;
 
-use super::time::{instant, overlaps};
+use super::time::instant;
 
 mod claims;
 mod guard;
+mod overlap;
 mod swaps;
 
 pub use claims::{ClaimState, ClaimStatus, NewClaim};
 pub use guard::{Assignment, AssignmentChanges, UNBOOKED};
+pub(crate) use overlap::overlap;
 pub use swaps::{SwapCommand, SwapState, SwapStatus};
 
 /// State of a roster week.
@@ -126,15 +128,6 @@ pub enum RosterCommand {
         /// The handler's "now": the publication time.
         now: Timestamp,
     },
-}
-
-/// `SHIFT_OVERLAP`: the employee works `other` at that time.
-pub(crate) fn overlap(other: &str) -> Error {
-    Error::precondition(
-        "SHIFT_OVERLAP",
-        format!("shifts/{other}"),
-        format!("the employee already works shift {other} at that time"),
-    )
 }
 
 fn event(event: Ev) -> pb::RosterEvent {
@@ -399,66 +392,6 @@ impl Roster {
                 notice_id: notice_id.to_owned(),
             },
         ))])
-    }
-
-    /// Refuses `shift` when its employee works another shift of this week at that time
-    /// (other weeks and stores: the employee's bookings).
-    fn check_overlap(&self, shift: &pb::ShiftData) -> Result<()> {
-        if shift.employee_id.is_empty() {
-            return Ok(());
-        }
-        let new = span(shift);
-        let other = self.shifts.values().find(|s| {
-            s.employee_id == shift.employee_id
-                && s.shift_id != shift.shift_id
-                && overlaps(new, span(s))
-        });
-        match other {
-            Some(other) => Err(overlap(&other.shift_id)),
-            None => Ok(()),
-        }
-    }
-
-    /// `check_overlap` for many shifts at once (an import): the week's shifts grouped by
-    /// employee and sorted by start, so a week of hundreds of shifts is checked in
-    /// O(n log n) rather than every shift against every other.
-    fn check_overlap_in_week(
-        &self,
-        created: &[pb::ShiftData],
-        updated: &[pb::ShiftData],
-    ) -> Result<()> {
-        let changed: BTreeSet<&str> = created
-            .iter()
-            .chain(updated)
-            .map(|s| s.shift_id.as_str())
-            .collect();
-        let mut by_employee: BTreeMap<&str, Vec<(Timestamp, Timestamp, &str)>> = BTreeMap::new();
-        for s in self.shifts.values().filter(|s| !s.employee_id.is_empty()) {
-            let (start, end) = span(s);
-            by_employee
-                .entry(s.employee_id.as_str())
-                .or_default()
-                .push((start, end, s.shift_id.as_str()));
-        }
-        for shifts in by_employee.values_mut() {
-            shifts.sort();
-            // Sorted by start, a shift overlaps an earlier one iff it starts before the
-            // latest end so far.
-            let mut latest: Option<(Timestamp, &str)> = None;
-            for (start, end, id) in shifts.iter() {
-                if let Some((until, other)) = latest
-                    && *start < until
-                    && (changed.contains(id) || changed.contains(other))
-                {
-                    let blamed = if changed.contains(id) { other } else { *id };
-                    return Err(overlap(blamed));
-                }
-                if latest.is_none_or(|(until, _)| *end > until) {
-                    latest = Some((*end, id));
-                }
-            }
-        }
-        Ok(())
     }
 
     fn upsert(&self, shift: &pb::ShiftData, change_id: &str) -> Result<Vec<pb::RosterEvent>> {
