@@ -5,6 +5,7 @@
 //! Needs the service binaries built (`cargo dev test` builds them first).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod announce;
 mod chain;
 mod faults;
 mod rollout;
@@ -28,7 +29,16 @@ fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
             ("BREAKROOM_ARGON2_ITERATIONS", "1"),
         ],
         Service::Scheduling => vec![("BREAKROOM_CALENDAR_LISTEN_ADDR", "127.0.0.1:0")],
-        Service::Feed | Service::Notifications => vec![],
+        Service::Feed => vec![],
+        Service::Notifications => vec![
+            // The test's push service listens on plain HTTP on loopback.
+            ("BREAKROOM_PUSH_ALLOW_HTTP", "true"),
+            ("BREAKROOM_PUSH_BACKOFF_MS", "100"),
+            (
+                "BREAKROOM_VAPID_PRIVATE_KEY",
+                "Zcg4mM9RYz3VdHxbyYxtR9M1H8dOb1Ym0e9lA4lRCyk",
+            ),
+        ],
     }
 }
 

@@ -28,7 +28,7 @@ const WORKERS: usize = 4;
 /// One-hour slots a worker's employee can be planned in during the week (16 a day).
 const SLOTS: usize = 7 * 16;
 
-/// Calls `call` until it answers something other than UNAVAILABLE (at most 10 tries);
+/// Calls `call` until it answers something not worth retrying (at most 10 tries);
 /// returns the answer and how many retries it took.
 async fn retrying<T, F, Fut>(mut call: F) -> (Result<T, Status>, usize)
 where
@@ -47,9 +47,12 @@ where
     }
 }
 
-/// UNAVAILABLE, and the transport failures a connection cut by a stopping server shows.
+/// UNAVAILABLE, the transport failures a connection cut by a stopping server shows, and
+/// ABORTED (four writers on one roster week across two replicas may outlast the server's
+/// own conflict retries; AIP-194 has clients retry it).
 fn retryable(status: &Status) -> bool {
     status.code() == Code::Unavailable
+        || status.code() == Code::Aborted
         || (status.code() == Code::Unknown && status.message().contains("transport"))
         || status.code() == Code::Cancelled
 }

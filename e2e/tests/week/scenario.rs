@@ -38,7 +38,16 @@ async fn a_chains_week_runs_through_every_service_as_separate_processes() {
         ("OTEL_EXPORTER_OTLP_ENDPOINT".into(), collector.endpoint()),
         ("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into()),
     ];
-    let platform = start(wiring, &[Service::Identity, Service::Scheduling]).await;
+    let platform = start(
+        wiring,
+        &[
+            Service::Identity,
+            Service::Scheduling,
+            Service::Feed,
+            Service::Notifications,
+        ],
+    )
+    .await;
     let chain = chain::onboard(platform.channel(Service::Identity).await.unwrap(), 40).await;
     assert_eq!(
         chain
@@ -64,6 +73,8 @@ async fn a_chains_week_runs_through_every_service_as_separate_processes() {
     amend_two_shifts(&scheduling, &chain, &positions).await;
     swap_a_shift(&scheduling, &chain, &positions).await;
     claim_one_open_shift_twice_at_once(&scheduling, &chain, &positions).await;
+    let feed = platform.channel(Service::Feed).await.unwrap();
+    crate::announce::must_read(&feed, &chain, &chain.position, 10).await;
     one_trace_from_publish_roster(&scheduling, &chain, &collector, &env).await;
 }
 

@@ -233,12 +233,21 @@ impl KeySet {
         let kid = header
             .kid
             .ok_or_else(|| unauthenticated("token has no key id"))?;
-        let key = self
+        let Some(key) = self
             .keys
             .read()
             .ok()
             .and_then(|keys| keys.get(&kid).cloned())
-            .ok_or_else(|| unauthenticated("token signed with an unknown key"))?;
+        else {
+            // A replica that has not read identity's keys yet (just started, reached by a
+            // client before its readiness says so) cannot tell a valid token from a
+            // forged one: "retry" rather than "log out".
+            return Err(if self.is_loaded() {
+                unauthenticated("token signed with an unknown key")
+            } else {
+                Error::Unavailable("signing keys are still loading; retry".into())
+            });
+        };
         if key.not_after.is_some_and(|end| end < SystemTime::now()) {
             return Err(unauthenticated("token signed with a retired key"));
         }

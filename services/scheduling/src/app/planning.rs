@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use breakroom_kit::{
     Error, Result,
+    aggregate::Aggregate,
     envelope::{CommandMeta, new_aggregate_id},
     error::Violations,
     repository::Committed,
@@ -300,12 +301,20 @@ impl App {
             ));
         }
         let id = roster_id(store_id, week);
-        if let Some(version) = known
-            && self.inner.rosters.cached_version(tenant, &id) == Some(version)
-        {
-            return Ok(RosterRead::Unchanged { version });
+        // This replica's cache may be behind another replica's write: the subject's last
+        // sequence (one direct read) names the current version, so nobody reads an older
+        // week than the last commit made before they asked (read-your-writes across
+        // replicas; tested by the rolling-update scenario in e2e/).
+        let current = self
+            .inner
+            .rosters
+            .store()
+            .version(<Roster as Aggregate>::TYPE, tenant, &id)
+            .await?;
+        if known == Some(current) {
+            return Ok(RosterRead::Unchanged { version: current });
         }
-        let roster = self.inner.rosters.load(tenant, &id).await?;
+        let roster = self.inner.rosters.load_current(tenant, &id).await?;
         Ok(RosterRead::Loaded {
             roster: Box::new(roster.state),
             zone,
