@@ -1,10 +1,12 @@
 //! The demo chain `cargo dev up` seeds through the public gRPC APIs only, as a chain's
 //! platform team and its WFM system would: three stores in two time zones, 120 people
-//! with managers and team leads, an HQ admin and a WFM service account, and a published
-//! roster for this week and next (with open shifts). Every request id is derived from the
+//! with managers and team leads, an HQ admin and a WFM service account, a published
+//! roster for this week and next (with open shifts), HQ's must-read announcement and a
+//! post with comments in every store's group. Every request id is derived from the
 //! step, so an interrupted seeding run again repeats nothing; a chain that is already
 //! there is reused as it is.
 
+mod feed;
 mod people;
 mod roster;
 
@@ -68,6 +70,10 @@ pub struct Addrs {
     pub identity: String,
     /// scheduling's gRPC address.
     pub scheduling: String,
+    /// feed's gRPC address.
+    pub feed: String,
+    /// notifications' gRPC address.
+    pub notifications: String,
 }
 
 /// Seeds the demo chain unless it exists, then prints how to use it.
@@ -90,6 +96,7 @@ pub async fn ensure(addrs: &Addrs, operator_token: &str) -> anyhow::Result<()> {
         let started = std::time::Instant::now();
         let chain = people::onboard(&identity, operator_token).await?;
         roster::import(&chain, &addrs.scheduling).await?;
+        feed::post(&identity, &addrs.feed, &chain.identity_position).await?;
         println!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     }
     print_guide(addrs);
@@ -138,11 +145,16 @@ An access token for anyone of the chain (15 minutes):
   T=$(cargo dev token {employee})
 Then, for example:
   grpcurl -plaintext -H "authorization: Bearer $T" -d '{{}}' {sched} breakroom.scheduling.v1.SchedulingService/ListMyChangeNotices
+  grpcurl -plaintext -H "authorization: Bearer $T" -d '{{"parent":"tenants/{TENANT}"}}' {feed} breakroom.feed.v1.FeedService/ListTimeline
+  grpcurl -plaintext -H "authorization: Bearer $T" -d '{{"parent":"tenants/{TENANT}"}}' {feed} breakroom.feed.v1.FeedService/ListMyGroups
+  grpcurl -plaintext {notif} breakroom.notifications.v1.NotificationService/GetVapidPublicKey
   grpcurl -plaintext -H "authorization: Bearer $T" -d '{{"parent":"tenants/{TENANT}"}}' {id} breakroom.identity.v1.IdentityService/ListStores
   grpcurl -plaintext {id} list
 "#,
         sched = addrs.scheduling,
         id = addrs.identity,
+        feed = addrs.feed,
+        notif = addrs.notifications,
     );
 }
 

@@ -19,6 +19,10 @@ pub const DEV_OPERATOR_TOKEN: &str = "dev-operator-token";
 pub const IDENTITY_ADDR: &str = "127.0.0.1:50051";
 /// scheduling's local address.
 pub const SCHEDULING_ADDR: &str = "127.0.0.1:50052";
+/// feed's local address.
+pub const FEED_ADDR: &str = "127.0.0.1:50053";
+/// notifications' local address.
+pub const NOTIFICATIONS_ADDR: &str = "127.0.0.1:50054";
 
 /// The services that exist so far; each new service adds a line.
 const SERVICES: &[Service] = &[
@@ -37,13 +41,13 @@ const SERVICES: &[Service] = &[
     Service {
         name: "feed",
         package: "breakroom-feed",
-        addr: "127.0.0.1:50053",
+        addr: FEED_ADDR,
         env: &[],
     },
     Service {
         name: "notifications",
         package: "breakroom-notifications",
-        addr: "127.0.0.1:50054",
+        addr: NOTIFICATIONS_ADDR,
         env: &[],
     },
 ];
@@ -82,6 +86,8 @@ pub async fn up(seed: bool) -> anyhow::Result<()> {
         let addrs = crate::demo::Addrs {
             identity: IDENTITY_ADDR.into(),
             scheduling: SCHEDULING_ADDR.into(),
+            feed: FEED_ADDR.into(),
+            notifications: NOTIFICATIONS_ADDR.into(),
         };
         crate::demo::ensure(&addrs, DEV_OPERATOR_TOKEN).await?;
     }
