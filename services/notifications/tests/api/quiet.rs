@@ -200,3 +200,64 @@ async fn a_digest_is_also_e_mailed_in_the_chains_language() {
         mails[0].data
     );
 }
+
+#[tokio::test]
+async fn acknowledging_drops_the_held_announcement_and_reminder() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("ackdrop").await;
+    let t = chain.tenant.clone();
+    let ann = p.employee(&chain, "ann@ackdrop.example").await;
+    let phone = p.device(&t, &ann).await;
+    p.prefer(
+        &t,
+        &ann,
+        pb::Preferences {
+            quiet_hours: Some(pb::QuietHours {
+                enabled: true,
+                start: local(-60),
+                end: local(120),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
+    let hq = chain.admin.id.clone();
+    let readers = [ann.id.clone()];
+    p.feed
+        .post(&t, "p1", &hq, "Must read", &[], Some(Default::default()))
+        .await;
+    p.feed.audience(&t, "p1", &hq, 0, 1, &readers).await;
+    p.feed.reminder(&t, "p1", "r1", &hq, &readers).await;
+    p.wait_inbox(&t, &ann, 2).await;
+    p.feed.acknowledge(&t, "p1", &ann.id).await;
+    let pool = p.instance.as_ref().unwrap().app.pool().clone();
+    breakroom_kit::testing::eventually(Duration::from_secs(10), || {
+        let (pool, user) = (pool.clone(), ann.id.clone());
+        async move {
+            let states: Vec<String> =
+                sqlx::query_scalar("SELECT state FROM deliveries WHERE user_id = $1")
+                    .bind(user)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            (states == ["dropped", "dropped"]).then_some(())
+        }
+    })
+    .await;
+    let inbox = p.inbox(&t, &ann).await;
+    assert!(inbox.iter().all(|n| n.read_time.is_some()), "{inbox:?}");
+    // Past quiet hours nothing is released: the next push is the test push.
+    p.clock.advance(Duration::from_secs(3 * 3600));
+    p.client()
+        .send_test_notification(bearer(
+            &ann.token,
+            pb::SendTestNotificationRequest {
+                parent: format!("tenants/{t}/users/{}", ann.id),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    let got = p.push.wait_for(&phone, 1).await;
+    assert_eq!(got[0].kind(), "KIND_TEST");
+}

@@ -282,3 +282,57 @@ async fn swaps_reach_their_target_and_decisions_reach_who_asked() {
     assert_eq!(got[3].field("approved"), "false");
     assert_eq!(got[3].field("start_date"), date);
 }
+
+#[tokio::test]
+async fn a_claim_decided_by_a_manager_reaches_the_claimant() {
+    use breakroom_scheduling::config::ClaimPolicy;
+    let p = Platform::spawn_full(
+        Some(|c: &mut breakroom_scheduling::config::SchedulingConfig| {
+            c.claim_policy = ClaimPolicy::Approval
+        }),
+        |_| {},
+    )
+    .await;
+    let chain = p.chain("claims").await;
+    let t = chain.tenant.clone();
+    let ben = p.employee(&chain, "ben@claims.example").await;
+    let ben_phone = p.device(&t, &ben).await;
+    let token = chain.admin.token.clone();
+    let open = upsert(&p, &token, &chain.store, shift("", 3 * 24 * 60, 6)).await;
+    publish(&p, &token, &open.roster).await;
+    assert_eq!(
+        p.push.wait_for(&ben_phone, 1).await[0].kind(),
+        "KIND_OPEN_SHIFT"
+    );
+    let mut scheduling = p.scheduling.clone().unwrap();
+    let claim = scheduling
+        .claim_open_shift(bearer(
+            &ben.token,
+            sc::ClaimOpenShiftRequest {
+                shift: open.name.clone(),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    scheduling
+        .decide_claim(bearer(
+            &token,
+            sc::DecideClaimRequest {
+                name: claim.name.clone(),
+                approve: true,
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    let got = p.push.wait_for(&ben_phone, 3).await;
+    let decided = of_kind(&got, "KIND_CLAIM_DECIDED");
+    assert_eq!(decided.len(), 1, "{got:?}");
+    assert_eq!(decided[0].field("approved"), "true");
+    assert_eq!(
+        of_kind(&got, "KIND_SHIFT_CHANGED")[0].field("change"),
+        "added"
+    );
+}

@@ -19,6 +19,7 @@ use breakroom_proto::{
     notifications::v1::{self as pb, notification_service_client::NotificationServiceClient},
     scheduling::v1::scheduling_service_client::SchedulingServiceClient,
 };
+use breakroom_scheduling::config::SchedulingConfig;
 use tokio_util::sync::CancellationToken;
 use tonic::{Status, transport::Channel};
 
@@ -92,11 +93,20 @@ impl Platform {
         scheduling: bool,
         adjust: impl FnOnce(&mut NotificationsConfig),
     ) -> Self {
+        let scheduling = scheduling.then_some(|_: &mut SchedulingConfig| {});
+        Self::spawn_full(scheduling, adjust).await
+    }
+
+    /// Scheduling (its settings adjusted) when given, and notifications' settings adjusted.
+    pub async fn spawn_full(
+        scheduling: Option<impl FnOnce(&mut SchedulingConfig)>,
+        adjust: impl FnOnce(&mut NotificationsConfig),
+    ) -> Self {
         let env = TestEnv::new().await;
         let people = Identity::spawn(&env).await;
-        let (scheduling_client, scheduling_running) = if scheduling {
-            let config =
-                breakroom_scheduling::config::SchedulingConfig::new(env.config("scheduling"));
+        let (scheduling_client, scheduling_running) = if let Some(adjust_scheduling) = scheduling {
+            let mut config = SchedulingConfig::new(env.config("scheduling"));
+            adjust_scheduling(&mut config);
             let built = breakroom_scheduling::startup::build(config, CancellationToken::new())
                 .await
                 .unwrap();
