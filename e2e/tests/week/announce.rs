@@ -11,8 +11,6 @@ use crate::chain::{Chain, Person, TENANT};
 
 /// What happened, for the notifications checks that follow.
 pub struct Outcome {
-    /// The announcement's id (the last segment of its name).
-    pub post_id: String,
     /// Its readers.
     pub audience: BTreeSet<String>,
     /// Those who acknowledged before the reminder.
@@ -153,7 +151,6 @@ pub async fn must_read(
         "the reminder reaches exactly those who have not acknowledged"
     );
     Outcome {
-        post_id: post.rsplit('/').next().unwrap().to_owned(),
         audience: readers.iter().map(|p| p.name.clone()).collect(),
         acknowledged,
         position,

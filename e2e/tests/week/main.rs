@@ -8,6 +8,12 @@
 mod announce;
 mod chain;
 mod faults;
+// The notifications suite's local push service (decrypts every push with the device's
+// key), shared rather than copied.
+#[allow(dead_code)]
+#[path = "../../../services/notifications/tests/api/push.rs"]
+mod push;
+mod pushes;
 mod rollout;
 mod roster;
 mod scenario;

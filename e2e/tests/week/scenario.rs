@@ -5,7 +5,7 @@
 //! received by an OTLP collector inside the test, from a manager's PublishRoster through
 //! scheduling and NATS.
 
-use std::time::Duration;
+use std::{collections::BTreeSet, time::Duration};
 
 use breakroom_e2e::{collector::Collector, platform::Service};
 use breakroom_kit::testing::{TestEnv, bearer, reason, token};
@@ -16,7 +16,9 @@ use breakroom_proto::scheduling::v1::{
 use tonic::transport::Channel;
 
 use crate::{
-    chain::{self, Chain},
+    announce::Outcome,
+    chain::{self, Chain, Person},
+    pushes::{self, Phones},
     roster, shared_wiring, start,
 };
 
@@ -69,13 +71,120 @@ async fn a_chains_week_runs_through_every_service_as_separate_processes() {
         .await
         .unwrap();
     let positions = format!("{},{}", chain.position, token(imported.metadata()));
+    week_published_pushes(&phones, &notifications, &chain, &quiet, &positions).await;
 
     amend_two_shifts(&scheduling, &chain, &positions).await;
     swap_a_shift(&scheduling, &chain, &positions).await;
     claim_one_open_shift_twice_at_once(&scheduling, &chain, &positions).await;
     let feed = platform.channel(Service::Feed).await.unwrap();
-    crate::announce::must_read(&feed, &chain, &chain.position, 10).await;
+    let announced = crate::announce::must_read(&feed, &chain, &chain.position, 10).await;
+    announcement_pushes(&phones, &chain, &announced).await;
+    phones.assert_each_push_once();
+    inbox_holds_what_was_pushed(&phones, &notifications, &chain, &announced.position).await;
     one_trace_from_publish_roster(&scheduling, &chain, &collector, &env).await;
+}
+
+/// The published week reaches every scheduled employee's phone once, except those who
+/// keep quiet off shift (they are off shift now: held, yet in their inbox).
+async fn week_published_pushes(
+    phones: &Phones,
+    notifications: &Channel,
+    chain: &Chain,
+    quiet: &[&Person],
+    positions: &str,
+) {
+    let quiet_names: BTreeSet<&str> = quiet.iter().map(|p| p.name.as_str()).collect();
+    let scheduled: BTreeSet<String> = chain
+        .stores
+        .iter()
+        .flat_map(|s| &s.employees)
+        .map(|e| e.name.clone())
+        .filter(|n| !quiet_names.contains(n.as_str()))
+        .collect();
+    phones.wait_all(&scheduled, "KIND_ROSTER_PUBLISHED").await;
+    for name in &scheduled {
+        assert_eq!(
+            phones.of_kind(name, "KIND_ROSTER_PUBLISHED").len(),
+            1,
+            "{name}"
+        );
+    }
+    for person in quiet {
+        assert!(
+            phones
+                .of_kind(&person.name, "KIND_ROSTER_PUBLISHED")
+                .is_empty(),
+            "held off shift"
+        );
+        let inbox = pushes::inbox(notifications, person, positions).await;
+        assert!(
+            inbox.iter().any(|n| n.kind
+                == breakroom_proto::notifications::v1::notification::Kind::RosterPublished as i32),
+            "the held notification is in the inbox: {inbox:?}"
+        );
+    }
+}
+
+/// The announcement reaches each reader who had not acknowledged it yet once, the
+/// reminder exactly those who had not acknowledged, and nobody outside the audience.
+async fn announcement_pushes(phones: &Phones, chain: &Chain, announced: &Outcome) {
+    let pending: BTreeSet<String> = announced
+        .audience
+        .difference(&announced.acknowledged)
+        .cloned()
+        .collect();
+    phones.wait_all(&pending, "KIND_ANNOUNCEMENT").await;
+    phones
+        .wait_all(&pending, "KIND_ACKNOWLEDGEMENT_REMINDER")
+        .await;
+    // Late duplicates would arrive within the push service's retry window.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for person in pushes::people(chain) {
+        let name = &person.name;
+        let announcements = phones.of_kind(name, "KIND_ANNOUNCEMENT").len();
+        let reminders = phones.of_kind(name, "KIND_ACKNOWLEDGEMENT_REMINDER").len();
+        if pending.contains(name) {
+            assert_eq!((announcements, reminders), (1, 1), "{name}");
+        } else if announced.acknowledged.contains(name) {
+            // Acknowledged at once: the push may have been dropped before it went out.
+            assert!(
+                announcements <= 1 && reminders == 0,
+                "{name}: {announcements}, {reminders}"
+            );
+        } else {
+            assert_eq!(
+                (announcements, reminders),
+                (0, 0),
+                "{name} is not in the audience"
+            );
+        }
+    }
+}
+
+/// What reached a phone is in the person's inbox.
+async fn inbox_holds_what_was_pushed(
+    phones: &Phones,
+    notifications: &Channel,
+    chain: &Chain,
+    positions: &str,
+) {
+    for store in &chain.stores {
+        for person in [&store.manager, &store.employees[0], &store.employees[1]] {
+            let inbox: BTreeSet<String> = pushes::inbox(notifications, person, positions)
+                .await
+                .into_iter()
+                .map(|n| n.name.rsplit('/').next().unwrap_or_default().to_owned())
+                .collect();
+            for push in phones.push.delivered(&phones.devices[&person.name]) {
+                let id = push.payload["id"].as_str().unwrap_or_default().to_owned();
+                assert!(
+                    inbox.contains(&id),
+                    "pushed {id} ({}) is not in the inbox",
+                    push.kind()
+                );
+            }
+        }
+    }
 }
 
 /// A manager moves two published shifts an hour later; each employee sees a notice with
