@@ -60,6 +60,14 @@ async fn a_chains_week_runs_through_every_service_as_separate_processes() {
         120
     );
     let scheduling = platform.channel(Service::Scheduling).await.unwrap();
+    let notifications = platform.channel(Service::Notifications).await.unwrap();
+
+    // Everyone's phone subscribes to pushes; one employee per store wants quiet off shift.
+    let phones = Phones::register(&notifications, &chain).await;
+    let quiet: Vec<&Person> = chain.stores.iter().map(|s| &s.employees[4]).collect();
+    for person in &quiet {
+        pushes::quiet_off_shift(&notifications, person, &chain.position).await;
+    }
 
     // The WFM integration imports and publishes next week.
     let imported = SchedulingServiceClient::new(scheduling.clone())
@@ -119,7 +127,7 @@ async fn week_published_pushes(
         let inbox = pushes::inbox(notifications, person, positions).await;
         assert!(
             inbox.iter().any(|n| n.kind
-                == breakroom_proto::notifications::v1::notification::Kind::RosterPublished as i32),
+                == breakroom_proto::notifications::v1::Kind::RosterPublished as i32),
             "the held notification is in the inbox: {inbox:?}"
         );
     }

@@ -31,6 +31,7 @@ pub async fn build(config: IdentityConfig, cancel: CancellationToken) -> Result<
     let server = Server::bind(infra, Some(&MIGRATOR))
         .await?
         .with_stream(app.secrets_store().clone())
+        .ready_with_keys(app.keys())
         .add_service(IdentityServiceServer::new(IdentityGrpc::new(app.clone())))
         .add_service(AuthServiceServer::new(AuthGrpc::new(app.clone())))
         .add_projection(Arc::new(IdentityProjection));

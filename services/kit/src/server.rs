@@ -157,6 +157,8 @@ pub struct Server {
     migrators: Vec<&'static Migrator>,
     /// Kept in step with identity's signing keys while serving (`with_directory`).
     follow_keys: Option<KeySet>,
+    /// A key set the service follows itself (identity): readiness waits for it too.
+    ready_keys: Option<KeySet>,
     /// Further streams the service owns, prepared at start-up like its main one.
     streams: Vec<EventStore>,
 }
@@ -185,6 +187,7 @@ impl Server {
             projections: Vec::new(),
             migrators: migrator.into_iter().collect(),
             follow_keys: None,
+            ready_keys: None,
             streams: Vec::new(),
         })
     }
@@ -193,6 +196,14 @@ impl Server {
     /// main stream (a service owning a second stream, e.g. identity's secrets).
     pub fn with_stream(mut self, store: EventStore) -> Self {
         self.streams.push(store);
+        self
+    }
+
+    /// Reports NOT_SERVING until `keys` has read every signing key published so far, for a
+    /// service that follows the keys itself (identity): until then it cannot tell a valid
+    /// token from a forged one and answers UNAVAILABLE.
+    pub fn ready_with_keys(mut self, keys: &KeySet) -> Self {
+        self.ready_keys = Some(keys.clone());
         self
     }
 
@@ -268,7 +279,7 @@ impl Server {
 
         let prepared = Arc::new(AtomicBool::new(false));
         let background = shutdown.child_token();
-        let keys_to_load = self.follow_keys.clone();
+        let keys_to_load = self.follow_keys.clone().or(self.ready_keys.clone());
         if let Some(keys) = self.follow_keys {
             signing_keys::follow(
                 self.infra.js.clone(),
