@@ -3,11 +3,13 @@
 //!
 //! - `platform`: starts, kills (SIGKILL) and restarts the service binaries against one
 //!   namespace, with their documented environment variables.
+//! - `demo`: the demo chain `cargo dev up` seeds through the public APIs.
 //! - `collector`: an OTLP collector receiving the processes' spans, to follow a trace.
 //! - `private`: a NATS server and a PostgreSQL server of a test's own, which it may stop
 //!   and start to see the services ride out an outage.
 #![forbid(unsafe_code)]
 
 pub mod collector;
+pub mod demo;
 pub mod platform;
 pub mod private;

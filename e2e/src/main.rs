@@ -13,7 +13,6 @@
 //!
 //! `cargo dev <command>` is an alias for it (`.cargo/config.toml`).
 
-mod demo;
 mod infra;
 mod services;
 mod tests;
@@ -37,7 +36,7 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Runtime::new().context("tokio runtime")?;
             println!(
                 "{}",
-                runtime.block_on(demo::login(services::IDENTITY_ADDR, &email))?
+                runtime.block_on(breakroom_e2e::demo::login(services::IDENTITY_ADDR, &email))?
             );
             Ok(())
         }

@@ -83,13 +83,13 @@ pub async fn up(seed: bool) -> anyhow::Result<()> {
     }
     println!("operator token (local only): {DEV_OPERATOR_TOKEN}");
     if seed {
-        let addrs = crate::demo::Addrs {
+        let addrs = breakroom_e2e::demo::Addrs {
             identity: IDENTITY_ADDR.into(),
             scheduling: SCHEDULING_ADDR.into(),
             feed: FEED_ADDR.into(),
             notifications: NOTIFICATIONS_ADDR.into(),
         };
-        crate::demo::ensure(&addrs, DEV_OPERATOR_TOKEN).await?;
+        breakroom_e2e::demo::ensure(&addrs, DEV_OPERATOR_TOKEN).await?;
     }
     println!("press Ctrl-C to stop");
     tokio::signal::ctrl_c().await?;

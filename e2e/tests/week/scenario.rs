@@ -343,8 +343,9 @@ async fn claim_one_open_shift_twice_at_once(scheduling: &Channel, chain: &Chain,
 }
 
 /// A manager publishes a week with a `traceparent` of their own; the collector receives
-/// the SERVER span of PublishRoster, the PRODUCER span of its append and the CONSUMER
-/// span of scheduling's projector, all in that one trace.
+/// the SERVER span of PublishRoster, the PRODUCER span of its append, the CONSUMER spans
+/// of the projectors (notifications' routing among them) and the CLIENT span of the push
+/// request to the employee's phone, all in that one trace.
 async fn one_trace_from_publish_roster(
     scheduling: &Channel,
     chain: &Chain,
@@ -404,7 +405,11 @@ async fn one_trace_from_publish_roster(
             .into_iter()
             .filter(|s| s.span.trace_id == trace)
             .collect();
-        if spans.iter().any(|s| s.span.kind == 5) {
+        // Done when the push request itself (notifications' CLIENT span) has arrived.
+        if spans
+            .iter()
+            .any(|s| s.span.kind == 3 && s.service == "breakroom-notifications")
+        {
             break spans;
         }
         let names: Vec<_> = spans
@@ -413,7 +418,7 @@ async fn one_trace_from_publish_roster(
             .collect();
         assert!(
             std::time::Instant::now() < deadline,
-            "no CONSUMER span in the trace after 20 s; the trace has {names:?}; {} spans received in all",
+            "no push request in the trace after 20 s; the trace has {names:?}; {} spans received in all",
             collector.spans().len()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -451,6 +456,23 @@ async fn one_trace_from_publish_roster(
     assert_eq!(
         consumer.attribute("messaging.destination.name"),
         producer.attribute("messaging.destination.name")
+    );
+    // Notifications' routing consumed the commit, and the push request to the employee's
+    // phone continues from there: one trace from the manager's click to the phone.
+    let routed = spans
+        .iter()
+        .find(|s| s.span.kind == 5 && s.service == "breakroom-notifications")
+        .expect("notifications' CONSUMER span");
+    assert_eq!(routed.span.parent_span_id, producer.span.span_id);
+    let push = spans
+        .iter()
+        .find(|s| s.span.kind == 3 && s.service == "breakroom-notifications")
+        .unwrap();
+    assert_eq!(push.span.name, "POST");
+    assert_eq!(push.span.parent_span_id, routed.span.span_id);
+    assert_eq!(
+        push.value("http.response.status_code"),
+        Some(opentelemetry_proto::tonic::common::v1::any_value::Value::IntValue(201))
     );
 }
 

@@ -196,6 +196,48 @@ pub fn producer_span(
     ))
 }
 
+/// The CLIENT span of an HTTP request made for a traced commit (a push), continuing the
+/// trace `traceparent` names; `None` when there is none (the trace was not sampled).
+/// Only the scheme and host of `url` are recorded: a push endpoint's path is the
+/// subscription's secret.
+pub fn http_client_span(
+    traceparent: Option<&str>,
+    method: &str,
+    url: &str,
+) -> Option<tracing::Span> {
+    let carrier = HashMap::from([("traceparent".to_owned(), traceparent?.to_owned())]);
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse::<i64>().ok()),
+        None => (authority, None),
+    };
+    let span = tracing::info_span!(
+        "http.request",
+        otel.name = method,
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        http.request.method = method,
+        url.scheme = scheme,
+        server.address = host,
+        server.port = port.unwrap_or(if scheme == "https" { 443 } else { 80 }),
+        http.response.status_code = tracing::field::Empty,
+    );
+    let _ = span.set_parent(extract(&carrier));
+    Some(span)
+}
+
+/// Records an HTTP response status on a CLIENT span (0: no response); 4xx and 5xx and
+/// no answer mark it as an error, as the HTTP conventions say for clients.
+pub fn record_http_status(span: &tracing::Span, status: u16) {
+    if status > 0 {
+        span.record("http.response.status_code", i64::from(status));
+    }
+    if status == 0 || status >= 400 {
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
 /// Adds `span`'s W3C trace context to NATS headers.
 pub fn inject_span_trace(span: &tracing::Span, headers: &mut HeaderMap) {
     TraceContextPropagator::new().inject_context(&span.context(), &mut NatsHeaders(headers));

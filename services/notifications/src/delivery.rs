@@ -80,6 +80,16 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// The HTTP status answered; 0 when there was no answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Delivered(status) | Self::Gone(status) => *status,
+            Self::Retry { status, .. } | Self::Failed { status, .. } => *status,
+        }
+    }
+}
+
 /// A way of pushing to devices.
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync + std::fmt::Debug + 'static {

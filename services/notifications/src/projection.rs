@@ -166,6 +166,10 @@ impl Projection for StateProjection {
                                 commit.occurred_at(),
                                 self.app.clock().now(),
                                 self.app.config().delivery.collapse_window,
+                                commit
+                                    .trace_context()
+                                    .get("traceparent")
+                                    .map(String::as_str),
                             )
                             .await?;
                         }

@@ -53,8 +53,9 @@ struct Recipient {
 }
 
 /// Creates the notifications in `routed` (those not created before) and their deliveries.
-/// `occurred` is the source event's time, `now` the service clock. Returns how many
-/// notifications were new.
+/// `occurred` is the source event's time, `now` the service clock, `trace` the source
+/// commit's `traceparent` (the pushes continue its trace). Returns how many notifications
+/// were new.
 pub async fn create(
     conn: &mut PgConnection,
     tenant: &str,
@@ -62,6 +63,7 @@ pub async fn create(
     occurred: SystemTime,
     now: SystemTime,
     collapse_window: Duration,
+    trace: Option<&str>,
 ) -> Result<usize> {
     if routed.is_empty() {
         return Ok(0);
@@ -160,7 +162,7 @@ pub async fn create(
         }
     }
     if !rows.ids.is_empty() {
-        rows.insert(&mut *conn, tenant, now).await?;
+        rows.insert(&mut *conn, tenant, now, trace).await?;
         // Delivered to listening workers (every replica) when the transaction commits.
         sqlx::query("SELECT pg_notify($1, '')")
             .bind(WAKE_CHANNEL)
@@ -216,13 +218,19 @@ impl DeliveryRows {
         self.collapsed.push(1);
     }
 
-    async fn insert(self, conn: &mut PgConnection, tenant: &str, now: SystemTime) -> Result<()> {
+    async fn insert(
+        self,
+        conn: &mut PgConnection,
+        tenant: &str,
+        now: SystemTime,
+        trace: Option<&str>,
+    ) -> Result<()> {
         if self.ids.is_empty() {
             return Ok(());
         }
         sqlx::query(
-            "INSERT INTO deliveries (id, tenant, notification_id, user_id, device_id, state, collapse_key, next_attempt_at, collapsed, created_at) \
-             SELECT id, $1, n, u, d, s, c, t, k, $10 \
+            "INSERT INTO deliveries (id, tenant, notification_id, user_id, device_id, state, collapse_key, next_attempt_at, collapsed, created_at, traceparent) \
+             SELECT id, $1, n, u, d, s, c, t, k, $10, $11 \
              FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::int[]) \
                   AS x(id, n, u, d, s, c, t, k) \
              ON CONFLICT (notification_id, device_id) DO NOTHING",
@@ -237,6 +245,7 @@ impl DeliveryRows {
         .bind(&self.due)
         .bind(&self.collapsed)
         .bind(DateTime::<Utc>::from(now))
+        .bind(trace)
         .execute(conn)
         .await?;
         Ok(())

@@ -16,12 +16,13 @@
 
 use std::{sync::Arc, time::Duration};
 
-use breakroom_kit::Result;
+use breakroom_kit::{Result, telemetry};
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, stream};
 use sqlx::postgres::PgListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{Outcome, Push, Urgency, outbox};
@@ -59,6 +60,8 @@ pub struct Claimed {
     pub p256dh: Option<Vec<u8>>,
     /// Its secret.
     pub auth: Option<Vec<u8>>,
+    /// The source commit's trace context; the push request continues it.
+    pub traceparent: Option<String>,
 }
 
 /// Starts the worker; it stops after its current round when `cancel` fires.
@@ -131,9 +134,9 @@ pub async fn round(app: &App) -> Result<usize> {
          claimed AS ( \
              UPDATE deliveries d SET state = 'sending', lease_until = $3, attempts = d.attempts + 1 \
              FROM due WHERE d.id = due.id \
-             RETURNING d.id, d.tenant, d.device_id, d.attempts, d.collapsed, d.collapse_key, d.notification_id, d.user_id) \
+             RETURNING d.id, d.tenant, d.device_id, d.attempts, d.collapsed, d.collapse_key, d.notification_id, d.user_id, d.traceparent) \
          SELECT c.id, c.tenant, c.device_id, c.attempts, c.collapsed, c.collapse_key, c.notification_id, \
-                n.kind, n.urgent, n.fields, v.endpoint, v.p256dh, v.auth \
+                n.kind, n.urgent, n.fields, v.endpoint, v.p256dh, v.auth, c.traceparent \
          FROM claimed c JOIN notifications n ON n.id = c.notification_id \
          LEFT JOIN devices v ON v.tenant = c.tenant AND v.id = c.device_id AND v.user_id = c.user_id",
     )
@@ -156,13 +159,25 @@ pub async fn round(app: &App) -> Result<usize> {
                 let outcome = match push_of(&c) {
                     // Each push on a task of its own: encryption is CPU work, spread over
                     // the runtime's threads instead of this round's one task.
-                    Some(push) => tokio::spawn(async move { provider.send(&push).await })
-                        .await
-                        .unwrap_or_else(|e| Outcome::Retry {
-                            status: 0,
-                            retry_after: None,
-                            error: format!("send task: {e}"),
-                        }),
+                    Some(push) => {
+                        // The push request continues the trace of the event behind it.
+                        let span = telemetry::http_client_span(
+                            c.traceparent.as_deref(),
+                            "POST",
+                            &push.endpoint,
+                        )
+                        .unwrap_or_else(tracing::Span::none);
+                        let sending = async move { provider.send(&push).await };
+                        let outcome = tokio::spawn(sending.instrument(span.clone()))
+                            .await
+                            .unwrap_or_else(|e| Outcome::Retry {
+                                status: 0,
+                                retry_after: None,
+                                error: format!("send task: {e}"),
+                            });
+                        telemetry::record_http_status(&span, outcome.status());
+                        outcome
+                    }
                     None => Outcome::Gone(0),
                 };
                 (c, outcome)

@@ -53,6 +53,10 @@ impl Routing {
             commit.occurred_at(),
             self.app.clock().now(),
             self.app.config().delivery.collapse_window,
+            commit
+                .trace_context()
+                .get("traceparent")
+                .map(String::as_str),
         )
         .await?;
         Ok(())
