@@ -351,11 +351,14 @@ async fn set_status(health: &HealthReporter, names: &[&'static str], status: Ser
 }
 
 /// Reflection listing exactly the services this server serves (plus health and
-/// reflection itself), though the descriptor set holds every Breakroom package.
+/// reflection itself), though the descriptor set holds every Breakroom package and the
+/// `google.rpc` error details, so that grpcurl and other reflection clients can render an
+/// error's `ErrorInfo`, `BadRequest` and `PreconditionFailure`.
 fn reflection(services: &[&'static str]) -> tonic_reflection::server::Builder<'static> {
     let builder = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .with_service_name("grpc.health.v1.Health")
         .with_service_name("grpc.reflection.v1.ServerReflection")
         .with_service_name("grpc.reflection.v1alpha.ServerReflection");
