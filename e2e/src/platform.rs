@@ -225,16 +225,26 @@ impl Platform {
     }
 }
 
-/// The binary of a service, where `cargo build --bins` put it.
+/// The binary of a service, where `cargo build --bins` put it: beside the running test
+/// (`target/debug/deps/<test>` -> `target/debug/<name>`), which holds wherever the target
+/// folder is; else under `CARGO_TARGET_DIR` or the workspace's `target/`.
 pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    let beside_test = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join(name)));
+    let configured = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug").join(name);
-    if !path.exists() {
-        bail!("{} missing: run `cargo build --bins` first", path.display());
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("debug")
+        .join(name);
+    match beside_test {
+        Some(path) if path.exists() => Ok(path),
+        _ if configured.exists() => Ok(configured),
+        _ => bail!(
+            "{} missing: run `cargo build --bins` first",
+            configured.display()
+        ),
     }
-    Ok(path)
 }
 
 /// A port nobody listens on right now.
