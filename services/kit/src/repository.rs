@@ -278,13 +278,6 @@ impl<A: Aggregate> Repository<A> {
         Err(Error::Conflict(format!("{}/{tenant}/{id}", A::TYPE)))
     }
 
-    /// The version of the cached copy of `tenant/id`, if one is cached (no I/O, no copy):
-    /// lets a reader reuse what it derived from that version.
-    pub fn cached_version(&self, tenant: &str, id: &str) -> Option<u64> {
-        let key = (tenant.to_owned(), id.to_owned());
-        self.cache.lock().ok()?.peek(&key).map(|l| l.version)
-    }
-
     fn cached(&self, key: &(String, String)) -> Option<Loaded<A>> {
         self.cache.lock().ok()?.get(key).cloned()
     }

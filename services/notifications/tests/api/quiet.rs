@@ -8,6 +8,18 @@ use breakroom_proto::notifications::v1 as pb;
 use crate::support::*;
 
 /// `HH:MM` in Amsterdam, `offset_minutes` from now.
+/// Quiet hours from an hour ago to two hours from now: anything non-urgent is held.
+fn quiet_now() -> pb::Preferences {
+    pb::Preferences {
+        quiet_hours: Some(pb::QuietHours {
+            enabled: true,
+            start: local(-60),
+            end: local(120),
+        }),
+        ..Default::default()
+    }
+}
+
 fn local(offset_minutes: i64) -> String {
     let now = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(offset_minutes);
     let zoned = now.to_zoned(jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap());
@@ -22,19 +34,7 @@ async fn quiet_hours_hold_pushes_then_deliver_one_digest_while_urgent_ones_go_th
     let ann = p.employee(&chain, "ann@quiet.example").await;
     let bob = p.employee(&chain, "bob@quiet.example").await;
     let phone = p.device(&t, &ann).await;
-    p.prefer(
-        &t,
-        &ann,
-        pb::Preferences {
-            quiet_hours: Some(pb::QuietHours {
-                enabled: true,
-                start: local(-60),
-                end: local(120),
-            }),
-            ..Default::default()
-        },
-    )
-    .await;
+    p.prefer(&t, &ann, quiet_now()).await;
     p.feed
         .post(&t, "p1", &bob.id, "one", &[&ann.id], None)
         .await;
@@ -164,19 +164,7 @@ async fn a_digest_is_also_e_mailed_in_the_chains_language() {
     let ann = p.employee(&chain, "ann@mail.example").await;
     let bob = p.employee(&chain, "bob@mail.example").await;
     let phone = p.device(&t, &ann).await;
-    p.prefer(
-        &t,
-        &ann,
-        pb::Preferences {
-            quiet_hours: Some(pb::QuietHours {
-                enabled: true,
-                start: local(-60),
-                end: local(120),
-            }),
-            ..Default::default()
-        },
-    )
-    .await;
+    p.prefer(&t, &ann, quiet_now()).await;
     p.feed
         .post(&t, "p1", &bob.id, "Shelf plan", &[&ann.id], None)
         .await;
@@ -208,19 +196,7 @@ async fn acknowledging_drops_the_held_announcement_and_reminder() {
     let t = chain.tenant.clone();
     let ann = p.employee(&chain, "ann@ackdrop.example").await;
     let phone = p.device(&t, &ann).await;
-    p.prefer(
-        &t,
-        &ann,
-        pb::Preferences {
-            quiet_hours: Some(pb::QuietHours {
-                enabled: true,
-                start: local(-60),
-                end: local(120),
-            }),
-            ..Default::default()
-        },
-    )
-    .await;
+    p.prefer(&t, &ann, quiet_now()).await;
     let hq = chain.admin.id.clone();
     let readers = [ann.id.clone()];
     p.feed
