@@ -1,6 +1,7 @@
-//! Faults a platform team meets, with nothing lost and nothing doubled: a service killed
-//! without warning in the middle of an import, NATS restarted, PostgreSQL gone for ten
-//! seconds. Services say NOT_SERVING while a dependency is down and recover by themselves.
+//! Faults a platform team meets, with nothing lost and nothing doubled: scheduling killed
+//! without warning in the middle of an import (the other services' turns are in
+//! `killed.rs`), NATS restarted and PostgreSQL gone for ten seconds under all four
+//! services. Services say NOT_SERVING while a dependency is down and recover by themselves.
 
 use std::time::Duration;
 
@@ -10,7 +11,9 @@ use breakroom_e2e::{
 };
 use breakroom_kit::testing::{TestEnv, bearer, eventually};
 use breakroom_proto::{
+    feed::v1::{self as fd, feed_service_client::FeedServiceClient},
     identity::v1::{self as id, identity_service_client::IdentityServiceClient},
+    notifications::v1::{self as nt, notification_service_client::NotificationServiceClient},
     scheduling::v1::{self as pb, scheduling_service_client::SchedulingServiceClient},
 };
 
@@ -125,7 +128,12 @@ async fn services_say_not_serving_while_nats_or_postgres_is_down_and_recover_by_
             .collect(),
         env: vec![],
     };
-    let services = [Service::Identity, Service::Scheduling];
+    let services = [
+        Service::Identity,
+        Service::Scheduling,
+        Service::Feed,
+        Service::Notifications,
+    ];
     let platform = start(wiring, &services).await;
     let chain = chain::onboard(platform.channel(Service::Identity).await.unwrap(), 4).await;
     let store = &chain.stores[0];
@@ -170,6 +178,77 @@ async fn services_say_not_serving_while_nats_or_postgres_is_down_and_recover_by_
     all_report(&platform, &services, true).await;
     let planned = upsert(plan(1)).await;
     assert_eq!(planned.get_ref().start_local, "2031-03-04T08:00");
+    // feed and notifications take writes again, and feed's reader sees the post at once.
+    let feed = platform.channel(Service::Feed).await.unwrap();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let posted = eventually(Duration::from_secs(20), || {
+        let feed = feed.clone();
+        let request = bearer(
+            &chain.hq.token,
+            fd::CreatePostRequest {
+                parent: format!("tenants/{}/groups/news", chain::TENANT),
+                post: Some(fd::Post {
+                    body: "Back after the outage".into(),
+                    ..Default::default()
+                }),
+                request_id: request_id.clone(),
+            },
+        );
+        async move { FeedServiceClient::new(feed).create_post(request).await.ok() }
+    })
+    .await;
+    let mut timeline = bearer(
+        &store.employees[0].token,
+        fd::ListTimelineRequest {
+            parent: format!("tenants/{}", chain::TENANT),
+            ..Default::default()
+        },
+    );
+    timeline.metadata_mut().insert(
+        "breakroom-min-sequence",
+        breakroom_kit::testing::token(posted.metadata())
+            .parse()
+            .unwrap(),
+    );
+    let items = FeedServiceClient::new(feed)
+        .list_timeline(timeline)
+        .await
+        .unwrap()
+        .into_inner()
+        .items;
+    assert!(
+        items
+            .iter()
+            .any(|i| format!("{i:?}").contains(&posted.get_ref().name)),
+        "the post is on the employee's timeline"
+    );
+    let notifications = platform.channel(Service::Notifications).await.unwrap();
+    let person = &store.employees[0];
+    let request_id = uuid::Uuid::new_v4().to_string();
+    eventually(Duration::from_secs(20), || {
+        let notifications = notifications.clone();
+        let request = bearer(
+            &person.token,
+            nt::UpdatePreferencesRequest {
+                preferences: Some(nt::Preferences {
+                    name: format!("{}/preferences", person.name),
+                    off_shift_quiet: true,
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["off_shift_quiet".into()],
+                }),
+                request_id: request_id.clone(),
+            },
+        );
+        async move {
+            NotificationServiceClient::new(notifications)
+                .update_preferences(request)
+                .await
+                .ok()
+        }
+    })
+    .await;
     // What was written before both outages is still there.
     let people = IdentityServiceClient::new(platform.channel(Service::Identity).await.unwrap())
         .list_users(bearer(

@@ -8,6 +8,7 @@
 mod announce;
 mod chain;
 mod faults;
+mod killed;
 // The notifications suite's local push service (decrypts every push with the device's
 // key), shared rather than copied.
 #[allow(dead_code)]
@@ -40,6 +41,9 @@ fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
             // The test's push service listens on plain HTTP on loopback.
             ("BREAKROOM_PUSH_ALLOW_HTTP", "true"),
             ("BREAKROOM_PUSH_BACKOFF_MS", "100"),
+            // A killed replica's pushes in flight go out again after 3 s, not a minute.
+            ("BREAKROOM_PUSH_TIMEOUT_SECS", "2"),
+            ("BREAKROOM_PUSH_LEASE_SECS", "3"),
             (
                 "BREAKROOM_VAPID_PRIVATE_KEY",
                 "Zcg4mM9RYz3VdHxbyYxtR9M1H8dOb1Ym0e9lA4lRCyk",

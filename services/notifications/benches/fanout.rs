@@ -249,6 +249,7 @@ async fn main() {
                     chunk_count: chunks as i32,
                     user_ids: chunk.to_vec(),
                     revision: 1,
+                    ..Default::default()
                 },
             )),
         };

@@ -41,8 +41,9 @@ pub struct DeliverySettings {
     pub allow_http: bool,
     /// How often the worker looks for due pushes when nothing wakes it (200 ms).
     pub poll: Duration,
-    /// How long a claimed push stays claimed: a replica that dies mid-send leaves it to
-    /// another after this (60 s; well above `timeout`).
+    /// `BREAKROOM_PUSH_LEASE_SECS`: how long a claimed push stays claimed: the pushes a
+    /// replica was sending when it died are sent by another (or by it, restarted) after
+    /// this (default 60; must be longer than the push timeout).
     pub lease: Duration,
 }
 
@@ -108,6 +109,14 @@ impl NotificationsConfig {
         if !(1..=4096).contains(&concurrency) {
             return Err(Error::invalid("BREAKROOM_PUSH_CONCURRENCY", "1 to 4096"));
         }
+        let timeout = number("BREAKROOM_PUSH_TIMEOUT_SECS", 10)?.max(1);
+        let lease = number("BREAKROOM_PUSH_LEASE_SECS", 60)?;
+        if lease <= timeout {
+            return Err(Error::invalid(
+                "BREAKROOM_PUSH_LEASE_SECS",
+                "must be longer than BREAKROOM_PUSH_TIMEOUT_SECS",
+            ));
+        }
         let allow_http = match var("BREAKROOM_PUSH_ALLOW_HTTP").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
@@ -125,7 +134,8 @@ impl NotificationsConfig {
                 max_attempts: attempts as i32,
                 backoff: Duration::from_millis(number("BREAKROOM_PUSH_BACKOFF_MS", 1000)?.max(1)),
                 concurrency: concurrency as usize,
-                timeout: Duration::from_secs(number("BREAKROOM_PUSH_TIMEOUT_SECS", 10)?.max(1)),
+                timeout: Duration::from_secs(timeout),
+                lease: Duration::from_secs(lease),
                 collapse_window: Duration::from_secs(number("BREAKROOM_COLLAPSE_WINDOW_SECS", 60)?),
                 allow_http,
                 ..DeliverySettings::default()

@@ -14,7 +14,7 @@ use futures::future::try_join_all;
 use super::{App, access::managed_stores, derived_request_id, posts::PostRef};
 use crate::{
     domain::{CHUNK, post::Post},
-    queries::announcements::{self, ReportFilter},
+    queries::announcements::{self, Reader, ReportFilter},
 };
 
 /// What a report or reminder may cover for a caller.
@@ -45,7 +45,7 @@ impl App {
         tenant: &str,
         announcement: &pb::Announcement,
         author: &str,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<Reader>> {
         let audience = announcement.audience.clone().unwrap_or_default();
         let readers = announcements::resolve(self.pool(), tenant, &audience, author).await?;
         if readers.len() > self.config().max_audience {
@@ -69,11 +69,11 @@ impl App {
         &self,
         tenant: &str,
         post: &str,
-        readers: &[String],
+        readers: &[Reader],
         revision: i64,
         meta: &CommandMeta,
     ) -> Result<u64> {
-        let chunks: Vec<&[String]> = if readers.is_empty() {
+        let chunks: Vec<&[Reader]> = if readers.is_empty() {
             vec![&[]]
         } else {
             readers.chunks(CHUNK).collect()
@@ -92,8 +92,14 @@ impl App {
                 post_id: post.to_owned(),
                 chunk: i as i32,
                 chunk_count: count,
-                user_ids: users.to_vec(),
+                user_ids: users.iter().map(|r| r.user_id.clone()).collect(),
                 revision,
+                store_ids: users.iter().map(|r| r.store_id.clone()).collect(),
+                roles: users
+                    .iter()
+                    .map(|r| Role::parse(&r.role).map_or(0, |role| role.to_proto() as i32))
+                    .collect(),
+                display_names: users.iter().map(|r| r.display_name.clone()).collect(),
             };
             async move {
                 self.inner

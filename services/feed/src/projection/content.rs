@@ -1,6 +1,6 @@
 //! Feed's own events into the read model.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_kit::{Result, directory::Role, envelope::RecordedCommit};
 use breakroom_proto::feed::v1::{
     self as pb, acknowledgement_event::Event as Ack, audience_event::Event as Aud,
     group_event::Event as Gr, post_event::Event as Po, read_state_event::Event as Rs,
@@ -27,23 +27,7 @@ pub async fn apply(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<(
         "audience" => {
             for event in commit.events::<pb::AudienceEvent>()? {
                 if let Some(Aud::Resolved(e)) = event.event {
-                    // Store, role and name are snapshotted with the obligation.
-                    sqlx::query(
-                        "INSERT INTO obligations (tenant, post_id, user_id, store_id, role, display_name) \
-                         SELECT $1, $2, u, COALESCE(m.store_id, ''), COALESCE(m.role, ''), \
-                           COALESCE(du.display_name, '') \
-                         FROM UNNEST($3::text[]) AS u \
-                         LEFT JOIN LATERAL (SELECT store_id, role FROM kit_directory_memberships \
-                           WHERE tenant = $1 AND user_id = u ORDER BY store_id = '', store_id, role \
-                           LIMIT 1) m ON TRUE \
-                         LEFT JOIN kit_directory_users du ON du.tenant = $1 AND du.id = u \
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(commit.tenant())
-                    .bind(&e.post_id)
-                    .bind(&e.user_ids)
-                    .execute(&mut *conn)
-                    .await?;
+                    obligations(conn, commit.tenant(), &e).await?;
                 }
             }
         }
@@ -92,6 +76,59 @@ pub async fn apply(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<(
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// One obligation per reader of an `AudienceResolved` chunk, with the store, role and
+/// name the event snapshotted. Chunks recorded before the event carried them (the arrays
+/// do not line up with the readers) take them from the directory replica instead.
+async fn obligations(
+    conn: &mut PgConnection,
+    tenant: &str,
+    resolved: &pb::AudienceResolved,
+) -> Result<()> {
+    let readers = resolved.user_ids.len();
+    if resolved.store_ids.len() == readers
+        && resolved.roles.len() == readers
+        && resolved.display_names.len() == readers
+    {
+        let roles: Vec<&str> = resolved
+            .roles
+            .iter()
+            .map(|r| Role::from_proto(*r).map_or("", Role::as_str))
+            .collect();
+        sqlx::query(
+            "INSERT INTO obligations (tenant, post_id, user_id, store_id, role, display_name) \
+             SELECT $1, $2, u, s, r, n FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[]) \
+               AS t(u, s, r, n) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant)
+        .bind(&resolved.post_id)
+        .bind(&resolved.user_ids)
+        .bind(&resolved.store_ids)
+        .bind(&roles)
+        .bind(&resolved.display_names)
+        .execute(&mut *conn)
+        .await?;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO obligations (tenant, post_id, user_id, store_id, role, display_name) \
+         SELECT $1, $2, u, COALESCE(m.store_id, ''), COALESCE(m.role, ''), \
+           COALESCE(du.display_name, '') \
+         FROM UNNEST($3::text[]) AS u \
+         LEFT JOIN LATERAL (SELECT store_id, role FROM kit_directory_memberships \
+           WHERE tenant = $1 AND user_id = u ORDER BY store_id = '', store_id, role \
+           LIMIT 1) m ON TRUE \
+         LEFT JOIN kit_directory_users du ON du.tenant = $1 AND du.id = u \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(&resolved.post_id)
+    .bind(&resolved.user_ids)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -16,7 +16,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use breakroom_kit::{Result, telemetry};
+use breakroom_kit::{Error, Result, telemetry};
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, stream};
 use sqlx::postgres::PgListener;
@@ -184,7 +184,17 @@ pub async fn round(app: &App) -> Result<usize> {
             }
         })
         .buffer_unordered(settings.concurrency)
-        .collect::<Vec<(Claimed, Outcome)>>();
+        // Outcomes are recorded as pushes finish (those finished together in one
+        // statement), not when the round's slowest push does: a replica that dies
+        // mid-round sends again only what was in flight.
+        .ready_chunks(settings.concurrency);
+    let record = async {
+        futures::pin_mut!(sending);
+        while let Some(finished) = sending.next().await {
+            record::outcomes(app, finished).await?;
+        }
+        Ok::<_, Error>(())
+    };
     // While this replica is alive its claims stay its own: the lease is renewed every
     // third of its length, so a slow round is never mistaken for a dead replica.
     let renew = async {
@@ -206,11 +216,10 @@ pub async fn round(app: &App) -> Result<usize> {
             }
         }
     };
-    let results = tokio::select! {
-        results = sending => results,
+    tokio::select! {
+        recorded = record => recorded?,
         never = renew => never,
-    };
-    record::outcomes(app, results).await?;
+    }
     Ok(count)
 }
 

@@ -138,6 +138,7 @@ impl FeedWriter {
                 chunk_count: chunks,
                 user_ids: readers.to_vec(),
                 revision: 1,
+                ..Default::default()
             })),
         };
         let id = format!("{post}_{chunk}");
