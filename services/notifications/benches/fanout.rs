@@ -8,7 +8,11 @@
 //! announcement is appended as feed writes it (`PostCreated`, then 2,000-reader
 //! `AudienceResolved` chunks). Printed: pushes/s and the time from the first chunk to the
 //! last delivery. Then `BENCH_LATENCY_EVENTS` (300) mentions, 50 per second, each to one
-//! reader: event appended -> push received, p50/p99.
+//! reader: event appended -> push received, p50/p99. Last, a chain of `readers / 60`
+//! stores publishes a week (1,000 stores × 60 employees × 5 shifts, appended as
+//! scheduling writes PublishRoster's `RosterPublished`, 16 stores at a time): per
+//! employee, the time from their store's publication being appended (PublishRoster's
+//! reply) to their push, p50/p99/max.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
@@ -37,7 +41,9 @@ use breakroom_notifications::{
     domain::device::{Device, DeviceCommand, device_id},
     startup,
 };
-use breakroom_proto::{feed::v1 as feed, notifications::v1::DeviceRegistered};
+use breakroom_proto::{
+    feed::v1 as feed, notifications::v1::DeviceRegistered, scheduling::v1 as scheduling,
+};
 use futures::StreamExt;
 use web_push_native::p256::{SecretKey, elliptic_curve::sec1::ToEncodedPoint};
 
@@ -65,6 +71,7 @@ macro_rules! feed_aggregate {
 }
 feed_aggregate!(Post, "post", feed::PostEvent);
 feed_aggregate!(Audience, "audience", feed::AudienceEvent);
+feed_aggregate!(Roster, "roster", scheduling::RosterEvent);
 
 /// Arrival times per reader, in order.
 struct Endpoint {
@@ -166,6 +173,13 @@ async fn main() {
         config.kit.duplicate_window,
     );
     feed_store.ensure_stream().await.unwrap();
+    let scheduling_store = EventStore::new(
+        js.clone(),
+        config.kit.namespace.clone(),
+        "scheduling",
+        config.kit.duplicate_window,
+    );
+    scheduling_store.ensure_stream().await.unwrap();
     let store = EventStore::new(
         js.clone(),
         config.kit.namespace.clone(),
@@ -317,5 +331,120 @@ async fn main() {
         percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
         latencies.last().unwrap().as_secs_f64() * 1000.0
     );
+
+    roster_publication(&endpoint, &ids, Repository::new(scheduling_store, 100)).await;
     cancel.cancel();
+}
+
+/// 60 employees per store, each with 5 shifts of next week, published store by store.
+async fn roster_publication(endpoint: &Endpoint, ids: &[String], rosters: Arc<Repository<Roster>>) {
+    const PER_STORE: usize = 60;
+    let stores = ids.len() / PER_STORE;
+    let seen: Vec<usize> = endpoint
+        .arrivals
+        .iter()
+        .map(|a| a.lock().unwrap().len())
+        .collect();
+    let monday = 1_797_206_400; // 2026-12-14T00:00:00Z, a Monday
+    let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let start = Instant::now();
+    let published: Vec<(usize, Instant)> = futures::stream::iter(0..stores)
+        .map(|s| {
+            let rosters = rosters.clone();
+            async move {
+                let mut shifts = Vec::new();
+                let mut employees = Vec::new();
+                for (j, employee) in ids[s * PER_STORE..(s + 1) * PER_STORE].iter().enumerate() {
+                    let mut changes = Vec::new();
+                    for day in 0..5i64 {
+                        let begin = monday + day * 86_400 + 8 * 3600;
+                        let shift = scheduling::ShiftData {
+                            shift_id: format!("s{s}-{j}-{day}"),
+                            employee_id: employee.clone(),
+                            start_local: String::new(),
+                            end_local: String::new(),
+                            start_time: at(begin),
+                            end_time: at(begin + 8 * 3600),
+                            department_id: "fresh".into(),
+                            unpaid_break_minutes: 30,
+                            revision: 1,
+                            ..Default::default()
+                        };
+                        changes.push(scheduling::ShiftDiff {
+                            kind: scheduling::shift_diff::Kind::Added as i32,
+                            before: None,
+                            after: Some(shift.clone()),
+                        });
+                        shifts.push(shift);
+                    }
+                    employees.push(scheduling::EmployeeChanges {
+                        employee_id: employee.clone(),
+                        changes,
+                        notice_id: format!("n{s}-{j}"),
+                    });
+                }
+                let event = scheduling::RosterEvent {
+                    event: Some(scheduling::roster_event::Event::Published(
+                        scheduling::RosterPublished {
+                            shifts,
+                            employees,
+                            time_zone: "Europe/Amsterdam".into(),
+                            publish_time: at(monday - 7 * 86_400),
+                        },
+                    )),
+                };
+                rosters
+                    .execute(
+                        TENANT,
+                        &format!("st{s:04}_2026W51"),
+                        &meta("manager"),
+                        &vec![event],
+                    )
+                    .await
+                    .unwrap();
+                (s, Instant::now())
+            }
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let appended = start.elapsed();
+    let mut replied = vec![start; stores];
+    for (s, at) in published {
+        replied[s] = at;
+    }
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut latencies = Vec::with_capacity(ids.len());
+    let mut last = start;
+    for (i, slot) in endpoint
+        .arrivals
+        .iter()
+        .enumerate()
+        .take(stores * PER_STORE)
+    {
+        let arrived = loop {
+            if let Some(t) = slot.lock().unwrap().get(seen[i]).copied() {
+                break t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "employee {i} never got the week's push"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        last = last.max(arrived);
+        latencies.push(arrived.saturating_duration_since(replied[i / PER_STORE]));
+    }
+    latencies.sort();
+    println!(
+        "roster publication, {stores} stores × {PER_STORE} employees ({} shifts): appended in {:.1} s, \
+         last push {:.1} s after the first publication; PublishRoster reply -> the employee's push \
+         p50 {:.1} s, p99 {:.1} s, max {:.1} s",
+        stores * PER_STORE * 5,
+        appended.as_secs_f64(),
+        (last - start).as_secs_f64(),
+        percentile(&latencies, 0.5).as_secs_f64(),
+        percentile(&latencies, 0.99).as_secs_f64(),
+        latencies.last().unwrap().as_secs_f64(),
+    );
 }

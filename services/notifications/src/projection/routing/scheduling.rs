@@ -49,8 +49,8 @@ async fn roster(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<Vec<
     for event in commit.events::<RosterEvent>()? {
         match event.event {
             Some(Ro::Published(p)) => {
+                save_shifts(conn, tenant, store, &p.shifts).await?;
                 for shift in &p.shifts {
-                    save_shift(conn, tenant, store, shift).await?;
                     if shift.employee_id.is_empty() {
                         let eligible = eligible(conn, tenant, store, &shift.department_id).await?;
                         out.extend(routing::open_shift(store, shift, &eligible, &actor));
@@ -207,17 +207,51 @@ async fn time_off(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<Ve
     Ok(out)
 }
 
+fn instant(t: &Option<prost_types::Timestamp>) -> DateTime<Utc> {
+    t.as_ref()
+        .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+        .unwrap_or_default()
+}
+
+/// Remembers a published week's shifts in one statement (a week of a store is ~300).
+async fn save_shifts(
+    conn: &mut PgConnection,
+    tenant: &str,
+    store: &str,
+    shifts: &[ShiftData],
+) -> Result<()> {
+    let column = |f: fn(&ShiftData) -> &String| -> Vec<&str> {
+        shifts.iter().map(|s| f(s).as_str()).collect()
+    };
+    let starts: Vec<DateTime<Utc>> = shifts.iter().map(|s| instant(&s.start_time)).collect();
+    let ends: Vec<DateTime<Utc>> = shifts.iter().map(|s| instant(&s.end_time)).collect();
+    sqlx::query(
+        "INSERT INTO route_shifts (tenant, shift_id, store_id, employee_id, department_id, start_time, end_time) \
+         SELECT $1, s.id, $2, s.employee, s.department, s.starts, s.ends \
+         FROM UNNEST($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[]) \
+           AS s(id, employee, department, starts, ends) \
+         ON CONFLICT (tenant, shift_id) DO UPDATE SET store_id = EXCLUDED.store_id, \
+           employee_id = EXCLUDED.employee_id, department_id = EXCLUDED.department_id, \
+           start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time",
+    )
+    .bind(tenant)
+    .bind(store)
+    .bind(column(|s| &s.shift_id))
+    .bind(column(|s| &s.employee_id))
+    .bind(column(|s| &s.department_id))
+    .bind(&starts)
+    .bind(&ends)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn save_shift(
     conn: &mut PgConnection,
     tenant: &str,
     store: &str,
     s: &ShiftData,
 ) -> Result<()> {
-    let instant = |t: &Option<prost_types::Timestamp>| {
-        t.as_ref()
-            .and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-            .unwrap_or_default()
-    };
     sqlx::query(
         "INSERT INTO route_shifts (tenant, shift_id, store_id, employee_id, department_id, start_time, end_time) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant, shift_id) DO UPDATE SET \
