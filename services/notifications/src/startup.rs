@@ -78,7 +78,13 @@ pub async fn build_with(
         (Some(key), Some(_)) => {
             server.add_projection(Arc::new(Invites::new(app.clone(), key.clone())))
         }
-        _ => server,
+        (Some(_), None) => {
+            tracing::warn!(
+                "BREAKROOM_INVITE_DELIVERY_KEY is set without BREAKROOM_SMTP_URL: no invite e-mails"
+            );
+            server
+        }
+        (None, _) => server,
     };
     let worker = worker::spawn(app.clone(), cancel);
     Ok(Built {

@@ -1,7 +1,9 @@
 //! Secrets stay off the public stream: after every flow that handles one, no message of
 //! `<NS>_IDENTITY` (what scheduling, feed and notifications consume) holds a secret, its
 //! SHA-256 or an argon2 hash, and the secrets stream `<NS>_IDENTITY_SECRETS` holds the
-//! hashes instead (so the test cannot pass by dropping them).
+//! hashes instead (so the test cannot pass by dropping them). It runs with an invite
+//! delivery key: the codes sealed for notifications are on the public stream, open with
+//! that key for their own person only, and the code in clear appears nowhere.
 
 use breakroom_identity::secrets::invite_code_digest;
 use breakroom_kit::{invite_delivery::InviteDeliveryKey, testing::TestEnv};
