@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use breakroom_kit::{Error, Result, config::Config};
+use breakroom_kit::{Error, Result, config::Config, invite_delivery::InviteDeliveryKey};
 
 use crate::{proxies::TrustedProxies, secrets::Argon2Settings};
 
@@ -61,6 +61,11 @@ pub struct IdentityConfig {
     /// ingress) whose `X-Forwarded-For` names the client; empty (default) trusts none, and
     /// the source of a login is its TCP peer.
     pub trusted_proxies: TrustedProxies,
+    /// `BREAKROOM_INVITE_DELIVERY_KEY`: 32 bytes, base64url, shared only with
+    /// notifications (a Secret). When set, every invite code issued is also recorded on
+    /// `UserInvited`, sealed with it, so notifications can e-mail it; unset (default):
+    /// nothing sealed is recorded and nobody is e-mailed a code.
+    pub invite_delivery_key: Option<InviteDeliveryKey>,
 }
 
 const DAY: u64 = 24 * 3600;
@@ -113,6 +118,7 @@ impl IdentityConfig {
                 "BREAKROOM_TRUSTED_PROXIES",
                 &var("BREAKROOM_TRUSTED_PROXIES").unwrap_or_default(),
             )?,
+            invite_delivery_key: InviteDeliveryKey::from_env()?,
         })
     }
 
@@ -131,6 +137,7 @@ impl IdentityConfig {
             failures_per_account: 10,
             failures_per_source: 100,
             trusted_proxies: TrustedProxies::default(),
+            invite_delivery_key: None,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! - `auth`, `signing_keys`: EdDSA access tokens, the caller's `Principal`, and the key set
 //!   followed from identity's events.
 //! - `error`: the one error type and its mapping to gRPC statuses.
+//! - `invite_delivery`: invite codes sealed by identity for notifications to e-mail.
 //! - `testing` (feature `testing`): per-test namespaces and databases, spawn helpers.
 #![forbid(unsafe_code)]
 
@@ -24,6 +25,7 @@ pub mod directory;
 pub mod envelope;
 pub mod error;
 pub mod event_store;
+pub mod invite_delivery;
 pub mod names;
 pub mod paging;
 pub mod projector;

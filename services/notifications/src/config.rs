@@ -3,7 +3,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use breakroom_kit::{Error, Result, config::Config};
+use breakroom_kit::{Error, Result, config::Config, invite_delivery::InviteDeliveryKey};
 
 /// Service name: stream `<NS>_NOTIFICATIONS`, database `breakroom_notifications`.
 pub const SERVICE: &str = "notifications";
@@ -76,6 +76,11 @@ pub struct NotificationsConfig {
     pub smtp_url: Option<String>,
     /// `BREAKROOM_SMTP_FROM`: sender of e-mails (default `Breakroom <noreply@breakroom.invalid>`).
     pub smtp_from: String,
+    /// `BREAKROOM_INVITE_DELIVERY_KEY`: the key identity seals invite codes with (32 bytes,
+    /// base64url, a Secret shared with identity only). With it and SMTP, every invited
+    /// person with an e-mail address is e-mailed their code; unset (default): no invite
+    /// e-mails.
+    pub invite_delivery_key: Option<InviteDeliveryKey>,
     /// Push attempts.
     pub delivery: DeliverySettings,
 }
@@ -130,6 +135,7 @@ impl NotificationsConfig {
             smtp_url: var("BREAKROOM_SMTP_URL"),
             smtp_from: var("BREAKROOM_SMTP_FROM")
                 .unwrap_or_else(|| "Breakroom <noreply@breakroom.invalid>".into()),
+            invite_delivery_key: InviteDeliveryKey::from_env()?,
             delivery: DeliverySettings {
                 max_attempts: attempts as i32,
                 backoff: Duration::from_millis(number("BREAKROOM_PUSH_BACKOFF_MS", 1000)?.max(1)),
@@ -151,6 +157,7 @@ impl NotificationsConfig {
             vapid_subject: "mailto:notifications@breakroom.invalid".into(),
             smtp_url: None,
             smtp_from: "Breakroom <noreply@breakroom.invalid>".into(),
+            invite_delivery_key: None,
             delivery: DeliverySettings::default(),
         }
     }

@@ -1,7 +1,8 @@
-//! E-mailed digests: Dutch and English templates (the chain's locale), and sending through
-//! the configured SMTP relay (lettre, rustls). A digest's e-mail is a row written in the
-//! transaction that makes the digest, then claimed and sent like a push (`SKIP LOCKED`, a
-//! lease, retries with backoff, dead after the attempt limit), so it goes out once.
+//! E-mail: digests and invite codes, Dutch and English templates (the chain's locale), and
+//! sending through the configured SMTP relay (lettre, rustls). An e-mail is a row written
+//! in the transaction that makes the digest (or, for an invite, that projects identity's
+//! `UserInvited`), then claimed and sent like a push (`SKIP LOCKED`, a lease, retries with
+//! backoff, dead after the attempt limit), so it goes out once.
 
 use breakroom_kit::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -130,6 +131,62 @@ pub fn digest(locale: &str, items: &[(Kind, serde_json::Value)]) -> (String, Str
     (subject, body)
 }
 
+/// What an invite e-mail says: whom it is for, from which chain, the code and its end.
+#[derive(Debug, Clone)]
+pub struct InviteLetter<'a> {
+    /// The invited person's display name.
+    pub name: &'a str,
+    /// The chain's display name.
+    pub chain: &'a str,
+    /// The activation code, as identity shows it (`XXXX-XXXX-XXXX-XXXX`).
+    pub code: &'a str,
+    /// When the code stops working, in the chain's time zone (`2026-12-16 12:30`).
+    pub expires: &'a str,
+    /// That time zone's name.
+    pub time_zone: &'a str,
+}
+
+/// Subject and body of the e-mail carrying an invited person's activation code, in the
+/// chain's `locale` (Dutch for `nl*`, English otherwise).
+pub fn invite(locale: &str, letter: &InviteLetter<'_>) -> (String, String) {
+    let InviteLetter {
+        name,
+        chain,
+        code,
+        expires,
+        time_zone,
+    } = letter;
+    if locale.to_ascii_lowercase().starts_with("nl") {
+        (
+            format!("Je uitnodiging voor Breakroom van {chain}"),
+            format!(
+                "Hallo {name},\n\n\
+                 {chain} heeft je uitgenodigd voor Breakroom: je rooster, diensten ruilen en het \
+                 nieuws van je winkel in een app.\n\n\
+                 Je activatiecode: {code}\n\n\
+                 Zo activeer je je account: open de Breakroom-app, kies \"Account activeren\", \
+                 vul deze code in en kies een wachtwoord. De code is eenmalig en werkt tot \
+                 {expires} ({time_zone}).\n\n\
+                 Verwachtte je deze uitnodiging niet? Dan kun je deze e-mail negeren.\n"
+            ),
+        )
+    } else {
+        (
+            format!("Your invitation to Breakroom from {chain}"),
+            format!(
+                "Hello {name},\n\n\
+                 {chain} has invited you to Breakroom: your roster, shift swaps and your \
+                 store's news in one app.\n\n\
+                 Your activation code: {code}\n\n\
+                 To activate your account, open the Breakroom app, choose \"Activate account\", \
+                 enter this code and choose a password. The code works once, until \
+                 {expires} ({time_zone}).\n\n\
+                 Not expecting this invitation? Then you can ignore this e-mail.\n"
+            ),
+        )
+    }
+}
+
 /// Claims due e-mails and sends them; returns how many it tried.
 pub async fn send_due(app: &App) -> Result<usize> {
     let Some(mailer) = app.mailer() else {
@@ -203,5 +260,26 @@ mod tests {
         let (subject, body) = digest("en-GB", &items);
         assert_eq!(subject, "You have 2 new notifications in Breakroom");
         assert!(body.contains("Your roster for 2026-W49 is out (3 shifts)"));
+    }
+
+    #[test]
+    fn an_invite_carries_the_code_and_how_to_activate_in_the_chains_language() {
+        let letter = InviteLetter {
+            name: "Anna",
+            chain: "Jumbo",
+            code: "ABCD-EFGH-JKMN-PQRS",
+            expires: "2026-12-16 12:30",
+            time_zone: "Europe/Amsterdam",
+        };
+        let (subject, body) = invite("nl-NL", &letter);
+        assert_eq!(subject, "Je uitnodiging voor Breakroom van Jumbo");
+        assert!(body.starts_with("Hallo Anna,"));
+        assert!(body.contains("Je activatiecode: ABCD-EFGH-JKMN-PQRS"));
+        assert!(body.contains("kies \"Account activeren\""));
+        assert!(body.contains("tot 2026-12-16 12:30 (Europe/Amsterdam)"));
+        let (subject, body) = invite("en-GB", &letter);
+        assert_eq!(subject, "Your invitation to Breakroom from Jumbo");
+        assert!(body.contains("Your activation code: ABCD-EFGH-JKMN-PQRS"));
+        assert!(body.contains("until 2026-12-16 12:30 (Europe/Amsterdam)"));
     }
 }

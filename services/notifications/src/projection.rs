@@ -5,12 +5,15 @@
 //! - `routing`: `Routing` (`notifications_routing`) over scheduling's and feed's streams:
 //!   computes recipients and writes inbox items and pending pushes in the checkpointed
 //!   transaction.
+//! - `invites`: `Invites` (`notifications_invites`) over identity's users: the e-mail
+//!   with the activation code of each invite identity sealed for notifications.
 //!
-//! Both write notifications and deliveries with unique keys and `ON CONFLICT DO NOTHING`,
+//! Routing and state write notifications and deliveries with unique keys and `ON CONFLICT DO NOTHING`,
 //! and a reset clears only what they can rebuild (devices, preferences, routing's
 //! memory): inbox items and deliveries stay, so a rebuild replays into rows that exist and
 //! never pushes again.
 
+pub mod invites;
 pub mod routing;
 
 use breakroom_kit::{

@@ -1,6 +1,6 @@
 //! Wires notifications together: infrastructure, identity's directory (which also
-//! verifies tokens), the VAPID key and Web Push provider, the gRPC service, the two
-//! projections, and the delivery worker.
+//! verifies tokens), the VAPID key and Web Push provider, the gRPC service, the
+//! projections (invites only with a delivery key and SMTP), and the delivery worker.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::{
     delivery::{Provider, vapid::Vapid, webpush::WebPush, worker},
     email::Mailer,
     grpc::NotificationsGrpc,
-    projection::{StateProjection, routing::Routing},
+    projection::{StateProjection, invites::Invites, routing::Routing},
 };
 
 /// Notifications' migrations.
@@ -73,6 +73,19 @@ pub async fn build_with(
         )))
         .add_projection(Arc::new(StateProjection::new(app.clone())))
         .add_projection(Arc::new(Routing::new(app.clone())));
+    // Invite e-mails need both the key to open the codes and a relay to send them.
+    let server = match (&app.config().invite_delivery_key, app.mailer()) {
+        (Some(key), Some(_)) => {
+            server.add_projection(Arc::new(Invites::new(app.clone(), key.clone())))
+        }
+        (Some(_), None) => {
+            tracing::warn!(
+                "BREAKROOM_INVITE_DELIVERY_KEY is set without BREAKROOM_SMTP_URL: no invite e-mails"
+            );
+            server
+        }
+        (None, _) => server,
+    };
     let worker = worker::spawn(app.clone(), cancel);
     Ok(Built {
         server,

@@ -2,7 +2,8 @@
 //!
 //! An invite writes three kinds of aggregates: the claims on the person's e-mail and
 //! phone (so that two concurrent invites of one address have one winner), the credential
-//! holding the invite code's hash, then the user. Activation writes the credential (the
+//! holding the invite code's hash, then the user (with the code sealed for notifications
+//! when a delivery key is configured). Activation writes the credential (the
 //! password, set with the code) and then the user (active). Each is safe to stop between
 //! its writes:
 //!
@@ -226,6 +227,14 @@ impl App {
         let digest = invite_code_digest(&code)
             .ok_or_else(|| Error::internal(anyhow::anyhow!("invite code")))?;
         let expires = meta.now() + self.inner.config.invite_ttl;
+        // Deterministic for one code and person, so a retry records the same bytes.
+        let sealed_invite_code = self
+            .inner
+            .config
+            .invite_delivery_key
+            .as_ref()
+            .map(|key| key.seal(tenant, &user_id, &code))
+            .unwrap_or_default();
         let written = async {
             let secret = CredentialCommand::IssueInvite {
                 invite_code_hash: digest,
@@ -236,6 +245,7 @@ impl App {
                 profile: draft.profile,
                 invite_expires: expires,
                 memberships: draft.memberships,
+                sealed_invite_code,
             };
             self.inner
                 .users

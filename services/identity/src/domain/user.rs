@@ -82,6 +82,8 @@ pub enum UserCommand {
         invite_expires: SystemTime,
         /// Initial memberships.
         memberships: Vec<Membership>,
+        /// The code sealed for notifications to e-mail; empty without a delivery key.
+        sealed_invite_code: Vec<u8>,
     },
     /// Activate: the handler has set the password with a valid invite code in the
     /// user's credential. An active user stays as they are (completing an activation
@@ -265,6 +267,7 @@ impl Aggregate for User {
                 profile,
                 invite_expires,
                 memberships,
+                sealed_invite_code,
             } => {
                 if self.status != Status::None {
                     return Err(Error::exists("USER_EXISTS", "user"));
@@ -275,6 +278,7 @@ impl Aggregate for User {
                     email: p.email,
                     phone: p.phone,
                     invite_expire_time: Some(timestamp(*invite_expires)),
+                    sealed_invite_code: sealed_invite_code.clone(),
                 }))];
                 let unique: BTreeSet<&Membership> = memberships.iter().collect();
                 events.extend(

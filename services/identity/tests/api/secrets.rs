@@ -1,10 +1,12 @@
 //! Secrets stay off the public stream: after every flow that handles one, no message of
 //! `<NS>_IDENTITY` (what scheduling, feed and notifications consume) holds a secret, its
 //! SHA-256 or an argon2 hash, and the secrets stream `<NS>_IDENTITY_SECRETS` holds the
-//! hashes instead (so the test cannot pass by dropping them).
+//! hashes instead (so the test cannot pass by dropping them). It runs with an invite
+//! delivery key: the codes sealed for notifications are on the public stream, open with
+//! that key for their own person only, and the code in clear appears nowhere.
 
 use breakroom_identity::secrets::invite_code_digest;
-use breakroom_kit::testing::TestEnv;
+use breakroom_kit::{invite_delivery::InviteDeliveryKey, testing::TestEnv};
 use breakroom_proto::identity::v1::{self as pb, login_request};
 use sha2::{Digest, Sha256};
 use tonic::Code;
@@ -38,6 +40,40 @@ async fn every_message(env: &TestEnv, suffix: &str) -> Vec<(String, Vec<u8>)> {
     all
 }
 
+/// Every `UserInvited` on the public stream: (tenant, user id, event).
+async fn invites_on_the_public_stream(env: &TestEnv) -> Vec<(String, String, pb::UserInvited)> {
+    use breakroom_kit::envelope::RecordedCommit;
+    use futures::StreamExt;
+    let js = async_nats::jetstream::new(env.nats().await);
+    let name = format!("{}_IDENTITY", env.namespace.as_str().to_uppercase());
+    let stream = js.get_stream(&name).await.expect("stream");
+    let consumer = stream
+        .create_consumer(async_nats::jetstream::consumer::pull::OrderedConfig::default())
+        .await
+        .expect("consumer");
+    let mut found = Vec::new();
+    let mut messages = consumer.messages().await.expect("messages");
+    while let Some(message) = messages.next().await {
+        let message = message.expect("message");
+        let info = message.info().expect("info");
+        let (sequence, pending) = (info.stream_sequence, info.pending);
+        let commit = RecordedCommit::decode(sequence, &message.subject, None, &message.payload)
+            .expect("a commit");
+        if commit.aggregate_type() == "user" {
+            for event in commit.events::<pb::UserEvent>().expect("user events") {
+                if let Some(pb::user_event::Event::Invited(invited)) = event.event {
+                    let (tenant, user) = (commit.tenant(), commit.aggregate_id());
+                    found.push((tenant.to_owned(), user.to_owned(), invited));
+                }
+            }
+        }
+        if pending == 0 {
+            break;
+        }
+    }
+    found
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -58,6 +94,7 @@ struct Issued {
 impl Issued {
     fn invite_code(&mut self, code: &str) {
         self.clear.push(code.to_owned());
+        self.clear.push(code.replace('-', ""));
         self.hashes.push(sha256(code));
         self.hashes
             .push(invite_code_digest(code).expect("a valid code"));
@@ -90,7 +127,12 @@ fn login_by_phone(tenant: &str, phone: &str, password: &str) -> pb::LoginRequest
 
 #[tokio::test]
 async fn no_secret_or_hash_of_one_reaches_the_stream_other_services_read() {
-    let id = Identity::spawn().await;
+    // With a delivery key, so that the sealed codes on `UserInvited` are checked too.
+    let env = TestEnv::new().await;
+    let delivery = InviteDeliveryKey::from_bytes([9; 32]).unwrap();
+    let mut config = config(&env);
+    config.invite_delivery_key = Some(delivery.clone());
+    let id = Identity::spawn_with(env, config).await;
     let mut issued = Issued::default();
     issued.clear.push(PASSWORD.into());
 
@@ -305,4 +347,40 @@ async fn no_secret_or_hash_of_one_reaches_the_stream_other_services_read() {
             .all(|(subject, _)| subject.contains(".identity_secrets.credential.lidl.")),
         "only credentials live there"
     );
+
+    // Each invite carries its code sealed for notifications: it opens with the delivery
+    // key, for its own tenant and user only, to the code that was handed out.
+    let handed_out: Vec<(String, String)> = [&invited]
+        .into_iter()
+        .chain(batch.invitations.iter())
+        .map(|i| {
+            let name = &i.user.as_ref().unwrap().name;
+            (id_of(name).to_owned(), i.invite_code.clone())
+        })
+        .collect();
+    let sealed = invites_on_the_public_stream(&id.env).await;
+    assert_eq!(sealed.len(), handed_out.len());
+    let other_key = InviteDeliveryKey::from_bytes([8; 32]).unwrap();
+    for (tenant, user, invite) in &sealed {
+        let code = &handed_out.iter().find(|(u, _)| u == user).unwrap().1;
+        let bytes = &invite.sealed_invite_code;
+        assert_eq!(&delivery.open(tenant, user, bytes).unwrap(), code);
+        assert!(delivery.open(tenant, "someone-else", bytes).is_err());
+        assert!(delivery.open("aldi", user, bytes).is_err());
+        assert!(other_key.open(tenant, user, bytes).is_err());
+    }
+}
+
+#[tokio::test]
+async fn without_a_delivery_key_no_invite_carries_a_sealed_code() {
+    let id = Identity::spawn().await;
+    id.tenant("plus").await;
+    let invited = id
+        .invite("plus", "hq@plus.example", vec![hq_admin()], OPERATOR)
+        .await
+        .unwrap();
+    assert!(!invited.invite_code.is_empty());
+    let sealed = invites_on_the_public_stream(&id.env).await;
+    assert_eq!(sealed.len(), 1);
+    assert!(sealed[0].2.sealed_invite_code.is_empty());
 }

@@ -7,6 +7,7 @@ mod delivery;
 mod devices;
 mod feed;
 mod guarantees;
+mod invites;
 mod push;
 mod quiet;
 mod routing_feed;

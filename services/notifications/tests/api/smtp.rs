@@ -78,6 +78,16 @@ impl SmtpSink {
         Self { addr, mails }
     }
 
+    /// The messages to `address` so far.
+    pub fn to(&self, address: &str) -> Vec<Mail> {
+        let mails = self.mails.lock().unwrap();
+        mails
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t == address))
+            .cloned()
+            .collect()
+    }
+
     /// Waits until `n` messages arrived (at most 20 s).
     pub async fn wait_for(&self, n: usize) -> Vec<Mail> {
         let deadline = Instant::now() + Duration::from_secs(20);

@@ -5,8 +5,8 @@
 
 use std::{sync::Arc, time::Duration};
 
-use breakroom_identity::testing::Identity;
 pub use breakroom_identity::testing::{Chain, Person, bearer, uuid};
+use breakroom_identity::{config::IdentityConfig, testing::Identity};
 use breakroom_kit::testing::{self, Running, TestEnv, eventually};
 use breakroom_notifications::{
     app::App,
@@ -102,8 +102,19 @@ impl Platform {
         scheduling: Option<impl FnOnce(&mut SchedulingConfig)>,
         adjust: impl FnOnce(&mut NotificationsConfig),
     ) -> Self {
+        Self::spawn_all(|_| {}, scheduling, adjust).await
+    }
+
+    /// Identity's, scheduling's (when given) and notifications' settings adjusted.
+    pub async fn spawn_all(
+        adjust_identity: impl FnOnce(&mut IdentityConfig),
+        scheduling: Option<impl FnOnce(&mut SchedulingConfig)>,
+        adjust: impl FnOnce(&mut NotificationsConfig),
+    ) -> Self {
         let env = TestEnv::new().await;
-        let people = Identity::spawn(&env).await;
+        let mut identity = breakroom_identity::testing::config(&env);
+        adjust_identity(&mut identity);
+        let people = Identity::spawn_with(&env, identity).await;
         let (scheduling_client, scheduling_running) = if let Some(adjust_scheduling) = scheduling {
             let mut config = SchedulingConfig::new(env.config("scheduling"));
             adjust_scheduling(&mut config);

@@ -13,22 +13,37 @@ fn t0() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)
 }
 
+fn invite(sealed_invite_code: Vec<u8>) -> UserCommand {
+    UserCommand::Invite {
+        profile: Profile {
+            display_name: DisplayName::parse("n", "Anna").unwrap(),
+            email: Some(Email::parse("e", "anna@example.com").unwrap()),
+            phone: None,
+        },
+        invite_expires: t0() + 24 * HOUR,
+        memberships: vec![Membership {
+            store_id: Some("s1".into()),
+            department_id: None,
+            role: Role::Employee,
+        }],
+        sealed_invite_code,
+    }
+}
+
 fn invited() -> Vec<pb::UserEvent> {
-    given::<User>([])
-        .when(UserCommand::Invite {
-            profile: Profile {
-                display_name: DisplayName::parse("n", "Anna").unwrap(),
-                email: Some(Email::parse("e", "anna@example.com").unwrap()),
-                phone: None,
-            },
-            invite_expires: t0() + 24 * HOUR,
-            memberships: vec![Membership {
-                store_id: Some("s1".into()),
-                department_id: None,
-                role: Role::Employee,
-            }],
-        })
-        .then_events()
+    given::<User>([]).when(invite(Vec::new())).then_events()
+}
+
+#[test]
+fn an_invite_records_the_sealed_code_it_was_given_and_nothing_without_one() {
+    let with = given::<User>([]).when(invite(vec![1, 2, 3])).then_events();
+    let without = invited();
+    let sealed = |events: &[pb::UserEvent]| match &events[0].event {
+        Some(Ev::Invited(invited)) => invited.sealed_invite_code.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(sealed(&with), vec![1, 2, 3]);
+    assert!(sealed(&without).is_empty());
 }
 
 fn active() -> Vec<pb::UserEvent> {
