@@ -43,4 +43,5 @@ bench: infra
     cargo bench -p breakroom-scheduling --bench import
     cargo bench -p breakroom-scheduling --bench reads
     cargo bench -p breakroom-feed --bench timeline
+    cargo bench -p breakroom-feed --bench cards
     cargo bench -p breakroom-notifications --bench fanout

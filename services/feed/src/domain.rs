@@ -1,5 +1,6 @@
 //! Feed's aggregates, pure: `decide(&state, &command) -> events`, `apply(state, &event)`.
 //!
+//! - `markup`: the markdown subset of bodies, and what is refused.
 //! - `group`: groups, their details, posting policy and (for custom and help groups)
 //!   explicit members.
 //! - `post`: posts and announcements: edits with history, pinning, deletion, reports,
@@ -8,6 +9,7 @@
 //!   reminders, comments, reactions, read state.
 
 pub mod group;
+pub mod markup;
 pub mod post;
 pub mod records;
 

@@ -7,8 +7,10 @@
 //! - `content`: feed's own events (`social`: comments and reactions).
 //! - `cards`: identity's and scheduling's events turned into groups and cards.
 //! - `roster_cards`: scheduling's roster events as cards.
+//! - `card_rows`: cards of a batch, written in bulk at its end.
 //! - `read_markers`: the unread markers.
 
+mod card_rows;
 pub mod cards;
 mod content;
 pub mod read_markers;
@@ -23,6 +25,7 @@ use breakroom_kit::{
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
+use self::card_rows::CardRows;
 use crate::config::SERVICE;
 
 /// Name of the projection (checkpoints, lease, consumers).
@@ -54,12 +57,22 @@ impl Projection for FeedProjection {
     }
 
     async fn apply(&self, conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
-        match commit.service() {
-            SERVICE => content::apply(conn, commit).await,
-            "identity" => cards::identity(conn, commit).await,
-            "scheduling" => cards::scheduling(conn, commit).await,
-            _ => Ok(()),
+        self.apply_batch(conn, std::slice::from_ref(commit)).await
+    }
+
+    /// Applies the commits in order; the roster's cards are collected and written at the
+    /// end in bulk (`card_rows`).
+    async fn apply_batch(&self, conn: &mut PgConnection, commits: &[RecordedCommit]) -> Result<()> {
+        let mut rows = CardRows::default();
+        for commit in commits {
+            match commit.service() {
+                SERVICE => content::apply(conn, commit).await?,
+                "identity" => cards::identity(conn, commit).await?,
+                "scheduling" => cards::scheduling(conn, commit, &mut rows).await?,
+                _ => {}
+            }
         }
+        rows.flush(conn).await
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<()> {

@@ -7,7 +7,7 @@ use prost::Message;
 
 use crate::{
     app::access::GroupAccess,
-    domain::post::Content,
+    domain::{markup, post::Content},
     names,
     queries::{comments::CommentRow, groups::GroupRow, posts::PostRow, timestamp},
 };
@@ -32,6 +32,14 @@ pub fn text(v: &mut Violations, field: &str, value: &str, min: usize, max: usize
         } else {
             v.add(field, format!("must be {min}-{max} characters, is {n}"));
         }
+    }
+}
+
+/// Checks a body against the markdown subset (`domain::markup`): one violation per
+/// refused construct.
+pub fn markdown(v: &mut Violations, field: &str, value: &str) {
+    for refused in markup::refusals(value) {
+        v.add(field, refused.to_string());
     }
 }
 
@@ -65,6 +73,7 @@ pub fn content(v: &mut Violations, tenant: &str, post: &pb::Post, announcement: 
         MAX_TITLE,
     );
     text(v, "post.body", &post.body, 0, MAX_BODY);
+    markdown(v, "post.body", &post.body);
     if post.body.trim().is_empty() && post.attachments.is_empty() {
         v.add("post.body", "is required unless there are attachments");
     }

@@ -41,6 +41,7 @@ pub async fn add_comment(app: &App, request: Request<pb::AddCommentRequest>) -> 
         1,
         convert::MAX_COMMENT,
     );
+    convert::markdown(&mut v, "comment.body", &comment.body);
     let mention_ids = convert::mentions(&mut v, "comment.mentions", &at.tenant, &comment.mentions);
     let parent_comment_id = if comment.parent_comment.is_empty() {
         String::new()

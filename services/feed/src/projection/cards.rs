@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use prost::Message;
 use sqlx::PgConnection;
 
-use super::{content::insert_group, occurred};
+use super::{card_rows::CardRows, content::insert_group, occurred};
 use crate::domain::{HELP, NEWS, department_group_id, store_group_id};
 
 /// A protobuf timestamp as a database instant (the epoch when unset).
@@ -117,7 +117,7 @@ pub async fn identity(conn: &mut PgConnection, commit: &RecordedCommit) -> Resul
 }
 
 /// A card to store.
-pub(super) struct Card(pb::Card);
+pub(super) struct Card(pub(super) pb::Card);
 
 impl Card {
     pub(super) fn new(
@@ -177,12 +177,17 @@ pub(super) fn card_shift(store: &str, shift: &sc::ShiftData) -> pb::CardShift {
     }
 }
 
-/// Applies one commit of scheduling's stream: roster and time-off cards.
-pub async fn scheduling(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
+/// Applies one commit of scheduling's stream: roster and time-off cards. The roster's
+/// published and amended cards go to `rows`, written at the end of the batch.
+pub async fn scheduling(
+    conn: &mut PgConnection,
+    commit: &RecordedCommit,
+    rows: &mut CardRows,
+) -> Result<()> {
     match commit.aggregate_type() {
         "roster" => {
             for (i, event) in commit.events::<sc::RosterEvent>()?.into_iter().enumerate() {
-                super::roster_cards::roster(conn, commit, i, event).await?;
+                super::roster_cards::roster(conn, commit, i, event, rows).await?;
             }
         }
         "time_off" => {

@@ -1,6 +1,15 @@
-//! The roster in the timeline: a card in the store group when a week is published;
+//! The roster in the timeline: a card in the store group when a week is published and a
+//! personal one for each scheduled employee ("your week is out", with their shifts);
 //! personal cards when someone's shifts change (before/after), when an open shift they
 //! may claim appears, and when their claim or swap moves.
+//!
+//! Published and amended cards are collected in the batch's `CardRows` and written in
+//! bulk; their ids derive from the commit, the event's index and the person, so a
+//! replayed commit adds nothing. Scheduling publishes a week once (publishing it again
+//! decides nothing), so there is one personal week card per person and publication;
+//! later changes arrive as SHIFTS_CHANGED cards and the week card stays the
+//! publication's snapshot. Should scheduling ever record another publication of a week,
+//! it is another commit and so another card.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +21,7 @@ use breakroom_proto::{
 use sqlx::PgConnection;
 
 use super::{
+    card_rows::CardRows,
     cards::{Card, card_shift},
     occurred,
 };
@@ -29,6 +39,7 @@ pub async fn roster(
     commit: &RecordedCommit,
     index: usize,
     event: sc::RosterEvent,
+    rows: &mut CardRows,
 ) -> Result<()> {
     let (tenant, at) = (commit.tenant(), occurred(commit));
     let (store, week) = commit.aggregate_id().split_once('_').unwrap_or_default();
@@ -36,17 +47,19 @@ pub async fn roster(
     let base = format!("{}-{index}", commit.commit_id());
     match event.event {
         Some(Ro::Published(e)) => {
+            let week = roster.rsplit('/').next().unwrap_or_default().to_owned();
             let mut fields = BTreeMap::new();
             fields.insert("roster", roster.clone());
-            fields.insert(
-                "week",
-                roster.rsplit('/').next().unwrap_or_default().to_owned(),
-            );
+            fields.insert("week", week.clone());
             fields.insert("shift_count", e.shifts.len().to_string());
             fields.insert("employee_count", e.employees.len().to_string());
-            Card::new(CardKind::RosterPublished, fields, vec![])
-                .insert(conn, tenant, &base, &store_group_id(store), "", at)
-                .await?;
+            let card = Card::new(CardKind::RosterPublished, fields, vec![]);
+            rows.push(&card, tenant, base.clone(), store_group_id(store), "", at);
+            for employee in &e.employees {
+                let card = personal_week(tenant, store, &roster, &week, employee);
+                let id = format!("{base}-{}", employee.employee_id);
+                rows.push(&card, tenant, id, String::new(), &employee.employee_id, at);
+            }
             for shift in e.shifts.iter().filter(|s| s.employee_id.is_empty()) {
                 open_shift(conn, commit, store, shift).await?;
             }
@@ -71,9 +84,8 @@ pub async fn roster(
                 fields.insert("roster", roster.clone());
                 fields.insert("reason", e.reason.clone());
                 let id = format!("{base}-{}", employee.employee_id);
-                Card::new(CardKind::ShiftsChanged, fields, changes)
-                    .insert(conn, tenant, &id, "", &employee.employee_id, at)
-                    .await?;
+                let card = Card::new(CardKind::ShiftsChanged, fields, changes);
+                rows.push(&card, tenant, id, String::new(), &employee.employee_id, at);
             }
             for shift in e.upserted.iter().filter(|s| s.employee_id.is_empty()) {
                 open_shift(conn, commit, store, shift).await?;
@@ -138,6 +150,47 @@ pub async fn roster(
         _ => {}
     }
     Ok(())
+}
+
+/// The PERSONAL_ROSTER card of one scheduled employee: their shifts of the week, by start,
+/// with their count and paid time.
+fn personal_week(
+    tenant: &str,
+    store: &str,
+    roster: &str,
+    week: &str,
+    employee: &sc::EmployeeChanges,
+) -> Card {
+    let mut shifts: Vec<&sc::ShiftData> = employee
+        .changes
+        .iter()
+        .filter_map(|d| d.after.as_ref())
+        .collect();
+    shifts.sort_by(|a, b| (&a.start_local, &a.shift_id).cmp(&(&b.start_local, &b.shift_id)));
+    let mut fields = BTreeMap::new();
+    fields.insert("roster", roster.to_owned());
+    fields.insert("store", format!("tenants/{tenant}/stores/{store}"));
+    fields.insert("week", week.to_owned());
+    fields.insert("shift_count", shifts.len().to_string());
+    let paid: i64 = shifts.iter().map(|s| paid_minutes(s)).sum();
+    fields.insert("paid_minutes", paid.to_string());
+    let changes = shifts
+        .into_iter()
+        .map(|s| pb::CardShiftChange {
+            change: "added".into(),
+            before: None,
+            after: Some(card_shift(store, s)),
+        })
+        .collect();
+    Card::new(CardKind::PersonalRoster, fields, changes)
+}
+
+/// Paid minutes of a shift: the time between its instants (so a night over a DST change
+/// counts its real length) less the unpaid break, never negative.
+fn paid_minutes(shift: &sc::ShiftData) -> i64 {
+    let seconds = |t: Option<&prost_types::Timestamp>| t.map_or(0, |t| t.seconds);
+    let length = (seconds(shift.end_time.as_ref()) - seconds(shift.start_time.as_ref())) / 60;
+    (length - i64::from(shift.unpaid_break_minutes)).max(0)
 }
 
 /// An OPEN_SHIFT card for everyone who may claim `shift`: people of the store (not
@@ -259,4 +312,65 @@ async fn swap(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn shift(id: &str, start: i64, end: i64, unpaid_break: i32) -> sc::ShiftData {
+        sc::ShiftData {
+            shift_id: id.into(),
+            employee_id: "eva".into(),
+            start_local: format!("2026-12-0{id}T09:00"),
+            start_time: Some(prost_types::Timestamp {
+                seconds: start,
+                nanos: 0,
+            }),
+            end_time: Some(prost_types::Timestamp {
+                seconds: end,
+                nanos: 0,
+            }),
+            unpaid_break_minutes: unpaid_break,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn paid_time_is_the_length_between_the_instants_less_the_unpaid_break() {
+        assert_eq!(paid_minutes(&shift("1", 0, 8 * 3600, 30)), 450);
+        // A night over the October change: nine hours between the instants.
+        assert_eq!(paid_minutes(&shift("1", 0, 9 * 3600, 0)), 540);
+        assert_eq!(paid_minutes(&shift("1", 0, 600, 30)), 0);
+    }
+
+    #[test]
+    fn a_personal_week_card_lists_the_employees_shifts_by_start_with_their_totals() {
+        let employee = sc::EmployeeChanges {
+            employee_id: "eva".into(),
+            changes: [shift("3", 0, 4 * 3600, 0), shift("1", 0, 8 * 3600, 30)]
+                .into_iter()
+                .map(|s| sc::ShiftDiff {
+                    kind: Kind::Added as i32,
+                    before: None,
+                    after: Some(s),
+                })
+                .collect(),
+            notice_id: "n".into(),
+        };
+        let card = personal_week("acme", "s1", "r", "2026-W49", &employee).0;
+        assert_eq!(card.kind, CardKind::PersonalRoster as i32);
+        assert_eq!(card.fields["shift_count"], "2");
+        assert_eq!(card.fields["paid_minutes"], (450 + 240).to_string());
+        assert_eq!(card.fields["store"], "tenants/acme/stores/s1");
+        assert_eq!(card.fields["week"], "2026-W49");
+        let starts: Vec<&str> = card
+            .shift_changes
+            .iter()
+            .map(|c| c.after.as_ref().unwrap().shift_id.as_str())
+            .collect();
+        assert_eq!(starts, ["1", "3"]);
+    }
 }

@@ -209,3 +209,104 @@ async fn a_decided_time_off_request_reaches_its_employee_as_a_card() {
     assert_eq!(time_off[0].fields["start_date"], "2026-12-21");
     assert!(of_kind(&cards(&p, &finn).await, CardKind::TimeOffUpdate).is_empty());
 }
+
+async fn publish(p: &Platform, token: &str, store: &str, week: &str) {
+    let reply = p
+        .scheduling
+        .clone()
+        .unwrap()
+        .publish_roster(p.people.with_token(breakroom_kit::testing::bearer(
+            token,
+            sc::PublishRosterRequest {
+                name: format!("{store}/rosters/{week}"),
+                request_id: uuid(),
+            },
+        )))
+        .await;
+    p.note(reply).unwrap();
+}
+
+#[tokio::test]
+async fn each_scheduled_employee_gets_their_own_week_card_with_exactly_their_shifts() {
+    let p = Platform::with_scheduling().await;
+    let chain = p.chain("acme").await;
+    let eva = p.employee(&chain, &chain.store, "eva@acme.example").await;
+    let finn = p.employee(&chain, &chain.store, "finn@acme.example").await;
+    let gus = p.employee(&chain, &chain.store, "gus@acme.example").await;
+    for planned in [
+        sc::Shift {
+            unpaid_break_minutes: 30,
+            ..shift(&eva.name, "2026-12-02T09:00", "2026-12-02T17:00")
+        },
+        shift(&eva.name, "2026-11-30T14:00", "2026-11-30T18:00"),
+        shift(&finn.name, "2026-12-01T06:00", "2026-12-01T12:00"),
+        shift("", "2026-12-03T09:00", "2026-12-03T13:00"),
+    ] {
+        upsert(&p, &chain.admin.token, &chain.store, planned).await;
+    }
+
+    publish(&p, &chain.admin.token, &chain.store, "2026-W49").await;
+
+    let eva_cards = cards(&p, &eva).await;
+    let week = of_kind(&eva_cards, CardKind::PersonalRoster);
+    assert_eq!(week.len(), 1, "one week card for Eva");
+    let week = week[0];
+    assert!(
+        week.name
+            .starts_with(&format!("tenants/acme/users/{}/cards/", eva.id))
+    );
+    assert_eq!(week.fields["week"], "2026-W49");
+    assert_eq!(week.fields["store"], chain.store);
+    assert_eq!(
+        week.fields["roster"],
+        format!("{}/rosters/2026-W49", chain.store)
+    );
+    assert_eq!(week.fields["shift_count"], "2");
+    assert_eq!(
+        week.fields["paid_minutes"],
+        (4 * 60 + 8 * 60 - 30).to_string()
+    );
+    let shifts: Vec<(&str, &str, &str)> = week
+        .shift_changes
+        .iter()
+        .map(|c| {
+            let s = c.after.as_ref().unwrap();
+            (
+                s.start_local.as_str(),
+                s.end_local.as_str(),
+                s.department_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shifts,
+        [
+            ("2026-11-30T14:00", "2026-11-30T18:00", "checkout"),
+            ("2026-12-02T09:00", "2026-12-02T17:00", "checkout"),
+        ]
+    );
+
+    let finn_cards = cards(&p, &finn).await;
+    let finn_week = of_kind(&finn_cards, CardKind::PersonalRoster);
+    assert_eq!(finn_week.len(), 1, "Finn sees his own card, not Eva's");
+    assert_eq!(finn_week[0].fields["shift_count"], "1");
+    assert_eq!(
+        finn_week[0].shift_changes[0]
+            .after
+            .as_ref()
+            .unwrap()
+            .start_local,
+        "2026-12-01T06:00"
+    );
+    assert!(
+        of_kind(&cards(&p, &gus).await, CardKind::PersonalRoster).is_empty(),
+        "an unscheduled colleague gets no week card"
+    );
+
+    // Publishing the week again changes nothing in scheduling, so no second card.
+    publish(&p, &chain.admin.token, &chain.store, "2026-W49").await;
+    assert_eq!(
+        of_kind(&cards(&p, &eva).await, CardKind::PersonalRoster).len(),
+        1
+    );
+}

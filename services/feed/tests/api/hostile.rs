@@ -191,3 +191,88 @@ async fn a_database_outage_is_answered_unavailable_and_feed_recovers_when_it_ret
     .await;
     running.shutdown.cancel();
 }
+
+/// The `(field, description)` pairs of an INVALID_ARGUMENT status.
+fn violations(status: &tonic::Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| (v.field, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn bodies_outside_the_markdown_subset_are_refused_naming_what() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("acme").await;
+    let group = store_group("acme", &chain.store);
+
+    for (body, named) in [
+        (
+            "[win a prize](javascript:alert(document.cookie))",
+            "javascript:",
+        ),
+        ("[x](JaVaScRiPt:alert(1))", "JaVaScRiPt:"),
+        ("Hello <script>alert(1)</script>", "<script"),
+        ("![pixel](https://tracker.example/p.gif)", "images"),
+    ] {
+        let status = p.post(&chain.admin, &group, body).await.unwrap_err();
+        let refused = violations(&status);
+        assert!(!refused.is_empty(), "{body}");
+        assert!(
+            refused.iter().all(|(field, _)| field == "post.body"),
+            "{refused:?}"
+        );
+        assert!(
+            refused.iter().any(|(_, what)| what.contains(named)),
+            "{body}: {refused:?}"
+        );
+    }
+
+    // The subset itself passes and is stored as written.
+    let body = "**Stocktake** on *Sunday*:\n- bring `gloves`\n- see [the plan](https://acme.example/plan)\n\nQuestions: <mailto:hq@acme.example>";
+    let post = p.post(&chain.admin, &group, body).await.unwrap();
+    assert_eq!(post.body, body);
+
+    let status = p
+        .feed
+        .clone()
+        .add_comment(p.req(
+            &chain.admin.token,
+            pb::AddCommentRequest {
+                parent: post.name.clone(),
+                comment: Some(pb::Comment {
+                    body: "<img src=x onerror=alert(1)> [a](data:text/html,x)".into(),
+                    ..Default::default()
+                }),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    let refused = violations(&status);
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().all(|(field, _)| field == "comment.body"));
+    assert!(refused[0].1.contains("<img"));
+    assert!(refused[1].1.contains("data:text/html,x"));
+    // Nothing half-written: the post has no comment.
+    let post = p
+        .feed
+        .clone()
+        .get_post(p.req(
+            &chain.admin.token,
+            pb::GetPostRequest {
+                name: post.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(post.comment_count, 0);
+}
