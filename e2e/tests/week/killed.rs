@@ -333,7 +333,37 @@ async fn notifications_killed_mid_fan_out(
     );
     platform.restart(Service::Notifications).await.unwrap();
 
-    phones.wait_all(&readers, kind).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let missing: Vec<&String> = readers
+            .iter()
+            .filter(|r| phones.of_kind(r, kind).is_empty())
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            // What the push service saw of them, and what notifications gave up on.
+            let seen: Vec<_> = missing
+                .iter()
+                .map(|r| phones.push.received(&phones.devices[*r]))
+                .collect();
+            let failed = NotificationServiceClient::new(
+                platform.channel(Service::Notifications).await.unwrap(),
+            )
+            .list_failed_deliveries(bearer(
+                &chain.hq.token,
+                nt::ListFailedDeliveriesRequest {
+                    parent: format!("tenants/{TENANT}"),
+                    page_size: 100,
+                    ..Default::default()
+                },
+            ))
+            .await;
+            panic!("{missing:?} never got the announcement; received {seen:?}; failed {failed:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let mut repeats = 0;
     for reader in &readers {
         let received = phones.of_kind(reader, kind);
