@@ -7,7 +7,10 @@ use breakroom_kit::testing::{bearer, token};
 use breakroom_proto::feed::v1::{self as pb, feed_service_client::FeedServiceClient};
 use tonic::transport::Channel;
 
-use crate::chain::{Chain, Person, TENANT};
+use crate::{
+    after,
+    chain::{Chain, Person, TENANT},
+};
 
 /// What happened, for the notifications checks that follow.
 pub struct Outcome {
@@ -29,14 +32,6 @@ pub fn audience(chain: &Chain) -> Vec<&Person> {
                 .chain(s.employees.iter().filter(|e| e.department == "checkout"))
         })
         .collect()
-}
-
-fn after<T>(token: &str, positions: &str, message: T) -> tonic::Request<T> {
-    let mut request = bearer(token, message);
-    request
-        .metadata_mut()
-        .insert("breakroom-min-sequence", positions.parse().unwrap());
-    request
 }
 
 pub async fn must_read(

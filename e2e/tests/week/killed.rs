@@ -25,6 +25,7 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use tonic::transport::Channel;
 
 use crate::{
+    after,
     chain::{self, Chain, PASSWORD, TENANT},
     pushes::{self, Phones},
     shared_wiring, start,
@@ -39,15 +40,6 @@ const ALL: [Service; 4] = [
 
 /// Newcomers invited in one batch while identity dies.
 const NEWCOMERS: usize = 16;
-
-/// `breakroom-min-sequence` on a request.
-fn after<T>(token: &str, positions: &str, message: T) -> tonic::Request<T> {
-    let mut request = bearer(token, message);
-    request
-        .metadata_mut()
-        .insert("breakroom-min-sequence", positions.parse().unwrap());
-    request
-}
 
 fn seed() -> u64 {
     let seed = std::env::var("E2E_KILL_SEED")

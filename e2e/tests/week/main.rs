@@ -23,6 +23,16 @@ use std::collections::BTreeMap;
 
 use breakroom_e2e::platform::{OPERATOR_TOKEN, Platform, Service, Wiring};
 
+/// A request with `token` that waits until the service has seen `positions`
+/// (`breakroom-min-sequence`).
+fn after<T>(token: &str, positions: &str, message: T) -> tonic::Request<T> {
+    let mut request = breakroom_kit::testing::bearer(token, message);
+    request
+        .metadata_mut()
+        .insert("breakroom-min-sequence", positions.parse().unwrap());
+    request
+}
+
 /// Variables each service needs in a test platform beyond the shared wiring.
 fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
     match service {

@@ -16,20 +16,12 @@ use breakroom_proto::scheduling::v1::{
 use tonic::transport::Channel;
 
 use crate::{
+    after,
     announce::Outcome,
     chain::{self, Chain, Person},
     pushes::{self, Phones},
     roster, shared_wiring, start,
 };
-
-/// `breakroom-min-sequence` on a request.
-fn after<T>(token: &str, positions: &str, message: T) -> tonic::Request<T> {
-    let mut request = bearer(token, message);
-    request
-        .metadata_mut()
-        .insert("breakroom-min-sequence", positions.parse().unwrap());
-    request
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chains_week_runs_through_every_service_as_separate_processes() {
