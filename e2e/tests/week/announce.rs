@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use breakroom_kit::testing::{bearer, token};
+use breakroom_kit::testing::token;
 use breakroom_proto::feed::v1::{self as pb, feed_service_client::FeedServiceClient};
 use tonic::transport::Channel;
 
