@@ -188,6 +188,45 @@ pub fn invite(locale: &str, letter: &InviteLetter<'_>) -> (String, String) {
 }
 
 /// Claims due e-mails and sends them; returns how many it tried.
+/// An e-mail to send: written as a `pending` row of `emails` in the caller's transaction
+/// (a row with `id` already there is left as it is), sent by the delivery worker.
+pub struct Outgoing<'a> {
+    /// Its id: derived from what it is about, so a replay writes nothing new.
+    pub id: Uuid,
+    /// Tenant.
+    pub tenant: &'a str,
+    /// Recipient's user id.
+    pub user: &'a str,
+    /// Recipient's address.
+    pub address: &'a str,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}
+
+/// Queues `mail` for the worker, due at `now`.
+pub async fn enqueue(
+    conn: &mut sqlx::PgConnection,
+    mail: Outgoing<'_>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO emails (id, tenant, user_id, address, subject, body, state, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(mail.id)
+    .bind(mail.tenant)
+    .bind(mail.user)
+    .bind(mail.address)
+    .bind(mail.subject)
+    .bind(mail.body)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn send_due(app: &App) -> Result<usize> {
     let Some(mailer) = app.mailer() else {
         return Ok(0);

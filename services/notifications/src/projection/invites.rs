@@ -119,18 +119,18 @@ impl Invites {
             &Uuid::NAMESPACE_OID,
             format!("invite-email/{tenant}/{user}/{}", commit.commit_id()).as_bytes(),
         );
-        sqlx::query(
-            "INSERT INTO emails (id, tenant, user_id, address, subject, body, state, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) ON CONFLICT (id) DO NOTHING",
+        email::enqueue(
+            &mut *conn,
+            email::Outgoing {
+                id,
+                tenant,
+                user,
+                address: &invited.email,
+                subject,
+                body,
+            },
+            now,
         )
-        .bind(id)
-        .bind(tenant)
-        .bind(user)
-        .bind(&invited.email)
-        .bind(subject)
-        .bind(body)
-        .bind(now)
-        .execute(&mut *conn)
         .await?;
         // Wakes the workers when the transaction commits.
         sqlx::query("SELECT pg_notify($1, '')")

@@ -150,18 +150,18 @@ async fn email_digest(
         return Ok(());
     }
     let (subject, body) = crate::email::digest(&locale, &items);
-    sqlx::query(
-        "INSERT INTO emails (id, tenant, user_id, address, subject, body, state, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7) ON CONFLICT (id) DO NOTHING",
+    crate::email::enqueue(
+        &mut *tx,
+        crate::email::Outgoing {
+            id: digest,
+            tenant,
+            user,
+            address: &address,
+            subject,
+            body,
+        },
+        now,
     )
-    .bind(digest)
-    .bind(tenant)
-    .bind(user)
-    .bind(address)
-    .bind(subject)
-    .bind(body)
-    .bind(now)
-    .execute(&mut *tx)
     .await?;
     Ok(())
 }
