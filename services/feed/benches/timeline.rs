@@ -256,7 +256,9 @@ async fn main() {
         p99.as_secs_f64() * 1e3
     );
     let mut held = None;
-    for rate in [50.0, 100.0, 250.0, 500.0, 1000.0, 1500.0, 2000.0, 3000.0] {
+    for rate in [
+        50.0, 100.0, 250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0, 1750.0, 2000.0, 2500.0, 3000.0,
+    ] {
         let (achieved, p50, p99, errors) = step(
             READERS,
             &channels,

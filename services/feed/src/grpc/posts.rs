@@ -1,7 +1,12 @@
 //! Post handlers: CreatePost, GetPost, UpdatePost, DeletePost, PinPost, ListGroupPosts,
 //! ListTimeline, ReportPost, ModeratePost.
 
-use breakroom_kit::{Error, Result, directory::Caller, error::Violations, paging::Page};
+use breakroom_kit::{
+    Error, Result,
+    directory::{Caller, refuse_offboarded},
+    error::Violations,
+    paging::Page,
+};
 use breakroom_proto::feed::v1::{self as pb, ModerationAction};
 use tonic::{Request, Response};
 
@@ -172,18 +177,42 @@ pub async fn list_group(
     }))
 }
 
-/// `ListTimeline`.
+/// `ListTimeline`: the most frequent call, so it is one statement. The caller's state is
+/// read by the page's statement (`kit::directory::state_of_caller`); only an empty page,
+/// a service account or bad input looks the caller up on its own.
 pub async fn timeline(
     app: &App,
     request: Request<pb::ListTimelineRequest>,
 ) -> Reply<pb::ListTimelineResponse> {
-    let caller = app.caller(&request).await?;
+    let directory = app.directory();
+    let principal = directory.authenticate(&request)?;
+    if principal.service_account {
+        directory.caller_of(principal.clone()).await?;
+    }
     let body = request.get_ref();
-    let tenant = names::tenant("parent", &body.parent)?;
-    caller.see_tenant(&tenant, &body.parent)?;
-    let page =
-        Page::parse_with_default(body.page_size, &body.page_token, "timeline", DEFAULT_PAGE)?;
-    let rows = posts::timeline(app.pool(), &tenant, caller.id(), &page).await?;
+    let asked = names::tenant("parent", &body.parent).and_then(|tenant| {
+        if tenant != principal.tenant {
+            return Err(Error::NotFound(body.parent.clone()));
+        }
+        let page =
+            Page::parse_with_default(body.page_size, &body.page_token, "timeline", DEFAULT_PAGE)?;
+        Ok((tenant, page))
+    });
+    let (tenant, page) = match asked {
+        Ok(asked) => asked,
+        Err(error) => {
+            // Who asks is checked before what they ask.
+            directory.caller_of(principal).await?;
+            return Err(error.into());
+        }
+    };
+    let rows = posts::timeline(app.pool(), &tenant, &principal.user, &page).await?;
+    match rows.first() {
+        Some(row) => refuse_offboarded(row.reader_state.as_deref())?,
+        None => {
+            directory.caller_of(principal).await?;
+        }
+    }
     let unread_count = rows.first().and_then(|r| r.unread).unwrap_or(0);
     let (rows, next_page_token) = page.finish(rows, posts::cursor);
     Ok(Response::new(pb::ListTimelineResponse {

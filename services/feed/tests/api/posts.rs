@@ -211,6 +211,49 @@ async fn a_leaver_sees_nothing_old_or_new_of_the_groups_they_left() {
     assert_eq!(reason(&refused), "NOT_A_MEMBER");
 }
 
+/// ListTimeline checks the caller's state inside its page statement: an offboarded
+/// person whose access token is still valid is refused at once, and a colleague is not.
+#[tokio::test]
+async fn an_offboarded_person_is_refused_the_timeline_at_once() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("acme").await;
+    let ann = p.employee(&chain, &chain.store, "ann@acme.example").await;
+    let bob = p.employee(&chain, &chain.store, "bob@acme.example").await;
+    p.post(&bob, &store_group("acme", &chain.store), "rota is up")
+        .await
+        .unwrap();
+    assert!(!p.timeline(&ann, "acme", 20, "").await.items.is_empty());
+    let reply = p
+        .people
+        .identity
+        .clone()
+        .deactivate_user(breakroom_kit::testing::bearer(
+            &chain.admin.token,
+            breakroom_proto::identity::v1::DeactivateUserRequest {
+                name: ann.name.clone(),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    p.note_identity(reply);
+    let refused = p
+        .feed
+        .clone()
+        .list_timeline(p.req(
+            &ann.token,
+            pb::ListTimelineRequest {
+                parent: "tenants/acme".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    let bodies = p.timeline_bodies(&bob, "acme").await;
+    assert!(bodies.contains(&"rota is up".to_owned()), "{bodies:?}");
+}
+
 #[tokio::test]
 async fn marking_the_timeline_read_clears_the_unread_count() {
     let p = Platform::spawn().await;

@@ -14,13 +14,13 @@
 //! It wakes on PostgreSQL `NOTIFY` (sent by routing when its transaction commits) and
 //! polls otherwise, so nothing depends on an in-memory queue.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use breakroom_kit::{Error, Result, telemetry};
+use breakroom_kit::{Result, telemetry};
 use chrono::{DateTime, Utc};
-use futures::{StreamExt, stream};
+use futures::{StreamExt, stream::FuturesUnordered};
 use sqlx::postgres::PgListener;
-use tokio::task::JoinHandle;
+use tokio::{task::JoinHandle, time::MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -77,7 +77,7 @@ async fn run(app: App, cancel: CancellationToken) {
         if listener.is_none() {
             listener = listen(&app).await;
         }
-        let worked = match round(&app).await {
+        let worked = match round(&app, &cancel).await {
             Ok(n) => {
                 failures = 0;
                 n
@@ -119,17 +119,81 @@ async fn wait(listener: &mut Option<PgListener>) -> bool {
     }
 }
 
-/// One round: release due held pushes, claim due pushes, send them, record outcomes.
-/// Returns how many pushes it handled.
-pub async fn round(app: &App) -> Result<usize> {
+/// A push on its way, with the claim it was sent under.
+type Sending = futures::future::BoxFuture<'static, (Claimed, Outcome)>;
+
+/// One round: sends due pushes until none are left, keeping `concurrency` of them in
+/// flight. Free slots are refilled by a claim as soon as a quarter of them are free (not
+/// when the slowest push of a batch finishes); outcomes go to a recorder task that writes
+/// those finished together in one statement, so sending never waits for the database;
+/// held pushes and e-mails due are released every poll interval, and the claims in
+/// flight are renewed every third of the lease. Returns how many pushes and e-mails it
+/// handled.
+pub async fn round(app: &App, cancel: &CancellationToken) -> Result<usize> {
+    let settings = &app.config().delivery;
+    let refill = (settings.concurrency / 4).max(1);
+    let mut handled = 0;
+    let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
+    // Claim id -> attempt, for renewing the claims in flight.
+    let mut claims: HashMap<Uuid, i32> = HashMap::new();
+    let (finished, recorder) = record::spawn(app.clone());
+    let mut renew = tokio::time::interval_at(
+        tokio::time::Instant::now() + settings.lease / 3,
+        settings.lease / 3,
+    );
+    renew.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut housekeeping =
+        tokio::time::interval_at(tokio::time::Instant::now() + settings.poll, settings.poll);
+    housekeeping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     digest::release_due(app).await?;
-    let mailed = crate::email::send_due(app).await?;
+    handled += crate::email::send_due(app).await?;
+    let sent: Result<()> = async {
+        loop {
+            let free = settings.concurrency - in_flight.len();
+            if !cancel.is_cancelled() && (free >= refill || in_flight.is_empty()) {
+                for c in claim(app, free).await? {
+                    claims.insert(c.id, c.attempts);
+                    in_flight.push(send(app, c));
+                }
+            }
+            if in_flight.is_empty() {
+                return Ok(());
+            }
+            tokio::select! {
+                Some(done) = in_flight.next() => {
+                    claims.remove(&done.0.id);
+                    handled += 1;
+                    if finished.send(done).is_err() {
+                        // The recorder stopped on an error; it is reported below.
+                        return Ok(());
+                    }
+                }
+                _ = renew.tick() => renew_claims(app, &claims).await,
+                _ = housekeeping.tick() => {
+                    digest::release_due(app).await?;
+                    handled += crate::email::send_due(app).await?;
+                }
+            }
+        }
+    }
+    .await;
+    drop(finished);
+    let recorded = recorder
+        .await
+        .unwrap_or_else(|e| Err(breakroom_kit::Error::internal(e)));
+    sent.and(recorded).map(|()| handled)
+}
+
+/// Claims up to `limit` due pushes (pending and due, or left by a replica whose lease ran
+/// out) with what sending them needs.
+async fn claim(app: &App, limit: usize) -> Result<Vec<Claimed>> {
     let settings = &app.config().delivery;
     let now = app.clock().utc();
-    let claimed: Vec<Claimed> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "WITH due AS ( \
              SELECT id FROM deliveries \
-             WHERE (state = 'pending' AND next_attempt_at <= $1) OR (state = 'sending' AND lease_until < $1) \
+             WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1 \
+               AND (state = 'pending' OR lease_until < $1) \
              ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED), \
          claimed AS ( \
              UPDATE deliveries d SET state = 'sending', lease_until = $3, attempts = d.attempts + 1 \
@@ -141,86 +205,60 @@ pub async fn round(app: &App) -> Result<usize> {
          LEFT JOIN devices v ON v.tenant = c.tenant AND v.id = c.device_id AND v.user_id = c.user_id",
     )
     .bind(now)
-    .bind((settings.concurrency * 2) as i64)
-    .bind(now + chrono::Duration::from_std(settings.lease).unwrap_or_default())
+    .bind(limit as i64)
+    .bind(later(now, settings.lease))
+    // Planned on every call (see `record::outcomes`).
+    .persistent(false)
     .fetch_all(app.pool())
-    .await?;
-    if claimed.is_empty() {
-        return Ok(mailed);
+    .await?)
+}
+
+/// Sends one claimed push on a task of its own, so that pushes progress while the round
+/// claims or waits; the request continues the trace of the event behind it.
+fn send(app: &App, c: Claimed) -> Sending {
+    let provider = Arc::clone(app.provider());
+    Box::pin(async move {
+        let Some(push) = push_of(&c) else {
+            return (c, Outcome::Gone(0));
+        };
+        let span = telemetry::http_client_span(c.traceparent.as_deref(), "POST", &push.endpoint)
+            .unwrap_or_else(tracing::Span::none);
+        let sending = async move { provider.send(&push).await };
+        let outcome = tokio::spawn(sending.instrument(span.clone()))
+            .await
+            .unwrap_or_else(|e| Outcome::Retry {
+                status: 0,
+                retry_after: None,
+                error: format!("send task: {e}"),
+            });
+        telemetry::record_http_status(&span, outcome.status());
+        (c, outcome)
+    })
+}
+
+/// Renews the lease of the claims in flight, so that a long fan-out is never mistaken
+/// for a dead replica; a claim whose outcome was written is no longer `sending` and is
+/// left alone.
+async fn renew_claims(app: &App, claims: &HashMap<Uuid, i32>) {
+    if claims.is_empty() {
+        return;
     }
-    let count = claimed.len();
-    let ids: Vec<Uuid> = claimed.iter().map(|c| c.id).collect();
-    let attempts: Vec<i32> = claimed.iter().map(|c| c.attempts).collect();
-    let provider = app.provider().clone();
-    let sending = stream::iter(claimed)
-        .map(|c| {
-            let provider = Arc::clone(&provider);
-            async move {
-                let outcome = match push_of(&c) {
-                    // Each push on a task of its own: encryption is CPU work, spread over
-                    // the runtime's threads instead of this round's one task.
-                    Some(push) => {
-                        // The push request continues the trace of the event behind it.
-                        let span = telemetry::http_client_span(
-                            c.traceparent.as_deref(),
-                            "POST",
-                            &push.endpoint,
-                        )
-                        .unwrap_or_else(tracing::Span::none);
-                        let sending = async move { provider.send(&push).await };
-                        let outcome = tokio::spawn(sending.instrument(span.clone()))
-                            .await
-                            .unwrap_or_else(|e| Outcome::Retry {
-                                status: 0,
-                                retry_after: None,
-                                error: format!("send task: {e}"),
-                            });
-                        telemetry::record_http_status(&span, outcome.status());
-                        outcome
-                    }
-                    None => Outcome::Gone(0),
-                };
-                (c, outcome)
-            }
-        })
-        .buffer_unordered(settings.concurrency)
-        // Outcomes are recorded as pushes finish (those finished together in one
-        // statement), not when the round's slowest push does: a replica that dies
-        // mid-round sends again only what was in flight.
-        .ready_chunks(settings.concurrency);
-    let record = async {
-        futures::pin_mut!(sending);
-        while let Some(finished) = sending.next().await {
-            record::outcomes(app, finished).await?;
-        }
-        Ok::<_, Error>(())
-    };
-    // While this replica is alive its claims stay its own: the lease is renewed every
-    // third of its length, so a slow round is never mistaken for a dead replica.
-    let renew = async {
-        loop {
-            tokio::time::sleep(settings.lease / 3).await;
-            let until = later(app.clock().utc(), settings.lease);
-            let renewed = sqlx::query(
-                "UPDATE deliveries d SET lease_until = $3 \
-                 FROM unnest($1::uuid[], $2::int[]) AS s(id, attempts) \
-                 WHERE d.id = s.id AND d.state = 'sending' AND d.attempts = s.attempts",
-            )
-            .bind(&ids)
-            .bind(&attempts)
-            .bind(until)
-            .execute(app.pool())
-            .await;
-            if let Err(e) = renewed {
-                tracing::warn!(error = %e, "could not renew the claims of a delivery round");
-            }
-        }
-    };
-    tokio::select! {
-        recorded = record => recorded?,
-        never = renew => never,
+    let (ids, attempts): (Vec<Uuid>, Vec<i32>) = claims.iter().map(|(id, a)| (*id, *a)).unzip();
+    let until = later(app.clock().utc(), app.config().delivery.lease);
+    let renewed = sqlx::query(
+        "UPDATE deliveries d SET lease_until = $3 \
+         FROM unnest($1::uuid[], $2::int[]) AS s(id, attempts) \
+         WHERE d.id = s.id AND d.state = 'sending' AND d.attempts = s.attempts",
+    )
+    .bind(&ids)
+    .bind(&attempts)
+    .bind(until)
+    .persistent(false)
+    .execute(app.pool())
+    .await;
+    if let Err(e) = renewed {
+        tracing::warn!(error = %e, "could not renew the claims of the pushes in flight");
     }
-    Ok(count)
 }
 
 /// The push for a claimed delivery; `None` when its device is gone.

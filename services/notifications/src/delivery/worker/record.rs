@@ -3,12 +3,43 @@
 //! arriving after the lease ran out and another replica re-claimed the push is dropped.
 
 use breakroom_kit::Result;
+use tokio::{sync::mpsc, task::JoinHandle};
 use uuid::Uuid;
 
 use super::{Claimed, backoff, later};
 use crate::{app::App, delivery::Outcome};
 
-/// Records a round's outcomes.
+/// Outcomes written per statement at most.
+const BATCH: usize = 512;
+
+/// A recorder task: it writes the outcomes sent to it, those waiting together in one
+/// statement, and ends when the sender is dropped and everything is written, or on the
+/// first error.
+pub fn spawn(
+    app: App,
+) -> (
+    mpsc::UnboundedSender<(Claimed, Outcome)>,
+    JoinHandle<Result<()>>,
+) {
+    let (sender, mut finished) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let mut batch = Vec::with_capacity(BATCH);
+        while finished.recv_many(&mut batch, BATCH).await > 0 {
+            outcomes(&app, std::mem::take(&mut batch)).await?;
+        }
+        Ok(())
+    });
+    (sender, task)
+}
+
+/// Records outcomes.
+///
+/// The outbox goes from empty to a chain's 60,000 pushes within seconds, faster than
+/// statistics follow, and a plan cached by a prepared statement while it was nearly
+/// empty scans every pending row (a bitmap scan of the due index, then a sort or hash)
+/// instead of looking the claimed ids up: 12 ms per statement at 60,000 pending instead
+/// of 1 ms. The worker's statements are therefore planned on every call, against the
+/// table's current size.
 pub async fn outcomes(app: &App, results: Vec<(Claimed, Outcome)>) -> Result<()> {
     let settings = &app.config().delivery;
     let now = app.clock().utc();
@@ -66,6 +97,7 @@ pub async fn outcomes(app: &App, results: Vec<(Claimed, Outcome)>) -> Result<()>
             .bind(&rows.errors)
             .bind(state)
             .bind(now)
+            .persistent(false)
             .execute(pool)
             .await?;
     }
@@ -81,6 +113,7 @@ pub async fn outcomes(app: &App, results: Vec<(Claimed, Outcome)>) -> Result<()>
         .bind(&retry.statuses)
         .bind(&retry.errors)
         .bind(&retry_at)
+        .persistent(false)
         .execute(pool)
         .await?;
     }
