@@ -262,9 +262,12 @@ pub async fn send_due(app: &App) -> Result<usize> {
         if !error.is_empty() {
             tracing::warn!(email = %id, error = %error, state, "e-mail not sent");
         }
+        // A finished e-mail keeps its address, subject and outcome, not its body: an
+        // invite's body holds the activation code, which must not outlive the sending.
         sqlx::query(
             "UPDATE emails SET state = $2, next_attempt_at = $3, last_error = $4, lease_until = NULL, \
-             finished_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $5 END \
+             finished_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $5 END, \
+             body = CASE WHEN $2 = 'pending' THEN body ELSE '' END \
              WHERE id = $1 AND state = 'sending' AND attempts = $6",
         )
         .bind(id)

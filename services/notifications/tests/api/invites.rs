@@ -119,13 +119,27 @@ async fn an_invited_person_is_e_mailed_once_a_code_that_activates_their_account(
     assert!(mail.data.contains("Account activeren"), "{}", mail.data);
     let code = code_in(&mail.data, "Je activatiecode: ");
     assert_eq!(code, issued);
+    // Once sent, the outbox no longer holds the code.
+    let app = p.instance.as_ref().unwrap().app.clone();
+    let bodies: Vec<String> = testing::eventually(Duration::from_secs(20), || async {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT state, body FROM emails WHERE address = $1")
+                .bind(ann)
+                .fetch_all(app.pool())
+                .await
+                .unwrap();
+        rows.iter()
+            .all(|(state, _)| state == "sent")
+            .then(|| rows.into_iter().map(|(_, body)| body).collect())
+    })
+    .await;
+    assert!(bodies.iter().all(|b| !b.contains(&issued)), "{bodies:?}");
 
     // A retried InviteUser answers the same code and e-mails nothing new; neither does
     // the projection's rebuild from the start of identity's stream (a redelivery of
     // every invite).
     let (again, sequence) = invite(&p, &chain, ann, &request_id).await;
     assert_eq!(again, issued);
-    let app = p.instance.as_ref().unwrap().app.clone();
     let key = p.config.invite_delivery_key.clone().unwrap();
     projector::rebuild(
         app.pool(),
