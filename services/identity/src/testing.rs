@@ -233,6 +233,23 @@ impl Identity {
         self.note(reply).name
     }
 
+    /// Offboards `person` as `token` (DeactivateUser); `token()` then covers it.
+    pub async fn offboard(&self, person: &Person, token: &str) -> pb::User {
+        let reply = self
+            .identity
+            .clone()
+            .deactivate_user(bearer(
+                token,
+                pb::DeactivateUserRequest {
+                    name: person.name.clone(),
+                    request_id: uuid(),
+                },
+            ))
+            .await
+            .expect("deactivate user");
+        self.note(reply)
+    }
+
     /// A store in Europe/Amsterdam.
     pub async fn store(&self, tenant: &str, code: &str, token: &str) -> String {
         self.store_in(tenant, code, "Europe/Amsterdam", token).await

@@ -223,20 +223,7 @@ async fn an_offboarded_person_is_refused_the_timeline_at_once() {
         .await
         .unwrap();
     assert!(!p.timeline(&ann, "acme", 20, "").await.items.is_empty());
-    let reply = p
-        .people
-        .identity
-        .clone()
-        .deactivate_user(breakroom_kit::testing::bearer(
-            &chain.admin.token,
-            breakroom_proto::identity::v1::DeactivateUserRequest {
-                name: ann.name.clone(),
-                request_id: uuid(),
-            },
-        ))
-        .await
-        .unwrap();
-    p.note_identity(reply);
+    p.people.offboard(&ann, &chain.admin.token).await;
     let refused = p
         .feed
         .clone()

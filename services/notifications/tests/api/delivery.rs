@@ -145,19 +145,7 @@ async fn an_offboarded_person_gets_no_pushes() {
     let ann = p.employee(&chain, "ann@offboard.example").await;
     let bob = p.employee(&chain, "bob@offboard.example").await;
     let (ann_phone, bob_phone) = (p.device(&t, &ann).await, p.device(&t, &bob).await);
-    let deactivated = p
-        .people
-        .identity
-        .clone()
-        .deactivate_user(bearer(
-            &chain.admin.token,
-            breakroom_proto::identity::v1::DeactivateUserRequest {
-                name: ann.name.clone(),
-                request_id: uuid(),
-            },
-        ))
-        .await
-        .unwrap();
+    p.people.offboard(&ann, &chain.admin.token).await;
     // Once notifications' directory has seen the deactivation (its consistency token), an
     // announcement to both reaches Bob only.
     let mut request = bearer(
@@ -167,12 +155,9 @@ async fn an_offboarded_person_gets_no_pushes() {
             ..Default::default()
         },
     );
-    request.metadata_mut().insert(
-        "breakroom-min-sequence",
-        breakroom_kit::testing::token(deactivated.metadata())
-            .parse()
-            .unwrap(),
-    );
+    request
+        .metadata_mut()
+        .insert("breakroom-min-sequence", p.people.token().parse().unwrap());
     p.client().list_failed_deliveries(request).await.unwrap();
     let readers = [ann.id.clone(), bob.id.clone()];
     p.feed

@@ -525,17 +525,7 @@ async fn offboarding_an_employee_turns_their_future_shifts_into_open_shifts() {
         ))
         .await
         .unwrap();
-    p.identity
-        .clone()
-        .deactivate_user(bearer(
-            &chain.admin.token,
-            breakroom_proto::identity::v1::DeactivateUserRequest {
-                name: olga.name.clone(),
-                request_id: uuid(),
-            },
-        ))
-        .await
-        .unwrap();
+    p.people.offboard(&olga, &chain.admin.token).await;
     let open = breakroom_kit::testing::eventually(std::time::Duration::from_secs(15), || async {
         let shifts = p
             .scheduling

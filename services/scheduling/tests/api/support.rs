@@ -9,7 +9,7 @@ pub use breakroom_identity::testing::{Chain, Person, bearer, role_in, uuid};
 pub use breakroom_kit::testing::violated_fields;
 use breakroom_kit::testing::{self, Running, TestEnv, eventually};
 use breakroom_proto::{
-    identity::v1::{self as id, identity_service_client::IdentityServiceClient},
+    identity::v1 as id,
     scheduling::v1::{self as pb, scheduling_service_client::SchedulingServiceClient},
 };
 use breakroom_scheduling::config::SchedulingConfig;
@@ -20,7 +20,6 @@ pub struct Platform {
     pub env: TestEnv,
     /// Identity with the fixtures that set up chains and people.
     pub people: Identity,
-    pub identity: IdentityServiceClient<Channel>,
     pub scheduling: SchedulingServiceClient<Channel>,
     pub calendar: SocketAddr,
     /// Where scheduling's gRPC listens.
@@ -50,7 +49,6 @@ impl Platform {
             testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
         Self {
             scheduling_addr: scheduling_running.addr,
-            identity: people.identity.clone(),
             scheduling: SchedulingServiceClient::new(scheduling_running.channel().await),
             calendar,
             env,
