@@ -109,7 +109,10 @@ impl<A: Aggregate> Repository<A> {
         check_token("id", id)?;
         let key = (tenant.to_owned(), id.to_owned());
         if let Some(hit) = self.cached(&key)
-            && self.store.version(A::TYPE, tenant, id).await? == hit.version
+            && !self
+                .store
+                .changed_since(A::TYPE, tenant, id, hit.version)
+                .await?
         {
             return Ok(hit);
         }
@@ -203,7 +206,11 @@ impl<A: Aggregate> Repository<A> {
             if from_cache && !matches!(&decided, Ok(events) if !events.is_empty()) {
                 // A refusal or a no-op decided on a cached state never meets the version
                 // check of an append: make sure no other replica has moved the aggregate.
-                if self.store.version(A::TYPE, tenant, id).await? != loaded.version {
+                if self
+                    .store
+                    .changed_since(A::TYPE, tenant, id, loaded.version)
+                    .await?
+                {
                     continue;
                 }
             }

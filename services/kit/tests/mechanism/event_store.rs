@@ -416,3 +416,70 @@ async fn a_recorded_commit_tells_who_why_and_when_from_envelope_subject_and_head
     );
     assert_ne!(created.commit_id(), second.commit_id());
 }
+
+#[tokio::test]
+async fn an_aggregate_is_changed_since_a_version_only_when_it_has_a_later_commit() {
+    let env = TestEnv::new().await;
+    let infra = env.infra(SERVICE, None).await;
+    let (store, meta) = (&infra.store, CommandMeta::new("t"));
+    let [one, two] = [
+        Repository::<Counter>::new(store.clone(), 100),
+        Repository::<Counter>::new(store.clone(), 100),
+    ];
+    assert!(
+        !store
+            .changed_since(Counter::TYPE, "chain", "new", 0)
+            .await
+            .unwrap(),
+        "an aggregate without commits has none after 0"
+    );
+    let first = one
+        .execute("chain", "watched", &meta, &Increment::by(1))
+        .await
+        .unwrap()
+        .sequence;
+    // Commits of other aggregates after it do not count.
+    one.execute("chain", "other", &meta, &Increment::by(1))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .changed_since(Counter::TYPE, "chain", "watched", 0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .changed_since(Counter::TYPE, "chain", "watched", first)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        one.load_current("chain", "watched")
+            .await
+            .unwrap()
+            .state
+            .value,
+        1
+    );
+
+    // Another replica's write: the first replica's cached state is now behind.
+    two.execute("chain", "watched", &meta, &Increment::by(2))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .changed_since(Counter::TYPE, "chain", "watched", first)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        one.load_current("chain", "watched")
+            .await
+            .unwrap()
+            .state
+            .value,
+        3,
+        "a cached state is not served once the aggregate has moved on"
+    );
+}
