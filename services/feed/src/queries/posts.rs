@@ -67,14 +67,18 @@ pub struct PostRow {
     pub reader_state: Option<String>,
 }
 
-/// The columns of `PostRow` from `p`, the reader being `$3`.
+/// The columns of `PostRow` from `p`, the reader being `$3`. The reader's own reaction and
+/// obligation are looked up only where there can be one: a post somebody reacted to (its
+/// counts are kept in the same transaction as the reactions) and an announcement.
 const COLUMNS: &str = "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
     (SELECT u.display_name FROM kit_directory_users u WHERE u.tenant = p.tenant AND u.id = p.author_id) AS author_display_name, \
     p.title, p.body, p.attachments, p.mention_ids, p.announcement, p.card, p.requires_ack, \
     p.revision, p.ack_revision, p.pinned, p.hidden, p.deleted, p.comment_count, p.reaction_counts, \
     p.create_time, p.update_time, \
-    (SELECT r.kind FROM reactions r WHERE r.tenant = p.tenant AND r.post_id = p.id AND r.user_id = $3) AS my_reaction, \
-    (SELECT o.acknowledged_revision FROM obligations o WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3) AS my_acknowledged";
+    CASE WHEN 0 < ANY (p.reaction_counts) THEN (SELECT r.kind FROM reactions r \
+      WHERE r.tenant = p.tenant AND r.post_id = p.id AND r.user_id = $3) END AS my_reaction, \
+    CASE WHEN p.announcement IS NOT NULL THEN (SELECT o.acknowledged_revision FROM obligations o \
+      WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3) END AS my_acknowledged";
 
 /// What a reader may see of a group's rows: not deleted or hidden; targeted
 /// announcements only for their readers and author. The obligation is looked up by the
@@ -105,13 +109,16 @@ pub async fn get(pool: &PgPool, tenant: &str, post: &str, reader: &str) -> Resul
 
 /// One page of `reader`'s timeline over their groups (found in the same statement) and
 /// their personal cards, newest first; each row also carries the reader's state in the
-/// directory, so the offboarding check needs no statement of its own.
+/// directory, so the offboarding check needs no statement of its own, and a first page's
+/// rows the reader's unread count.
 ///
-/// The statement is written so that one generic plan serves every page: the first page's
-/// cursor is a time after every row (not a `NULL` tested with `OR`, which keeps the
-/// cursor out of the index condition) and the unread count is asked for by a flag. After
-/// its first executions PostgreSQL then reuses the prepared plan instead of planning the
-/// query again on every call, which took more of the database's time than running it.
+/// First and later pages are two statements, each written so that one generic plan
+/// serves every call (no cursor tested for `NULL` with `OR`, which keeps it out of the
+/// index condition). After its first executions PostgreSQL then reuses the prepared plan
+/// instead of planning the query again on every call, which costs more than running it.
+/// One statement for both, with the unread count behind a flag, did not stay generic: a
+/// connection whose first calls were later pages (planned without the count, so cheaper
+/// than the generic plan) planned every call from then on.
 pub async fn timeline(
     pool: &PgPool,
     tenant: &str,
@@ -119,29 +126,47 @@ pub async fn timeline(
     page: &Page,
 ) -> Result<Vec<PostRow>> {
     let (after, after_id) = page.after_instant()?;
-    let first = after.is_none();
-    let cursor = "(p.create_time, p.id) < ($4, $5)";
     let state = state_of_caller("$1", "$3");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, \
-           CASE WHEN $7 THEN ({UNREAD}) END AS unread, {state} AS reader_state FROM ( \
-           SELECT x.* FROM mine AS g CROSS JOIN LATERAL ( \
-             SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
-             AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT $6) x \
-           UNION ALL \
-           (SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.recipient_id <> '' AND p.group_id = '' \
-             AND NOT p.deleted AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT $6) \
-         ) p ORDER BY p.create_time DESC, p.id DESC LIMIT $6"
-    )))
-    .bind(tenant)
-    .bind(reader)
-    .bind(reader)
-    .bind(after.unwrap_or_else(after_every_row))
-    .bind(after_id)
-    .bind(page.limit())
-    .bind(first)
-    .fetch_all(pool)
-    .await?)
+    // The limit is written into the statement: PostgreSQL estimates a `LIMIT $n` at a
+    // tenth of the rows, which made every custom plan look cheaper than the generic one
+    // and had each call planned again. Clients use one or two page sizes, so each size
+    // is one more prepared statement per connection.
+    let limit = page.limit();
+    let query = match after {
+        None => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, ({UNREAD}) AS unread, \
+               {state} AS reader_state FROM ({}) p ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}",
+            newest("TRUE", limit)
+        )))
+        .bind(tenant)
+        .bind(reader)
+        .bind(reader),
+        Some(after) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, NULL::bigint AS unread, \
+               {state} AS reader_state FROM ({}) p ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}",
+            newest("(p.create_time, p.id) < ($4, $5)", limit)
+        )))
+        .bind(tenant)
+        .bind(reader)
+        .bind(reader)
+        .bind(after)
+        .bind(after_id),
+    };
+    Ok(query.fetch_all(pool).await?)
+}
+
+/// The newest `limit` rows past `cursor` of every group in `mine` (one short index range
+/// each) and of the reader's (`$3`) personal cards, unordered.
+fn newest(cursor: &str, limit: i64) -> String {
+    format!(
+        "SELECT x.* FROM mine AS g CROSS JOIN LATERAL ( \
+           SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
+           AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}) x \
+         UNION ALL \
+         (SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.recipient_id <> '' \
+           AND p.group_id = '' AND NOT p.deleted AND {cursor} \
+           ORDER BY p.create_time DESC, p.id DESC LIMIT {limit})"
+    )
 }
 
 /// The cursor of a first page: later than any row's create time (9999-12-31).
@@ -151,7 +176,7 @@ fn after_every_row() -> DateTime<Utc> {
 
 /// The reader's (`$3`) timeline entries newer than their timeline read marker over the
 /// groups in `mine`, at most 100 ("99+" in an app: a badge needs no exact count, and
-/// counting stays bounded); evaluated once per statement, on first pages only.
+/// counting stays bounded); evaluated once per statement, by first pages only.
 const UNREAD: &str = "SELECT count(*) FROM (SELECT 1 FROM ( \
     SELECT 1 FROM mine AS g CROSS JOIN LATERAL ( \
       SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND NOT p.deleted \
@@ -184,7 +209,7 @@ pub async fn pinned(
 }
 
 /// One page of a group's unpinned posts and cards, newest first (one generic plan for
-/// every page, as `timeline`).
+/// every page, and the limit written in, as `timeline`).
 pub async fn group_page(
     pool: &PgPool,
     tenant: &str,
@@ -196,14 +221,14 @@ pub async fn group_page(
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND NOT p.pinned \
          AND {VISIBLE} AND (p.create_time, p.id) < ($4, $5) \
-         ORDER BY p.create_time DESC, p.id DESC LIMIT $6"
+         ORDER BY p.create_time DESC, p.id DESC LIMIT {}",
+        page.limit()
     )))
     .bind(tenant)
     .bind(group)
     .bind(reader)
     .bind(after.unwrap_or_else(after_every_row))
     .bind(after_id)
-    .bind(page.limit())
     .fetch_all(pool)
     .await?)
 }
