@@ -75,6 +75,7 @@ async fn quiet_hours_hold_pushes_then_deliver_one_digest_while_urgent_ones_go_th
         "mentions held in quiet hours"
     );
     // Past the end of quiet hours: one digest for both.
+    p.settled().await;
     p.clock.advance(Duration::from_secs(3 * 3600));
     let got = p.push.wait_for(&phone, 2).await;
     assert_eq!(got[1].kind(), "KIND_DIGEST");
@@ -145,6 +146,7 @@ async fn off_shift_a_push_waits_for_the_chosen_digest_time() {
     let got = p.push.wait_for(&phone, 1).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].kind(), "KIND_TEST", "the mention is held off shift");
+    p.settled().await;
     p.clock.advance(Duration::from_secs(2 * 3600));
     let got = p.push.wait_for(&phone, 2).await;
     assert_eq!(
@@ -172,6 +174,7 @@ async fn a_digest_is_also_e_mailed_in_the_chains_language() {
         .post(&t, "p2", &bob.id, "Party", &[&ann.id], None)
         .await;
     p.wait_inbox(&t, &ann, 2).await;
+    p.settled().await;
     p.clock.advance(Duration::from_secs(3 * 3600));
     assert_eq!(p.push.wait_for(&phone, 1).await[0].kind(), "KIND_DIGEST");
     let mails = sink.wait_for(1).await;
@@ -223,6 +226,7 @@ async fn acknowledging_drops_the_held_announcement_and_reminder() {
     let inbox = p.inbox(&t, &ann).await;
     assert!(inbox.iter().all(|n| n.read_time.is_some()), "{inbox:?}");
     // Past quiet hours nothing is released: the next push is the test push.
+    p.settled().await;
     p.clock.advance(Duration::from_secs(3 * 3600));
     p.client()
         .send_test_notification(bearer(

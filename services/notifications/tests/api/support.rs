@@ -289,6 +289,22 @@ impl Platform {
         .await
     }
 
+    /// Waits until no push is in flight: every one sent has its outcome recorded. A test
+    /// that moves the clock past the delivery lease must wait for this first, or a push
+    /// delivered a moment before would look abandoned and be claimed and sent again.
+    pub async fn settled(&self) {
+        let app = &self.instance.as_ref().expect("an instance runs").app;
+        eventually(Duration::from_secs(20), || async move {
+            let sending: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM deliveries WHERE state = 'sending'")
+                    .fetch_one(app.pool())
+                    .await
+                    .unwrap();
+            (sending == 0).then_some(())
+        })
+        .await;
+    }
+
     /// Changes `person`'s preferences.
     pub async fn prefer(&self, tenant: &str, person: &Person, mut preferences: pb::Preferences) {
         preferences.name = format!("tenants/{tenant}/users/{}/preferences", person.id);
