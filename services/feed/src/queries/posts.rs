@@ -132,26 +132,24 @@ pub async fn timeline(
     // and had each call planned again. Clients use one or two page sizes, so each size
     // is one more prepared statement per connection.
     let limit = page.limit();
-    let query = match after {
-        None => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, ({UNREAD}) AS unread, \
-               {state} AS reader_state FROM ({}) p ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}",
-            newest("TRUE", limit)
-        )))
-        .bind(tenant)
-        .bind(reader)
-        .bind(reader),
-        Some(after) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, NULL::bigint AS unread, \
-               {state} AS reader_state FROM ({}) p ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}",
-            newest("(p.create_time, p.id) < ($4, $5)", limit)
-        )))
-        .bind(tenant)
-        .bind(reader)
-        .bind(reader)
-        .bind(after)
-        .bind(after_id),
+    let (unread, cursor) = match after {
+        None => (format!("({UNREAD})"), "TRUE"),
+        Some(_) => (
+            "NULL::bigint".to_owned(),
+            "(p.create_time, p.id) < ($4, $5)",
+        ),
     };
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, {unread} AS unread, \
+           {state} AS reader_state FROM ({}) p ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}",
+        newest(cursor, limit)
+    )))
+    .bind(tenant)
+    .bind(reader)
+    .bind(reader);
+    if let Some(after) = after {
+        query = query.bind(after).bind(after_id);
+    }
     Ok(query.fetch_all(pool).await?)
 }
 
