@@ -1,6 +1,8 @@
 //! Feed's aggregates, pure: `decide(&state, &command) -> events`, `apply(state, &event)`.
 //!
-//! - `markup`: the markdown subset of bodies, and what is refused.
+//! - `markup`: what post and comment bodies may hold, decided by the CommonMark parser
+//!   clients render them with.
+//! - `attachment`: where an attachment's bytes may be (an object key or an https URL).
 //! - `group`: groups, their details, posting policy and (for custom and help groups)
 //!   explicit members.
 //! - `post`: posts and announcements: edits with history, pinning, deletion, reports,
@@ -8,6 +10,7 @@
 //! - `records`: the small per-fact aggregates: audience chunks, acknowledgements,
 //!   reminders, comments, reactions, read state.
 
+pub mod attachment;
 pub mod group;
 pub mod markup;
 pub mod post;

@@ -7,7 +7,7 @@ use prost::Message;
 
 use crate::{
     app::access::GroupAccess,
-    domain::{markup, post::Content},
+    domain::{attachment::AttachmentUri, markup, post::Content},
     names,
     queries::{comments::CommentRow, groups::GroupRow, posts::PostRow, timestamp},
 };
@@ -35,8 +35,8 @@ pub fn text(v: &mut Violations, field: &str, value: &str, min: usize, max: usize
     }
 }
 
-/// Checks a body against the markdown subset (`domain::markup`): one violation per
-/// refused construct.
+/// Checks a body with the CommonMark parser clients render it with (`domain::markup`):
+/// one violation per refused construct, naming it.
 pub fn markdown(v: &mut Violations, field: &str, value: &str) {
     for refused in markup::refusals(value) {
         v.add(field, refused.to_string());
@@ -82,15 +82,8 @@ pub fn content(v: &mut Violations, tenant: &str, post: &pb::Post, announcement: 
     }
     for (i, a) in post.attachments.iter().enumerate() {
         let field = format!("post.attachments[{i}]");
-        let uri_ok = !a.uri.is_empty()
-            && a.uri.len() <= 2048
-            && !a.uri.chars().any(char::is_whitespace)
-            && (a.uri.starts_with("https://") || !a.uri.contains("://"));
-        if !uri_ok {
-            v.add(
-                format!("{field}.uri"),
-                "must be an https URL or an object key",
-            );
+        if let Err(refused) = AttachmentUri::parse(&a.uri) {
+            v.add(format!("{field}.uri"), refused.to_string());
         }
         if !a.media_type.contains('/') || a.media_type.len() > 100 {
             v.add(

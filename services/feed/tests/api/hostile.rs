@@ -193,7 +193,7 @@ async fn a_database_outage_is_answered_unavailable_and_feed_recovers_when_it_ret
 }
 
 /// The `(field, description)` pairs of an INVALID_ARGUMENT status.
-fn violations(status: &tonic::Status) -> Vec<(String, String)> {
+pub fn violations(status: &tonic::Status) -> Vec<(String, String)> {
     use tonic_types::StatusExt;
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     status

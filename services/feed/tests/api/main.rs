@@ -14,6 +14,7 @@ macro_rules! rpc {
 
 mod announcements;
 mod cards;
+mod content;
 mod groups;
 mod hostile;
 mod isolation;
