@@ -12,6 +12,7 @@
 //! - `auth`, `signing_keys`: EdDSA access tokens, the caller's `Principal`, and the key set
 //!   followed from identity's events.
 //! - `error`: the one error type and its mapping to gRPC statuses.
+//! - `text`: what text every request field may hold, checked by a server layer.
 //! - `invite_delivery`: invite codes sealed by identity for notifications to e-mail.
 //! - `testing` (feature `testing`): per-test namespaces and databases, spawn helpers.
 #![forbid(unsafe_code)]
@@ -35,5 +36,6 @@ pub mod signing_keys;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 
 pub use error::{Error, Result};

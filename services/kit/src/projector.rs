@@ -31,7 +31,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-pub use checkpoint::{FailedEvent, failed_events, read as checkpoint, wait_for};
+pub use checkpoint::{FailedEvent, failed_events, poison_counts, read as checkpoint, wait_for};
 
 use crate::{
     config::Namespace,
@@ -633,6 +633,17 @@ async fn poison(
     payload: &[u8],
 ) -> Result<()> {
     tracing::error!(projection, stream, sequence, subject, error = %error, "poison commit recorded and skipped");
+    opentelemetry::global::meter("breakroom")
+        .u64_counter("breakroom.projection.poison")
+        .with_description("Commits a projection could not apply and skipped (kit_failed_events)")
+        .build()
+        .add(
+            1,
+            &[
+                opentelemetry::KeyValue::new("projection", projection.to_owned()),
+                opentelemetry::KeyValue::new("stream", stream.to_owned()),
+            ],
+        );
     checkpoint::record_failure(
         conn,
         projection,

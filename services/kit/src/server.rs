@@ -19,7 +19,6 @@ use std::{
 };
 
 use async_nats::jetstream;
-use opentelemetry::KeyValue;
 use sqlx::{PgPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -27,7 +26,7 @@ use tonic::{
     body::Body, codegen::Service, server::NamedService, service::RoutesBuilder,
     transport::server::TcpIncoming,
 };
-use tonic_health::{ServingStatus, server::HealthReporter};
+use tonic_health::ServingStatus;
 
 use crate::{
     auth::KeySet,
@@ -40,10 +39,14 @@ use crate::{
     projector::{
         Projection, Projector,
         lease::{self, LeaseBackend},
-        projection_lag,
     },
     signing_keys,
 };
+
+mod readiness;
+
+pub use readiness::POISON_FREE;
+use readiness::{readiness_loop, set_status};
 
 /// Longest a shutdown waits for open connections to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -313,6 +316,8 @@ impl Server {
         let serving = tonic::transport::Server::builder()
             .trace_fn(crate::telemetry::grpc_request_span)
             .layer(crate::telemetry::GrpcStatusLayer)
+            // Bad text is refused before a read waits for its consistency token.
+            .layer(crate::text::layer::TextLayer)
             .layer(ConsistencyLayer::new(positions))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming, async move {
@@ -344,18 +349,17 @@ impl Server {
     }
 }
 
-async fn set_status(health: &HealthReporter, names: &[&'static str], status: ServingStatus) {
-    for name in names {
-        health.set_service_status(*name, status).await;
-    }
-}
-
 /// Reflection listing exactly the services this server serves (plus health and
 /// reflection itself), though the descriptor set holds every Breakroom package and the
 /// `google.rpc` error details, so that grpcurl and other reflection clients can render an
 /// error's `ErrorInfo`, `BadRequest` and `PreconditionFailure`.
 fn reflection(services: &[&'static str]) -> tonic_reflection::server::Builder<'static> {
+    // Both reflection versions' descriptors on both endpoints: a client that speaks only
+    // v1alpha (k6, older grpcio) resolves every listed service, v1's included.
     let builder = tonic_reflection::server::Builder::configure()
+        .include_reflection_service(false)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(breakroom_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
@@ -410,107 +414,6 @@ async fn prepare_and_project(
     for handle in handles {
         let _ = handle.task.await;
     }
-}
-
-/// Re-evaluates readiness every two seconds and publishes projection lag.
-async fn readiness_loop(
-    infra: Infra,
-    keys: Option<KeySet>,
-    projections: Vec<Arc<dyn Projection>>,
-    names: Vec<&'static str>,
-    health: HealthReporter,
-    prepared: Arc<AtomicBool>,
-    cancel: CancellationToken,
-) {
-    let gauge = opentelemetry::global::meter("breakroom")
-        .u64_gauge("breakroom.projection.lag")
-        .with_description("Events in the stream not yet applied by the projection")
-        .build();
-    let mut last: Option<bool> = None;
-    loop {
-        let problem = match &keys {
-            Some(keys) if !keys.is_loaded() => {
-                Some("identity's signing keys not loaded yet".into())
-            }
-            _ => check_ready(&infra, &projections, &prepared, &gauge).await,
-        };
-        let ready = problem.is_none();
-        if last != Some(ready) {
-            match &problem {
-                None => tracing::info!("ready"),
-                Some(why) => tracing::warn!(reason = %why, "not ready"),
-            }
-            let status = if ready {
-                ServingStatus::Serving
-            } else {
-                ServingStatus::NotServing
-            };
-            set_status(&health, &names, status).await;
-            last = Some(ready);
-        }
-        let pause = if ready {
-            Duration::from_secs(2)
-        } else {
-            Duration::from_millis(250)
-        };
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(pause) => {}
-        }
-    }
-}
-
-/// `None` when ready, else the reason.
-async fn check_ready(
-    infra: &Infra,
-    projections: &[Arc<dyn Projection>],
-    prepared: &AtomicBool,
-    gauge: &opentelemetry::metrics::Gauge<u64>,
-) -> Option<String> {
-    if infra.nats.connection_state() != async_nats::connection::State::Connected {
-        return Some("NATS not connected".into());
-    }
-    if !prepared.load(Ordering::SeqCst) {
-        return Some("database and stream not prepared yet".into());
-    }
-    let ping = tokio::time::timeout(
-        Duration::from_secs(2),
-        sqlx::query("SELECT 1").execute(&infra.pool),
-    )
-    .await;
-    if !matches!(ping, Ok(Ok(_))) {
-        return Some("PostgreSQL not answering".into());
-    }
-    for projection in projections {
-        match projection_lag(
-            &infra.js,
-            &infra.pool,
-            &infra.config.namespace,
-            projection.as_ref(),
-        )
-        .await
-        {
-            Ok(lags) => {
-                for (stream, lag) in lags {
-                    gauge.record(
-                        lag,
-                        &[
-                            KeyValue::new("projection", projection.name()),
-                            KeyValue::new("stream", stream.clone()),
-                        ],
-                    );
-                    if lag > infra.config.max_lag {
-                        return Some(format!(
-                            "projection {} lags {lag} events behind {stream}",
-                            projection.name()
-                        ));
-                    }
-                }
-            }
-            Err(e) => return Some(format!("projection {}: {e}", projection.name())),
-        }
-    }
-    None
 }
 
 async fn wait_for_signal() {

@@ -106,6 +106,15 @@ pub async fn failed_events(pool: &PgPool, projection: &str) -> Result<Vec<Failed
     .await?)
 }
 
+/// How many poison commits each projection has recorded (only those with any).
+pub async fn poison_counts(pool: &PgPool) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT projection, count(*) FROM kit_failed_events GROUP BY projection ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Waits (bounded) until `projection` has applied `stream` up to `sequence`: the read side
 /// of read-your-writes. Fails with `Unavailable` when the deadline passes first.
 pub async fn wait_for(
