@@ -7,12 +7,14 @@
 //! - `posts`: posting, editing, deleting, pinning, reporting, moderating.
 //! - `announcements`: audiences resolved into obligations, acknowledgements, reminders.
 //! - `social`: comments, reactions, read markers.
+//! - `visibility`: who sees a post, the one rule of every path that returns one.
 
 pub mod access;
 pub mod announcements;
 pub mod groups;
 pub mod posts;
 pub mod social;
+pub mod visibility;
 
 use std::sync::Arc;
 

@@ -162,7 +162,7 @@ impl App {
     /// Who may see an announcement's report (and remind): its author and HQ admins
     /// everything, store managers and team leads the stores they manage.
     pub async fn report_scope(&self, caller: &Caller, at: &PostRef) -> Result<Scope> {
-        let found = self.post_in(caller, at).await?;
+        let found = self.post_in_group(caller, at).await?;
         let post = require_announcement(found.post)?;
         if post.author_id == caller.id() || caller.is_hq_admin() {
             return Ok(Scope { post, stores: None });

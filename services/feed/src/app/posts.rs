@@ -13,6 +13,7 @@ use breakroom_proto::feed::v1 as pb;
 use super::{
     App,
     access::{GroupAccess, managed_stores, require_manager},
+    visibility::{Freshness, Shown},
 };
 use crate::{
     domain::post::{Content, Post, PostCommand},
@@ -79,9 +80,28 @@ pub fn post_id(tenant: &str, request_id: Option<&str>) -> String {
 }
 
 impl App {
-    /// A post of a group of the caller's tenant; NOT_FOUND when either is unknown, the
-    /// post is in another group, or it was deleted.
+    /// A post of a group of the caller's tenant, as its events say, for a command on it or
+    /// its comments, reactions or acknowledgements; NOT_FOUND when either is unknown, the
+    /// post is in another group, or a member of the group does not see it (hidden, or an
+    /// announcement for others: `visibility`). Deleted posts are returned: commands answer
+    /// `POST_DELETED`. Whether a non-member may act is the command's to decide.
     pub async fn post_in(&self, caller: &Caller, at: &PostRef) -> Result<PostInGroup> {
+        let found = self.post_in_group(caller, at).await?;
+        if found.access.member {
+            let shown = Shown {
+                hidden: found.post.hidden,
+                targeted: found.post.targeted(),
+                author_id: &found.post.author_id,
+            };
+            self.require_shown(caller, at, &found.access, shown, Freshness::Latest)
+                .await?;
+        }
+        Ok(found)
+    }
+
+    /// Like `post_in`, whoever may see the post: for the acknowledgement report, whose
+    /// readers have their own rule (`report_scope`).
+    pub(crate) async fn post_in_group(&self, caller: &Caller, at: &PostRef) -> Result<PostInGroup> {
         let (tenant, group, post) = (at.tenant.as_str(), at.group.as_str(), at.post.as_str());
         let (row, access) = self.group(caller, tenant, group).await?;
         let loaded = self.posts().load(tenant, post).await?;

@@ -89,7 +89,25 @@ fn event(event: Ev) -> pb::PostEvent {
     pb::PostEvent { event: Some(event) }
 }
 
+/// Whether an announcement names an audience (any of its lists non-empty): then only its
+/// readers and author see it. One with every list empty is for the whole group.
+pub fn targeted(announcement: Option<&pb::Announcement>) -> bool {
+    announcement
+        .and_then(|a| a.audience.as_ref())
+        .is_some_and(|a| {
+            !(a.store_ids.is_empty()
+                && a.regions.is_empty()
+                && a.roles.is_empty()
+                && a.department_ids.is_empty())
+        })
+}
+
 impl Post {
+    /// Whether it is an announcement naming an audience (see `targeted`).
+    pub fn targeted(&self) -> bool {
+        targeted(self.announcement.as_ref())
+    }
+
     /// Whether readers must acknowledge it.
     pub fn requires_acknowledgement(&self) -> bool {
         self.announcement

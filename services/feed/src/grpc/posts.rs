@@ -97,12 +97,7 @@ pub async fn create(app: &App, request: Request<pb::CreatePostRequest>) -> Reply
 pub async fn get(app: &App, request: Request<pb::GetPostRequest>) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let at = post_ref("name", &request.get_ref().name)?;
-    let (_, access) = app.group(&caller, &at.tenant, &at.group).await?;
-    access.require_member()?;
-    let row = posts::get(app.pool(), &at.tenant, &at.post, caller.id())
-        .await?
-        .filter(|r| r.group_id == at.group && !r.deleted && (!r.hidden || access.moderator))
-        .ok_or_else(|| Error::NotFound(at.name()))?;
+    let (row, _) = app.visible_post(&caller, &at).await?;
     Ok(Response::new(convert::post(&at.tenant, &row)))
 }
 

@@ -93,8 +93,7 @@ pub async fn list_comments(
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
     let at = post_ref("parent", &body.parent)?;
-    let (_, access) = app.group(&caller, &at.tenant, &at.group).await?;
-    access.require_member()?;
+    app.visible_post(&caller, &at).await?;
     let page = Page::parse_with_default(body.page_size, &body.page_token, &at.post, DEFAULT_PAGE)?;
     let rows = comments::list(app.pool(), &at.tenant, &at.post, &page).await?;
     let (rows, next_page_token) = page.finish(rows, |r| {

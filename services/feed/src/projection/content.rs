@@ -9,7 +9,7 @@ use prost::Message;
 use sqlx::PgConnection;
 
 use super::{occurred, read_markers};
-use crate::queries::groups::kind_name;
+use crate::{domain::post::targeted, queries::groups::kind_name};
 
 /// Applies one commit of feed's stream.
 pub async fn apply(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
@@ -239,14 +239,7 @@ async fn post(
     match event.event {
         Some(Po::Created(e)) => {
             let announcement = e.announcement.as_ref();
-            let targeted = announcement
-                .and_then(|a| a.audience.as_ref())
-                .is_some_and(|a| {
-                    !(a.store_ids.is_empty()
-                        && a.regions.is_empty()
-                        && a.roles.is_empty()
-                        && a.department_ids.is_empty())
-                });
+            let targeted = targeted(announcement);
             sqlx::query(
                 "INSERT INTO posts (tenant, id, group_id, kind, author_id, title, body, attachments, \
                  mention_ids, announcement, targeted, requires_ack, create_time) \

@@ -123,19 +123,26 @@ pub const MY_GROUP_IDS: &str = "\
       ON g.tenant = gm.tenant AND g.id = gm.group_id AND g.kind = 'custom' \
       WHERE gm.tenant = $1 AND gm.user_id = $2";
 
-/// Posts in group `g.id` newer than `$2`'s read marker (of the group, or else of the
-/// whole timeline), at most 100 counted.
-const UNREAD: &str = "(SELECT count(*) FROM (SELECT 1 FROM posts p WHERE p.tenant = g.tenant \
-    AND p.group_id = g.id AND NOT p.deleted AND NOT p.hidden AND p.create_time > COALESCE( \
+/// Posts in group `g.id` that `$2` (of tenant `$1`) sees in lists (not deleted or
+/// hidden, `posts::for_reader`) newer than their read marker (of the group, or else of
+/// the whole timeline), at most 100 counted.
+fn unread_count() -> String {
+    format!(
+        "(SELECT count(*) FROM (SELECT 1 FROM posts p WHERE p.tenant = g.tenant \
+    AND p.group_id = g.id AND NOT p.deleted AND NOT p.hidden AND {} AND p.create_time > COALESCE( \
       (SELECT max(read_through) FROM read_markers r WHERE r.tenant = g.tenant AND r.user_id = $2 \
-       AND r.group_id IN (g.id, '')), '-infinity') LIMIT 100) x)";
+       AND r.group_id IN (g.id, '')), '-infinity') LIMIT 100) x)",
+        super::posts::for_reader("$1", "$2")
+    )
+}
 
 /// `user`'s groups with their unread counts, in one statement.
 pub async fn my_groups(pool: &PgPool, tenant: &str, user: &str) -> Result<Vec<(GroupRow, i64)>> {
     let rows: Vec<RowWithUnread> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, {UNREAD} FROM groups g LEFT JOIN group_members gm \
+        "SELECT {COLUMNS}, {} FROM groups g LEFT JOIN group_members gm \
              ON gm.tenant = g.tenant AND gm.group_id = g.id AND gm.user_id = $2 \
-             WHERE g.tenant = $1 AND g.id IN ({MY_GROUP_IDS})"
+             WHERE g.tenant = $1 AND g.id IN ({MY_GROUP_IDS})",
+        unread_count()
     )))
     .bind(tenant)
     .bind(user)
@@ -147,10 +154,11 @@ pub async fn my_groups(pool: &PgPool, tenant: &str, user: &str) -> Result<Vec<(G
         .collect())
 }
 
-/// Unread posts of one group for `user` (see `UNREAD`).
+/// Unread posts of one group for `user` (see `unread_count`).
 pub async fn unread(pool: &PgPool, tenant: &str, group: &str, user: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT {UNREAD} FROM groups g WHERE g.tenant = $1 AND g.id = $3"
+        "SELECT {} FROM groups g WHERE g.tenant = $1 AND g.id = $3",
+        unread_count()
     )))
     .bind(tenant)
     .bind(user)

@@ -35,6 +35,8 @@ pub struct PostRow {
     pub announcement: Option<Vec<u8>>,
     /// Encoded `Card`.
     pub card: Option<Vec<u8>>,
+    /// An announcement naming an audience (`domain::post::targeted`).
+    pub targeted: bool,
     /// Readers must acknowledge.
     pub requires_ack: bool,
     /// Revision.
@@ -59,7 +61,7 @@ pub struct PostRow {
     pub my_reaction: Option<i32>,
     /// The reader's acknowledged revision, when they hold an obligation.
     pub my_acknowledged: Option<i64>,
-    /// Timeline rows only: the reader's unread entries (first pages; see `UNREAD`).
+    /// Timeline rows only: the reader's unread entries (first pages; see `unread`).
     #[sqlx(default)]
     pub unread: Option<i64>,
     /// Timeline rows only: the reader's state in the directory (the offboarding check).
@@ -72,7 +74,7 @@ pub struct PostRow {
 /// counts are kept in the same transaction as the reactions) and an announcement.
 const COLUMNS: &str = "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
     (SELECT u.display_name FROM kit_directory_users u WHERE u.tenant = p.tenant AND u.id = p.author_id) AS author_display_name, \
-    p.title, p.body, p.attachments, p.mention_ids, p.announcement, p.card, p.requires_ack, \
+    p.title, p.body, p.attachments, p.mention_ids, p.announcement, p.card, p.targeted, p.requires_ack, \
     p.revision, p.ack_revision, p.pinned, p.hidden, p.deleted, p.comment_count, p.reaction_counts, \
     p.create_time, p.update_time, \
     CASE WHEN 0 < ANY (p.reaction_counts) THEN (SELECT r.kind FROM reactions r \
@@ -80,12 +82,27 @@ const COLUMNS: &str = "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
     CASE WHEN p.announcement IS NOT NULL THEN (SELECT o.acknowledged_revision FROM obligations o \
       WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3) END AS my_acknowledged";
 
-/// What a reader may see of a group's rows: not deleted or hidden; targeted
-/// announcements only for their readers and author. The obligation is looked up by the
-/// tenant parameter (`$1`, every caller's `p.tenant`), so that a generic plan that hashes
-/// the reader's obligations reads them through `obligations_by_user`, not by a scan.
-const VISIBLE: &str = "NOT p.deleted AND NOT p.hidden AND (NOT p.targeted OR p.author_id = $3 \
-    OR EXISTS (SELECT 1 FROM obligations o WHERE o.tenant = $1 AND o.user_id = $3 AND o.post_id = p.id))";
+/// The audience part of the visibility rule (`app::visibility`) in SQL, for the reader
+/// `reader` of `tenant` (parameters or columns): a targeted announcement is for its
+/// author and the readers holding an obligation. The obligation is looked up by the
+/// tenant parameter (every caller's `p.tenant`), so that a generic plan that hashes the
+/// reader's obligations reads them through `obligations_by_user`, not by a scan.
+pub fn for_reader(tenant: &str, reader: &str) -> String {
+    format!(
+        "(NOT p.targeted OR p.author_id = {reader} OR EXISTS (SELECT 1 FROM obligations o \
+         WHERE o.tenant = {tenant} AND o.user_id = {reader} AND o.post_id = p.id))"
+    )
+}
+
+/// What a reader (`$3`, tenant `$1`) may see of a group's rows in a list: not deleted or
+/// hidden (the partial indexes hold no others; a moderator finds a hidden post by name),
+/// and `for_reader`.
+fn visible() -> String {
+    format!(
+        "NOT p.deleted AND NOT p.hidden AND {}",
+        for_reader("$1", "$3")
+    )
+}
 
 /// The cursor of a row: its create time (microseconds, as stored) and id.
 pub fn cursor(row: &PostRow) -> (String, String) {
@@ -133,7 +150,7 @@ pub async fn timeline(
     // is one more prepared statement per connection.
     let limit = page.limit();
     let (unread, cursor) = match after {
-        None => (format!("({UNREAD})"), "TRUE"),
+        None => (format!("({})", unread()), "TRUE"),
         Some(_) => (
             "NULL::bigint".to_owned(),
             "(p.create_time, p.id) < ($4, $5)",
@@ -158,12 +175,13 @@ pub async fn timeline(
 fn newest(cursor: &str, limit: i64) -> String {
     format!(
         "SELECT x.* FROM mine AS g CROSS JOIN LATERAL ( \
-           SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {VISIBLE} \
+           SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {visible} \
            AND {cursor} ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}) x \
          UNION ALL \
          (SELECT p.* FROM posts p WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.recipient_id <> '' \
            AND p.group_id = '' AND NOT p.deleted AND {cursor} \
-           ORDER BY p.create_time DESC, p.id DESC LIMIT {limit})"
+           ORDER BY p.create_time DESC, p.id DESC LIMIT {limit})",
+        visible = visible()
     )
 }
 
@@ -175,18 +193,21 @@ fn after_every_row() -> DateTime<Utc> {
 /// The reader's (`$3`) timeline entries newer than their timeline read marker over the
 /// groups in `mine`, at most 100 ("99+" in an app: a badge needs no exact count, and
 /// counting stays bounded); evaluated once per statement, by first pages only.
-const UNREAD: &str = "SELECT count(*) FROM (SELECT 1 FROM ( \
+fn unread() -> String {
+    format!(
+        "SELECT count(*) FROM (SELECT 1 FROM ( \
     SELECT 1 FROM mine AS g CROSS JOIN LATERAL ( \
-      SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND NOT p.deleted \
-      AND NOT p.hidden AND (NOT p.targeted OR p.author_id = $3 OR EXISTS (SELECT 1 FROM obligations o \
-        WHERE o.tenant = $1 AND o.user_id = $3 AND o.post_id = p.id)) \
+      SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.group_id = g.id AND {visible} \
       AND p.create_time > (SELECT COALESCE(max(read_through), '-infinity') FROM read_markers \
         WHERE tenant = $1 AND user_id = $3 AND group_id = '') LIMIT 100) x \
     UNION ALL \
     (SELECT 1 FROM posts p WHERE p.tenant = $1 AND p.recipient_id = $3 AND p.recipient_id <> '' AND p.group_id = '' \
       AND NOT p.deleted AND p.create_time > (SELECT COALESCE(max(read_through), '-infinity') \
         FROM read_markers WHERE tenant = $1 AND user_id = $3 AND group_id = '') LIMIT 100) \
-  ) y LIMIT 100) z";
+  ) y LIMIT 100) z",
+        visible = visible()
+    )
+}
 
 /// A group's pinned posts, newest first (the first page of a group feed shows them).
 pub async fn pinned(
@@ -197,7 +218,8 @@ pub async fn pinned(
 ) -> Result<Vec<PostRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND p.pinned \
-         AND {VISIBLE} ORDER BY p.create_time DESC, p.id DESC LIMIT 50"
+         AND {} ORDER BY p.create_time DESC, p.id DESC LIMIT 50",
+        visible()
     )))
     .bind(tenant)
     .bind(group)
@@ -218,8 +240,9 @@ pub async fn group_page(
     let (after, after_id) = page.after_instant()?;
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND NOT p.pinned \
-         AND {VISIBLE} AND (p.create_time, p.id) < ($4, $5) \
+         AND {} AND (p.create_time, p.id) < ($4, $5) \
          ORDER BY p.create_time DESC, p.id DESC LIMIT {}",
+        visible(),
         page.limit()
     )))
     .bind(tenant)

@@ -22,3 +22,4 @@ mod posts;
 mod reasons;
 mod social;
 mod support;
+mod visibility;
