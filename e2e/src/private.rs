@@ -13,22 +13,38 @@ pub struct PrivateNats {
     port: u16,
     dir: PathBuf,
     child: Option<Child>,
+    /// Its place in a `NatsCluster`, if it is a member of one.
+    member: Option<Member>,
+}
+
+/// What a cluster member needs besides a single server's settings.
+struct Member {
+    /// `server_name`: JetStream names stream leaders by it.
+    name: String,
+    /// The port the other members' routes connect to.
+    cluster_port: u16,
+    /// Every member's cluster port (its own included; the server skips itself).
+    routes: Vec<u16>,
 }
 
 impl PrivateNats {
     /// Starts one (the binary from `NATS_SERVER_BIN`, else `nats-server` on PATH, else
     /// Debian's `/usr/sbin/nats-server`).
     pub async fn start() -> anyhow::Result<Self> {
-        let port = free_port()?;
+        let mut nats = Self::new(free_port()?, None);
+        nats.resume().await?;
+        Ok(nats)
+    }
+
+    fn new(port: u16, member: Option<Member>) -> Self {
         let dir =
             std::env::temp_dir().join(format!("breakroom-nats-{port}-{}", std::process::id()));
-        let mut nats = Self {
+        Self {
             port,
             dir,
             child: None,
-        };
-        nats.resume().await?;
-        Ok(nats)
+            member,
+        }
     }
 
     /// `nats://127.0.0.1:<port>`.
@@ -46,6 +62,11 @@ impl PrivateNats {
 
     /// Starts the server again on the same port and storage, and waits until it accepts.
     pub async fn resume(&mut self) -> anyhow::Result<()> {
+        self.spawn()?;
+        wait_port(self.port).await
+    }
+
+    fn spawn(&mut self) -> anyhow::Result<()> {
         let binary = std::env::var("NATS_SERVER_BIN").ok().unwrap_or_else(|| {
             if std::path::Path::new("/usr/sbin/nats-server").exists() {
                 "/usr/sbin/nats-server".into()
@@ -53,7 +74,8 @@ impl PrivateNats {
                 "nats-server".into()
             }
         });
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args([
                 "-js",
                 "-a",
@@ -62,20 +84,81 @@ impl PrivateNats {
                 &self.port.to_string(),
                 "-sd",
             ])
-            .arg(&self.dir)
+            .arg(&self.dir);
+        if let Some(member) = &self.member {
+            let routes: Vec<String> = member
+                .routes
+                .iter()
+                .map(|port| format!("nats://127.0.0.1:{port}"))
+                .collect();
+            command
+                .args(["--server_name", &member.name, "--cluster_name", "breakroom"])
+                .arg("--cluster")
+                .arg(format!("nats://127.0.0.1:{}", member.cluster_port))
+                .arg("--routes")
+                .arg(routes.join(","));
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .context("nats-server (set NATS_SERVER_BIN)")?;
         self.child = Some(child);
-        wait_port(self.port).await
+        Ok(())
     }
 }
 
 impl Drop for PrivateNats {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A JetStream cluster of private servers on loopback ports, for replicated streams.
+pub struct NatsCluster {
+    nodes: Vec<PrivateNats>,
+}
+
+impl NatsCluster {
+    /// Starts `size` clustered servers and waits until each accepts clients (JetStream
+    /// elects its meta leader a few seconds later; services retry until it has).
+    pub async fn start(size: usize) -> anyhow::Result<Self> {
+        let cluster_ports = (0..size)
+            .map(|_| free_port())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut nodes = Vec::with_capacity(size);
+        for (index, cluster_port) in cluster_ports.iter().enumerate() {
+            let member = Member {
+                name: format!("n{index}"),
+                cluster_port: *cluster_port,
+                routes: cluster_ports.clone(),
+            };
+            nodes.push(PrivateNats::new(free_port()?, Some(member)));
+        }
+        for node in &mut nodes {
+            node.spawn()?;
+        }
+        for node in &nodes {
+            wait_port(node.port).await?;
+        }
+        Ok(Self { nodes })
+    }
+
+    /// Every member's URL, comma-separated, as `NATS_URL` takes them.
+    pub fn url(&self) -> String {
+        self.nodes
+            .iter()
+            .map(PrivateNats::url)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The member whose `server_name` is `name` (`n0`, `n1`, ...).
+    pub fn node(&mut self, name: &str) -> Option<&mut PrivateNats> {
+        self.nodes
+            .iter_mut()
+            .find(|n| n.member.as_ref().is_some_and(|m| m.name == name))
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod announce;
 mod chain;
+mod cluster;
 mod faults;
 mod killed;
 // The notifications suite's local push service (decrypts every push with the device's

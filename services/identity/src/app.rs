@@ -103,7 +103,8 @@ impl App {
             infra.config.namespace.clone(),
             SECRETS_SERVICE,
             infra.config.duplicate_window,
-        );
+        )
+        .with_replicas(infra.config.stream_replicas);
         let concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             inner: Arc::new(Inner {

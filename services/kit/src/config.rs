@@ -76,7 +76,8 @@ const SERVICE_ACCOUNT_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/servicea
 pub struct Config {
     /// Service name: `identity`, `scheduling`, `feed`, `notifications` (stream and DB name).
     pub service: &'static str,
-    /// `NATS_URL`.
+    /// `NATS_URL`: one server, or several separated by commas (the members of a cluster
+    /// the client may connect to first).
     pub nats_url: String,
     /// `DATABASE_URL`; the database is created if missing.
     pub database_url: String,
@@ -102,6 +103,10 @@ pub struct Config {
     pub max_lag: u64,
     /// `BREAKROOM_CACHE_SIZE`: aggregates kept in memory per aggregate type (default 10000).
     pub cache_size: usize,
+    /// `BREAKROOM_STREAM_REPLICAS`: copies JetStream keeps of every stream and lease bucket
+    /// this service creates (default 1; 3 on a NATS cluster of three or more, so that one
+    /// node can fail without losing or stopping anything). At most 5.
+    pub stream_replicas: usize,
 }
 
 impl Config {
@@ -153,6 +158,19 @@ impl Config {
             max_lag: parse_number(var("BREAKROOM_MAX_LAG"), "BREAKROOM_MAX_LAG", 10_000)?,
             cache_size: parse_number(var("BREAKROOM_CACHE_SIZE"), "BREAKROOM_CACHE_SIZE", 10_000)?
                 as usize,
+            stream_replicas: match parse_number(
+                var("BREAKROOM_STREAM_REPLICAS"),
+                "BREAKROOM_STREAM_REPLICAS",
+                1,
+            )? {
+                n @ 1..=5 => n as usize,
+                _ => {
+                    return Err(Error::invalid(
+                        "BREAKROOM_STREAM_REPLICAS",
+                        "must be between 1 and 5 (JetStream's limit)",
+                    ));
+                }
+            },
         })
     }
 
@@ -176,6 +194,7 @@ impl Config {
             duplicate_window: Duration::from_secs(120),
             max_lag: 10_000,
             cache_size: 10_000,
+            stream_replicas: 1,
         }
     }
 }

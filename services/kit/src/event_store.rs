@@ -147,6 +147,8 @@ pub struct EventStore {
     /// `<ns>.<service>`, formatted once rather than on every append.
     prefix: String,
     duplicate_window: Duration,
+    /// Copies JetStream keeps of the stream (`BREAKROOM_STREAM_REPLICAS`).
+    replicas: usize,
     stream: std::sync::Arc<OnceCell<stream::Stream>>,
 }
 
@@ -173,8 +175,16 @@ impl EventStore {
             namespace,
             service,
             duplicate_window,
+            replicas: 1,
             stream: Default::default(),
         }
+    }
+
+    /// The same store, its stream kept in `replicas` copies on a NATS cluster; applied
+    /// when the stream is created or updated at start-up.
+    pub fn with_replicas(mut self, replicas: usize) -> Self {
+        self.replicas = replicas.max(1);
+        self
     }
 
     /// The JetStream context.
@@ -213,6 +223,7 @@ impl EventStore {
                     )],
                     storage: stream::StorageType::File,
                     duplicate_window: self.duplicate_window,
+                    num_replicas: self.replicas,
                     allow_direct: true,
                     ..Default::default()
                 };

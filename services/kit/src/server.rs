@@ -73,10 +73,16 @@ impl Infra {
     /// background and the pool on first use, so a service starts (NOT_SERVING) even
     /// when a dependency is still coming up.
     pub async fn connect(config: Config) -> Result<Self> {
+        let servers = config
+            .nats_url
+            .split(',')
+            .map(|url| url.trim().parse::<async_nats::ServerAddr>())
+            .collect::<std::io::Result<Vec<_>>>()
+            .map_err(|e| Error::invalid("NATS_URL", e.to_string()))?;
         let nats = async_nats::ConnectOptions::new()
             .name(format!("breakroom-{}", config.service))
             .retry_on_initial_connect()
-            .connect(config.nats_url.as_str())
+            .connect(servers)
             .await
             .map_err(|e| Error::Unavailable(format!("NATS at {}: {e}", config.nats_url)))?;
         let js = jetstream::new(nats.clone());
@@ -86,7 +92,8 @@ impl Infra {
             config.namespace.clone(),
             config.service,
             config.duplicate_window,
-        );
+        )
+        .with_replicas(config.stream_replicas);
         let leases = lease::from_config(&config, &js).await?;
         Ok(Self {
             config,

@@ -104,7 +104,7 @@ async fn three_replicas_started_at_once_share_one_database_and_stream_and_split_
     assert_eq!(total, distinct);
 
     // Each projection's lease names exactly one replica, and stays with it.
-    let leases = lease::bucket(&js, &env.namespace, Duration::from_secs(2))
+    let leases = lease::bucket(&js, &env.namespace, Duration::from_secs(2), 1)
         .await
         .unwrap();
     // Each look is bounded: a key listing can stall while a lease changes hands.

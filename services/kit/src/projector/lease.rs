@@ -64,11 +64,10 @@ pub async fn from_config(
     js: &jetstream::Context,
 ) -> Result<Arc<dyn LeaseBackend>> {
     Ok(match config.lease_backend {
-        LeaseBackendKind::Nats => Arc::new(NatsKvLeases::new(
-            js.clone(),
-            config.namespace.clone(),
-            config.lease_ttl,
-        )),
+        LeaseBackendKind::Nats => Arc::new(
+            NatsKvLeases::new(js.clone(), config.namespace.clone(), config.lease_ttl)
+                .with_replicas(config.stream_replicas),
+        ),
         LeaseBackendKind::Kubernetes => {
             let client = kube::Client::try_default()
                 .await

@@ -236,10 +236,14 @@ async fn shutdown_drains_and_releases_the_projection_lease() {
     let env = TestEnv::new().await;
     let app = TestCounter::spawn(&env).await;
     let infra = Infra::connect(env.config(SERVICE)).await.unwrap();
-    let leases =
-        breakroom_kit::projector::lease::bucket(&infra.js, &env.namespace, Duration::from_secs(2))
-            .await
-            .unwrap();
+    let leases = breakroom_kit::projector::lease::bucket(
+        &infra.js,
+        &env.namespace,
+        Duration::from_secs(2),
+        1,
+    )
+    .await
+    .unwrap();
     let key = format!("{SERVICE}_{}", counter::PROJECTION);
     eventually(Duration::from_secs(10), || async {
         leases.get(&key).await.ok().flatten().map(|_| ())

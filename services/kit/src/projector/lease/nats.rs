@@ -23,6 +23,8 @@ pub struct NatsKvLeases {
     js: jetstream::Context,
     namespace: Namespace,
     ttl: Duration,
+    /// Copies of the bucket's stream JetStream keeps (`BREAKROOM_STREAM_REPLICAS`).
+    replicas: usize,
     /// Created on the first acquisition, so that a NATS outage at start-up only delays it.
     bucket: Arc<OnceCell<kv::Store>>,
 }
@@ -34,15 +36,22 @@ impl NatsKvLeases {
             js,
             namespace,
             ttl,
+            replicas: 1,
             bucket: Arc::default(),
         }
+    }
+
+    /// The same leases, their bucket kept in `replicas` copies on a NATS cluster.
+    pub fn with_replicas(mut self, replicas: usize) -> Self {
+        self.replicas = replicas.max(1);
+        self
     }
 
     async fn bucket(&self, cancel: &CancellationToken) -> Option<kv::Store> {
         loop {
             let created = self
                 .bucket
-                .get_or_try_init(|| bucket(&self.js, &self.namespace, self.ttl))
+                .get_or_try_init(|| bucket(&self.js, &self.namespace, self.ttl, self.replicas))
                 .await;
             match created {
                 Ok(store) => return Some(store.clone()),
@@ -78,6 +87,7 @@ pub async fn bucket(
     js: &jetstream::Context,
     namespace: &Namespace,
     ttl: Duration,
+    replicas: usize,
 ) -> Result<kv::Store> {
     let name = format!("{namespace}_leases");
     let stream = jetstream::stream::Config {
@@ -92,6 +102,7 @@ pub async fn bucket(
         allow_direct: true,
         discard: jetstream::stream::DiscardPolicy::New,
         storage: jetstream::stream::StorageType::File,
+        num_replicas: replicas.max(1),
         ..Default::default()
     };
     if let Err(e) = js.create_or_update_stream(stream).await {
