@@ -202,6 +202,18 @@ impl App {
             .await
     }
 
+    /// Whether the caller may delete the post, and as whom: its author (still a member)
+    /// deletes their own, a moderator of the group (`true`) anyone's. PERMISSION_DENIED
+    /// `NOT_A_MODERATOR` otherwise.
+    pub async fn may_delete_post(&self, caller: &Caller, at: &PostRef) -> Result<bool> {
+        let found = self.post_in(caller, at).await?;
+        let author = found.post.author_id == caller.id() && found.access.member;
+        if !author {
+            found.access.require_moderator()?;
+        }
+        Ok(!author)
+    }
+
     /// Deletes a post: its author (still a member) or a moderator of the group.
     pub async fn delete_post(
         &self,
@@ -209,18 +221,19 @@ impl App {
         at: &PostRef,
         meta: &CommandMeta,
     ) -> Result<Committed<Post>> {
-        let found = self.post_in(caller, at).await?;
-        let author = found.post.author_id == caller.id() && found.access.member;
-        if !author {
-            found.access.require_moderator()?;
-        }
+        let by_moderator = self.may_delete_post(caller, at).await?;
         let command = PostCommand::Delete {
             by: caller.id().to_owned(),
-            by_moderator: !author,
+            by_moderator,
         };
         self.posts()
             .execute(&at.tenant, &at.post, meta, &command)
             .await
+    }
+
+    /// PERMISSION_DENIED `NOT_A_GROUP_ADMIN` unless the caller may pin the post.
+    pub async fn may_pin_post(&self, caller: &Caller, at: &PostRef) -> Result<()> {
+        self.post_in(caller, at).await?.access.require_admin()
     }
 
     /// Pins or unpins: group admins.
@@ -231,8 +244,7 @@ impl App {
         pinned: bool,
         meta: &CommandMeta,
     ) -> Result<Committed<Post>> {
-        let found = self.post_in(caller, at).await?;
-        found.access.require_admin()?;
+        self.may_pin_post(caller, at).await?;
         self.posts()
             .execute(&at.tenant, &at.post, meta, &PostCommand::Pin(pinned))
             .await

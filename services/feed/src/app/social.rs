@@ -92,6 +92,27 @@ impl App {
         Ok((id, committed.sequence))
     }
 
+    /// Whether the caller may delete a comment of the post: its author (still a member)
+    /// or a moderator of the group (PERMISSION_DENIED `NOT_A_MODERATOR` otherwise);
+    /// NOT_FOUND when the comment is not one of the post's.
+    pub async fn may_delete_comment(
+        &self,
+        caller: &Caller,
+        at: &PostRef,
+        comment: &str,
+    ) -> Result<()> {
+        let found = self.post_in(caller, at).await?;
+        let loaded = self.inner.comments.load(&at.tenant, comment).await?;
+        if !loaded.state.exists || loaded.state.post_id != at.post {
+            let name = names::comment_name(&at.tenant, &at.group, &at.post, comment);
+            return Err(Error::NotFound(name));
+        }
+        if !(loaded.state.author_id == caller.id() && found.access.member) {
+            found.access.require_moderator()?;
+        }
+        Ok(())
+    }
+
     /// Deletes a comment: its author (still a member) or a moderator of the group.
     pub async fn delete_comment(
         &self,
@@ -100,15 +121,7 @@ impl App {
         comment: &str,
         meta: &CommandMeta,
     ) -> Result<u64> {
-        let found = self.post_in(caller, at).await?;
-        let name = names::comment_name(&at.tenant, &at.group, &at.post, comment);
-        let loaded = self.inner.comments.load(&at.tenant, comment).await?;
-        if !loaded.state.exists || loaded.state.post_id != at.post {
-            return Err(Error::NotFound(name));
-        }
-        if !(loaded.state.author_id == caller.id() && found.access.member) {
-            found.access.require_moderator()?;
-        }
+        self.may_delete_comment(caller, at, comment).await?;
         let command = CommentCommand::Delete {
             by: caller.id().to_owned(),
         };
@@ -118,6 +131,12 @@ impl App {
             .execute(&at.tenant, comment, meta, &command)
             .await?
             .sequence)
+    }
+
+    /// PERMISSION_DENIED `NOT_A_MEMBER` unless the caller may react to, comment on,
+    /// acknowledge or report the post (members of its group who see it).
+    pub async fn may_take_part(&self, caller: &Caller, at: &PostRef) -> Result<()> {
+        self.post_in(caller, at).await?.access.require_member()
     }
 
     /// Sets (`Some`) or clears (`None`) the caller's reaction; members only.

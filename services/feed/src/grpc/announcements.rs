@@ -35,6 +35,7 @@ pub async fn acknowledge(
 ) -> Reply<pb::Post> {
     let caller = app.caller(&request).await?;
     let at = post_ref(&request.get_ref().name)?;
+    app.may_take_part(&caller, &at).await?;
     let meta = caller.meta(&request.get_ref().request_id)?;
     let sequence = app.acknowledge(&caller, &at, &meta).await?;
     Ok(written(view(app, &caller, &at, sequence).await?, sequence))
@@ -189,6 +190,7 @@ pub async fn remind(
 ) -> Reply<pb::SendAcknowledgementReminderResponse> {
     let caller = app.caller(&request).await?;
     let at = post_ref(&request.get_ref().name)?;
+    app.report_scope(&caller, &at).await?;
     let meta = caller.meta(&request.get_ref().request_id)?;
     let reminder = app.send_reminder(&caller, &at, &meta).await?;
     Ok(written(

@@ -108,6 +108,7 @@ pub async fn update(app: &App, request: Request<pb::UpdatePostRequest>) -> Reply
     let post = body.post.unwrap_or_default();
     let at = post_ref("post.name", &post.name)?;
     let found = app.post_in(&caller, &at).await?;
+    found.access.require_member()?;
     if found.post.author_id != caller.id() {
         return Err(Error::denied("NOT_THE_AUTHOR", "only the author edits a post").into());
     }
@@ -128,6 +129,7 @@ pub async fn update(app: &App, request: Request<pb::UpdatePostRequest>) -> Reply
 pub async fn delete(app: &App, request: Request<pb::DeletePostRequest>) -> Reply<()> {
     let caller = app.caller(&request).await?;
     let at = post_ref("name", &request.get_ref().name)?;
+    app.may_delete_post(&caller, &at).await?;
     let meta = caller.meta(&request.get_ref().request_id)?;
     let committed = app.delete_post(&caller, &at, &meta).await?;
     Ok(written((), committed.sequence))
@@ -138,6 +140,7 @@ pub async fn pin(app: &App, request: Request<pb::PinPostRequest>) -> Reply<pb::P
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
     let at = post_ref("name", &body.name)?;
+    app.may_pin_post(&caller, &at).await?;
     let meta = caller.meta(&body.request_id)?;
     let committed = app.pin_post(&caller, &at, body.pinned, &meta).await?;
     Ok(written(
@@ -222,7 +225,7 @@ pub async fn report(app: &App, request: Request<pb::ReportPostRequest>) -> Reply
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
     let at = post_ref("name", &body.name)?;
-    app.post_in(&caller, &at).await?.access.require_member()?;
+    app.may_take_part(&caller, &at).await?;
     let mut v = Violations::new();
     convert::text(&mut v, "reason", &body.reason, 1, 1000);
     v.finish()?;

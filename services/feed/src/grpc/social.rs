@@ -31,7 +31,7 @@ pub async fn add_comment(app: &App, request: Request<pb::AddCommentRequest>) -> 
     let caller = app.caller(&request).await?;
     let body = request.into_inner();
     let at = post_ref("parent", &body.parent)?;
-    app.post_in(&caller, &at).await?.access.require_member()?;
+    app.may_take_part(&caller, &at).await?;
     let comment = body.comment.unwrap_or_default();
     let mut v = Violations::new();
     convert::text(
@@ -122,6 +122,7 @@ pub async fn delete_comment(app: &App, request: Request<pb::DeleteCommentRequest
         group,
         post,
     };
+    app.may_delete_comment(&caller, &at, &comment).await?;
     let meta = caller.meta(&body.request_id)?;
     let sequence = app.delete_comment(&caller, &at, &comment, &meta).await?;
     Ok(written((), sequence))
@@ -132,7 +133,7 @@ pub async fn set_reaction(app: &App, request: Request<pb::SetReactionRequest>) -
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
     let at = post_ref("name", &body.name)?;
-    app.post_in(&caller, &at).await?.access.require_member()?;
+    app.may_take_part(&caller, &at).await?;
     let kind = match ReactionKind::try_from(body.kind) {
         Ok(ReactionKind::Unspecified) | Err(_) => {
             return Err(Error::invalid("kind", "must be one of the ReactionKind values").into());
@@ -152,6 +153,7 @@ pub async fn clear_reaction(
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
     let at = post_ref("name", &body.name)?;
+    app.may_take_part(&caller, &at).await?;
     let meta = caller.meta(&body.request_id)?;
     let sequence = app.react(&caller, &at, None, &meta).await?;
     Ok(written(view(app, &caller, &at, sequence).await?, sequence))
@@ -171,6 +173,14 @@ pub async fn mark_read(app: &App, request: Request<pb::MarkTimelineReadRequest>)
         }
         Some(g)
     };
+    // Who may mark before what they mark.
+    caller.see_tenant(&tenant, &body.parent)?;
+    if let Some(group) = &group {
+        app.group(&caller, &tenant, group)
+            .await?
+            .1
+            .require_member()?;
+    }
     let now = Utc::now();
     let through = match &body.read_through_time {
         None => now,
