@@ -7,6 +7,9 @@
 //!   Then it seeds the demo chain (`demo`) through the public APIs, or reuses it, and
 //!   prints how to log in and call the APIs; `--no-demo` skips that.
 //! - `breakroom-dev token <e-mail>`: an access token of a demo person (for grpcurl).
+//! - `breakroom-dev nats-cluster`: a three-node NATS JetStream cluster on free loopback
+//!   ports, its `NATS_URL` printed, until Ctrl-C (for replicated streams:
+//!   `BREAKROOM_STREAM_REPLICAS=3`).
 //! - `breakroom-dev test`: `infra`, then builds the service binaries (the end-to-end
 //!   suite starts them as processes) and runs every test, with `cargo nextest` when it is
 //!   installed and `cargo test` otherwise.
@@ -40,12 +43,23 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        "nats-cluster" => {
+            let runtime = tokio::runtime::Runtime::new().context("tokio runtime")?;
+            runtime.block_on(async {
+                let cluster = breakroom_e2e::private::NatsCluster::start(3).await?;
+                println!("NATS_URL={}", cluster.url());
+                println!("BREAKROOM_STREAM_REPLICAS=3");
+                tokio::signal::ctrl_c().await?;
+                drop(cluster);
+                Ok(())
+            })
+        }
         "test" => {
             infra::ensure()?;
             tests::run(std::env::args().skip(2).collect())
         }
         _ => bail!(
-            "usage: breakroom-dev <infra | up [--no-demo] | token <e-mail> | test [filters...]>"
+            "usage: breakroom-dev <infra | up [--no-demo] | token <e-mail> | nats-cluster | test [filters...]>"
         ),
     }
 }

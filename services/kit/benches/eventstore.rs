@@ -200,7 +200,15 @@ async fn commit_bytes(infra: &Infra, repository: &Arc<Repository<Counter>>) {
 #[tokio::main]
 async fn main() {
     let env = TestEnv::new().await;
-    let infra = env.infra(SERVICE, Some(&MIGRATOR)).await;
+    // `NATS_URL` may name a cluster (`cargo dev nats-cluster`); replicas as the services take them.
+    let replicas: usize = std::env::var("BREAKROOM_STREAM_REPLICAS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    println!("streams with {replicas} replica(s) on {}", env.nats_url);
+    let mut config = env.config(SERVICE);
+    config.stream_replicas = replicas;
+    let infra = env.infra_with(config, Some(&MIGRATOR)).await;
     let repository = Repository::<Counter>::new(infra.store.clone(), 10_000);
     breakroom_kit::event_store::EventStore::new(
         infra.js.clone(),
@@ -208,6 +216,7 @@ async fn main() {
         RAW,
         Duration::from_secs(120),
     )
+    .with_replicas(replicas)
     .ensure_stream()
     .await
     .unwrap();

@@ -199,6 +199,18 @@ impl Config {
     }
 }
 
+/// The servers of a `NATS_URL`: one URL, or several separated by commas.
+pub fn nats_servers(url: &str) -> Result<Vec<async_nats::ServerAddr>> {
+    url.split(',')
+        .map(|server| {
+            server
+                .trim()
+                .parse()
+                .map_err(|e| Error::invalid("NATS_URL", format!("{server:?}: {e}")))
+        })
+        .collect()
+}
+
 fn parse_number(value: Option<String>, name: &str, default: u64) -> Result<u64> {
     match value {
         None => Ok(default),

@@ -73,12 +73,7 @@ impl Infra {
     /// background and the pool on first use, so a service starts (NOT_SERVING) even
     /// when a dependency is still coming up.
     pub async fn connect(config: Config) -> Result<Self> {
-        let servers = config
-            .nats_url
-            .split(',')
-            .map(|url| url.trim().parse::<async_nats::ServerAddr>())
-            .collect::<std::io::Result<Vec<_>>>()
-            .map_err(|e| Error::invalid("NATS_URL", e.to_string()))?;
+        let servers = crate::config::nats_servers(&config.nats_url)?;
         let nats = async_nats::ConnectOptions::new()
             .name(format!("breakroom-{}", config.service))
             .retry_on_initial_connect()

@@ -95,7 +95,7 @@ impl TestEnv {
 
     /// A plain NATS client.
     pub async fn nats(&self) -> async_nats::Client {
-        async_nats::connect(self.nats_url.as_str())
+        async_nats::connect(crate::config::nats_servers(&self.nats_url).expect("NATS_URL"))
             .await
             .expect("NATS")
     }
@@ -127,7 +127,10 @@ impl TestEnv {
                     .await;
             }
         }
-        if let Ok(client) = async_nats::connect(self.nats_url.as_str()).await {
+        if let Ok(client) =
+            async_nats::connect(crate::config::nats_servers(&self.nats_url).unwrap_or_default())
+                .await
+        {
             use futures::TryStreamExt;
             let js = async_nats::jetstream::new(client);
             let names: Vec<String> = js.stream_names().try_collect().await.unwrap_or_default();
