@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use crate::{
     clock::Clock,
     config::NotificationsConfig,
-    delivery::{Provider, vapid::Vapid},
+    delivery::{Provider, egress::Egress, vapid::Vapid},
     domain::{
         device::{Device, DeviceCommand, device_id},
         inbox::{Inbox, InboxCommand},
@@ -39,6 +39,8 @@ struct Inner {
     pool: PgPool,
     directory: Directory,
     clock: Clock,
+    /// Where push endpoints may point (checked at registration).
+    egress: Egress,
     vapid: Arc<Vapid>,
     provider: Arc<dyn Provider>,
     mailer: Option<Mailer>,
@@ -63,6 +65,7 @@ impl App {
         let cache = infra.config.cache_size;
         Self {
             inner: Arc::new(Inner {
+                egress: Egress::from_settings(&config.delivery),
                 config,
                 pool: infra.pool.clone(),
                 directory,
@@ -96,6 +99,11 @@ impl App {
     /// The service clock.
     pub fn clock(&self) -> &Clock {
         &self.inner.clock
+    }
+
+    /// The egress policy of push endpoints.
+    pub fn egress(&self) -> &Egress {
+        &self.inner.egress
     }
 
     /// The VAPID identity.

@@ -36,9 +36,16 @@ pub struct DeliverySettings {
     /// `BREAKROOM_COLLAPSE_WINDOW_SECS`: comments on one post within this window become
     /// one push (default 60).
     pub collapse_window: Duration,
-    /// `BREAKROOM_PUSH_ALLOW_HTTP`: accept `http://` endpoints on loopback hosts (tests,
-    /// local push endpoints); default false.
+    /// `BREAKROOM_PUSH_ALLOW_HTTP`: the local-development switch (default false). On:
+    /// push endpoints on loopback (`127.0.0.0/8`, `::1`, `localhost`) are accepted and
+    /// connected to, also over `http://` (tests, local push services),. Off: pushes go to public addresses only
+    /// (see `delivery::egress`); never turn it on in a cluster.
     pub allow_http: bool,
+    /// `BREAKROOM_PUSH_ALLOWED_HOSTS`: comma-separated push-service domains; an endpoint's
+    /// host must be one of them or a name under one (e.g.
+    /// `fcm.googleapis.com,push.services.mozilla.com,web.push.apple.com,notify.windows.com`).
+    /// Unset (default): any public host. Checked at registration and at connection time.
+    pub allowed_hosts: Vec<String>,
     /// How often the worker looks for due pushes when nothing wakes it (200 ms).
     pub poll: Duration,
     /// `BREAKROOM_PUSH_LEASE_SECS`: how long a claimed push stays claimed: the pushes a
@@ -56,6 +63,7 @@ impl Default for DeliverySettings {
             timeout: Duration::from_secs(10),
             collapse_window: Duration::from_secs(60),
             allow_http: false,
+            allowed_hosts: Vec::new(),
             poll: Duration::from_millis(200),
             lease: Duration::from_secs(60),
         }
@@ -127,6 +135,7 @@ impl NotificationsConfig {
             Some("true") | Some("1") => true,
             Some(_) => return Err(Error::invalid("BREAKROOM_PUSH_ALLOW_HTTP", "true or false")),
         };
+        let allowed_hosts = allowed_hosts(var("BREAKROOM_PUSH_ALLOWED_HOSTS").as_deref())?;
         Ok(Self {
             kit,
             vapid_key,
@@ -144,6 +153,7 @@ impl NotificationsConfig {
                 lease: Duration::from_secs(lease),
                 collapse_window: Duration::from_secs(number("BREAKROOM_COLLAPSE_WINDOW_SECS", 60)?),
                 allow_http,
+                allowed_hosts,
                 ..DeliverySettings::default()
             },
         })
@@ -160,5 +170,44 @@ impl NotificationsConfig {
             invite_delivery_key: None,
             delivery: DeliverySettings::default(),
         }
+    }
+}
+
+/// `BREAKROOM_PUSH_ALLOWED_HOSTS`: lower-case domains, without leading or trailing dots.
+pub fn allowed_hosts(value: Option<&str>) -> Result<Vec<String>> {
+    let name = "BREAKROOM_PUSH_ALLOWED_HOSTS";
+    let mut hosts = Vec::new();
+    for part in value.unwrap_or_default().split(',') {
+        let host = part.trim().trim_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            continue;
+        }
+        match url::Host::parse(&host) {
+            Ok(url::Host::Domain(domain)) if domain.contains('.') => hosts.push(domain),
+            _ => {
+                return Err(Error::invalid(
+                    name,
+                    format!("`{host}` is not a domain such as fcm.googleapis.com"),
+                ));
+            }
+        }
+    }
+    Ok(hosts)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn allowed_hosts_are_domains() {
+        assert_eq!(
+            allowed_hosts(Some(" FCM.googleapis.com, .push.apple.com ,")).unwrap(),
+            ["fcm.googleapis.com", "push.apple.com"]
+        );
+        assert!(allowed_hosts(None).unwrap().is_empty());
+        assert!(allowed_hosts(Some("10.0.0.1")).is_err());
+        assert!(allowed_hosts(Some("localhost")).is_err());
     }
 }

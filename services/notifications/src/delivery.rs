@@ -2,12 +2,15 @@
 //! behind it), the VAPID key, and the worker that claims due deliveries from the outbox
 //! and sends them with retries, backoff, dead-lettering and digests.
 //!
+//! - `egress`: where pushes may go (public addresses only, checked at registration and
+//!   at connection time).
 //! - `vapid`: the key pair (from a Secret, or a file made for local runs) and signatures.
 //! - `webpush`: RFC 8030/8291/8292 requests sent with hyper + rustls.
 //! - `worker`: claims (`FOR UPDATE SKIP LOCKED`, safe with any number of replicas),
 //!   sends, records outcomes; releases held pushes as digests.
 //! - `outbox`: the SQL of the deliveries table.
 
+pub mod egress;
 pub mod outbox;
 pub mod vapid;
 pub mod webpush;

@@ -52,7 +52,7 @@ impl NotificationService for NotificationsGrpc {
         let (tenant, user) = convert::user("parent", &body.parent)?;
         App::require_self(&caller, &tenant, &user, &body.parent)?;
         let (endpoint, p256dh, auth, display_name) =
-            convert::subscription(body.device.as_ref(), self.app.config().delivery.allow_http)?;
+            convert::subscription(body.device.as_ref(), self.app.egress())?;
         let registration = DeviceRegistered {
             user_id: user.clone(),
             endpoint: endpoint.clone(),

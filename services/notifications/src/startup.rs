@@ -15,7 +15,7 @@ use crate::{
     app::App,
     clock::Clock,
     config::NotificationsConfig,
-    delivery::{Provider, vapid::Vapid, webpush::WebPush, worker},
+    delivery::{Provider, egress::Egress, vapid::Vapid, webpush::WebPush, worker},
     email::Mailer,
     grpc::NotificationsGrpc,
     projection::{StateProjection, invites::Invites, routing::Routing},
@@ -35,10 +35,16 @@ pub struct Built {
     pub worker: tokio::task::JoinHandle<()>,
 }
 
-/// Builds the service with the system clock and Web Push; the worker runs until `cancel`.
+/// Builds the service with the system clock and Web Push under the configured egress
+/// policy; the worker runs until `cancel`.
 pub async fn build(config: NotificationsConfig, cancel: CancellationToken) -> Result<Built> {
     let vapid = Arc::new(Vapid::load(&config.vapid_key, &config.vapid_subject)?);
-    let provider = Arc::new(WebPush::new(vapid.clone(), config.delivery.timeout)?);
+    let egress = Egress::from_settings(&config.delivery);
+    let provider = Arc::new(WebPush::with_egress(
+        vapid.clone(),
+        config.delivery.timeout,
+        egress,
+    )?);
     build_with(config, Clock::system(), vapid, provider, cancel).await
 }
 

@@ -6,15 +6,19 @@ use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper_util::{
-    client::legacy::{Client, connect::HttpConnector},
-    rt::TokioExecutor,
-};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use web_push_native::{Auth, WebPushBuilder, p256::PublicKey};
 
-use super::{Outcome, Provider, Push, vapid::Vapid};
+use super::{
+    Outcome, Provider, Push,
+    egress::{
+        Egress,
+        connect::{Guarded, refusal},
+    },
+    vapid::Vapid,
+};
 
-type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+type Https = hyper_rustls::HttpsConnector<Guarded>;
 
 /// Sends pushes to browsers' push services.
 #[derive(Debug, Clone)]
@@ -25,8 +29,20 @@ pub struct WebPush {
 }
 
 impl WebPush {
-    /// A provider signing with `vapid`, giving each request `timeout`.
+    /// A provider for local runs, tests and benchmarks: signing with `vapid`, giving each
+    /// request `timeout`, connecting to public addresses and loopback
+    /// (`Egress::local_development`). The service uses `with_egress` with its settings.
     pub fn new(vapid: Arc<Vapid>, timeout: Duration) -> breakroom_kit::Result<Self> {
+        Self::with_egress(vapid, timeout, Egress::local_development())
+    }
+
+    /// A provider connecting only where `egress` allows: the URI is checked and every
+    /// resolved address filtered before a connection is opened.
+    pub fn with_egress(
+        vapid: Arc<Vapid>,
+        timeout: Duration,
+        egress: Egress,
+    ) -> breakroom_kit::Result<Self> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = match hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(provider.clone())
@@ -44,7 +60,10 @@ impl WebPush {
                 hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
             }
         };
-        let connector = builder.https_or_http().enable_http1().build();
+        let connector = builder
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(Guarded::new(egress));
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(256)
             .build(connector);
@@ -134,6 +153,13 @@ impl Provider for WebPush {
                 };
             }
             Ok(Err(e)) => {
+                // Refused by the egress policy: no connection was made, and none ever will be.
+                if let Some(refused) = refusal(&e) {
+                    return Outcome::Failed {
+                        status: 0,
+                        error: refused.to_string(),
+                    };
+                }
                 return Outcome::Retry {
                     status: 0,
                     retry_after: None,

@@ -10,6 +10,7 @@ use breakroom_proto::notifications::v1::{self as pb, Category};
 use web_push_native::p256::PublicKey;
 
 use crate::{
+    delivery::egress::Egress,
     domain::preferences::{Settings, format_time, parse_time},
     queries::{DeviceRow, FailedRow, NotificationRow},
 };
@@ -50,10 +51,12 @@ fn key(value: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
-/// The subscription of a RegisterDevice request: `(endpoint, p256dh, auth, display name)`.
+/// The subscription of a RegisterDevice request: `(endpoint, p256dh, auth, display name)`,
+/// the endpoint normalised as browsers parse it and checked against `egress` (no internal
+/// addresses or names: the service would connect there).
 pub fn subscription(
     device: Option<&pb::Device>,
-    allow_http: bool,
+    egress: &Egress,
 ) -> Result<(String, Vec<u8>, Vec<u8>, String)> {
     let mut v = Violations::new();
     let Some(d) = device else {
@@ -61,19 +64,16 @@ pub fn subscription(
         v.finish()?;
         return Err(breakroom_kit::Error::invalid("device", "is required"));
     };
-    match d.endpoint.parse::<http::Uri>() {
-        _ if d.endpoint.is_empty() => v.add("device.endpoint", "is required"),
-        _ if d.endpoint.len() > 2048 => v.add("device.endpoint", "must be at most 2048 characters"),
-        Ok(uri) => {
-            let host = uri.host().unwrap_or("");
-            let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1");
-            match uri.scheme_str() {
-                Some("https") if !host.is_empty() => {}
-                Some("http") if allow_http && loopback => {}
-                _ => v.add("device.endpoint", "must be an https URL of a push service"),
-            }
+    let mut endpoint = String::new();
+    if d.endpoint.is_empty() {
+        v.add("device.endpoint", "is required");
+    } else if d.endpoint.len() > 2048 {
+        v.add("device.endpoint", "must be at most 2048 characters");
+    } else {
+        match egress.endpoint(&d.endpoint) {
+            Ok(url) => endpoint = url.into(),
+            Err(e) => v.add("device.endpoint", e.to_string()),
         }
-        Err(_) => v.add("device.endpoint", "must be an https URL of a push service"),
     }
     let p256dh = key(&d.p256dh).filter(|k| PublicKey::from_sec1_bytes(k).is_ok() && k.len() == 65);
     if p256dh.is_none() {
@@ -91,7 +91,7 @@ pub fn subscription(
     }
     v.finish()?;
     Ok((
-        d.endpoint.clone(),
+        endpoint,
         p256dh.unwrap_or_default(),
         auth.unwrap_or_default(),
         d.display_name.trim().to_owned(),

@@ -12,7 +12,7 @@ use breakroom_notifications::{
     app::App,
     clock::Clock,
     config::{NotificationsConfig, VapidKeySource},
-    delivery::{vapid::Vapid, webpush::WebPush},
+    delivery::{egress::Egress, vapid::Vapid, webpush::WebPush},
     startup,
 };
 use breakroom_proto::{
@@ -154,7 +154,10 @@ impl Platform {
     pub async fn start(&self) -> Instance {
         let mut config = self.config.clone();
         config.kit.grpc_listen_addr = "127.0.0.1:0".parse().unwrap();
-        let provider = Arc::new(WebPush::new(self.vapid.clone(), config.delivery.timeout).unwrap());
+        let egress = Egress::from_settings(&config.delivery);
+        let provider = Arc::new(
+            WebPush::with_egress(self.vapid.clone(), config.delivery.timeout, egress).unwrap(),
+        );
         let cancel = CancellationToken::new();
         let built = startup::build_with(
             config,
@@ -173,6 +176,15 @@ impl Platform {
             worker_cancel: cancel,
             worker: built.worker,
         }
+    }
+
+    /// Stops the running instance, adjusts the settings and starts another with them.
+    pub async fn restart_with(&mut self, adjust: impl FnOnce(&mut NotificationsConfig)) {
+        if let Some(instance) = self.instance.take() {
+            instance.stop().await;
+        }
+        adjust(&mut self.config);
+        self.instance = Some(self.start().await);
     }
 
     /// The running instance's client.
