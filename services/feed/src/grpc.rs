@@ -2,13 +2,14 @@
 //! `queries`, render, and reply with the consistency token of what was written.
 //!
 //! - `convert`: validation and wire views.
-//! - `groups`, `posts`, `social`, `announcements`: the handlers by concept; this module
+//! - `groups`, `posts`, `social`, `announcements`, `report`: the handlers by concept; this module
 //!   only routes `FeedService` to them.
 
 mod announcements;
 mod convert;
 mod groups;
 mod posts;
+mod report;
 mod social;
 
 use breakroom_kit::consistency::{Token, reply};
@@ -118,7 +119,7 @@ impl FeedService for FeedGrpc {
         &self,
         r: Request<pb::GetAcknowledgementReportRequest>,
     ) -> Reply<pb::AcknowledgementReport> {
-        announcements::report(&self.app, r).await
+        report::report(&self.app, r).await
     }
     async fn send_acknowledgement_reminder(
         &self,

@@ -14,7 +14,7 @@ use futures::future::try_join_all;
 use super::{App, access::managed_stores, derived_request_id, posts::PostRef};
 use crate::{
     domain::{CHUNK, post::Post},
-    queries::announcements::{self, Reader, ReportFilter},
+    queries::announcements::{self, EntryOrder::PendingFirst, Reader, ReportFilter},
 };
 
 /// What a report or reminder may cover for a caller.
@@ -204,12 +204,18 @@ impl App {
             pending_only: true,
             ..Default::default()
         };
-        let pending: Vec<String> =
-            announcements::entries(self.pool(), &at.tenant, &at.post, &filter, None, None)
-                .await?
-                .into_iter()
-                .map(|e| e.user_id)
-                .collect();
+        let pending: Vec<String> = announcements::entries(
+            self.pool(),
+            &at.tenant,
+            &at.post,
+            &filter,
+            &PendingFirst(None),
+            None,
+        )
+        .await?
+        .into_iter()
+        .map(|e| e.user_id)
+        .collect();
         let id = new_aggregate_id(&at.tenant, "reminder", meta.request_id.as_deref());
         let chunks: Vec<&[String]> = pending.chunks(CHUNK).collect();
         let count = chunks.len() as i32;

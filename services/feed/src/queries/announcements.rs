@@ -185,27 +185,50 @@ pub struct EntryRow {
     pub acknowledge_time: Option<DateTime<Utc>>,
 }
 
-/// Readers within the filter, not acknowledged first, then by name and id; after the
-/// `(acknowledged, name, id)` key `after`, at most `limit` (`None`: all).
+/// The order of a report's readers, with the last reader of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryOrder {
+    /// Not acknowledged first, then by name and id (the report's page of people); after
+    /// `(acknowledged, name, id)`.
+    PendingFirst(Option<(bool, String, String)>),
+    /// By name and id, which never change once snapshotted, so pages read while people
+    /// acknowledge still hold each reader exactly once (the CSV export); after
+    /// `(name, id)`.
+    ByName(Option<(String, String)>),
+}
+
+/// Readers within the filter in `order`, at most `limit` (`None`: all).
 pub async fn entries(
     pool: &PgPool,
     tenant: &str,
     post: &str,
     filter: &ReportFilter,
-    after: Option<(bool, String, String)>,
+    order: &EntryOrder,
     limit: Option<i64>,
 ) -> Result<Vec<EntryRow>> {
-    let (after_ack, after_name, after_id) = match after {
-        Some((a, n, i)) => (Some(a), n, i),
-        None => (None, String::new(), String::new()),
+    let (after, order_by) = match order {
+        EntryOrder::PendingFirst(_) => (
+            "($8::bool IS NULL OR ((o.acknowledged_revision >= $3), o.display_name, o.user_id) \
+             > ($8, $9, $10))",
+            "5, 2, 1",
+        ),
+        EntryOrder::ByName(_) => (
+            "($8::bool IS NULL OR (o.display_name, o.user_id) > ($9, $10))",
+            "2, 1",
+        ),
+    };
+    let (after_ack, after_name, after_id) = match order.clone() {
+        EntryOrder::PendingFirst(Some((a, n, i))) => (Some(a), n, i),
+        EntryOrder::ByName(Some((n, i))) => (Some(true), n, i),
+        EntryOrder::PendingFirst(None) | EntryOrder::ByName(None) => {
+            (None, String::new(), String::new())
+        }
     };
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT o.user_id, o.display_name, o.store_id, o.role, \
            (o.acknowledged_revision >= $3) AS acknowledged, \
            CASE WHEN o.acknowledged_revision >= $3 THEN o.acknowledge_time END AS acknowledge_time \
-         FROM obligations o WHERE {FILTER} \
-         AND ($8::bool IS NULL OR ((o.acknowledged_revision >= $3), o.display_name, o.user_id) > ($8, $9, $10)) \
-         ORDER BY 5, 2, 1 LIMIT $11"
+         FROM obligations o WHERE {FILTER} AND {after} ORDER BY {order_by} LIMIT $11"
     )))
     .bind(tenant)
     .bind(post)

@@ -21,6 +21,7 @@ mod isolation;
 mod permission;
 mod posts;
 mod reasons;
+mod report;
 mod social;
 mod support;
 mod visibility;
