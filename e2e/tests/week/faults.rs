@@ -12,7 +12,6 @@ use breakroom_e2e::{
 use breakroom_kit::testing::{TestEnv, bearer, eventually};
 use breakroom_proto::{
     feed::v1::{self as fd, feed_service_client::FeedServiceClient},
-    identity::v1::{self as id, identity_service_client::IdentityServiceClient},
     notifications::v1::{self as nt, notification_service_client::NotificationServiceClient},
     scheduling::v1::{self as pb, scheduling_service_client::SchedulingServiceClient},
 };
@@ -250,19 +249,7 @@ async fn services_say_not_serving_while_nats_or_postgres_is_down_and_recover_by_
     })
     .await;
     // What was written before both outages is still there.
-    let people = IdentityServiceClient::new(platform.channel(Service::Identity).await.unwrap())
-        .list_users(bearer(
-            &chain.hq.token,
-            id::ListUsersRequest {
-                parent: format!("tenants/{}", chain::TENANT),
-                page_size: 1000,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .users;
+    let people = chain::people(&platform, &chain).await;
     assert_eq!(
         people.len(),
         1 + 3 * 4,

@@ -20,8 +20,6 @@ mod rollout;
 mod roster;
 mod scenario;
 
-use std::collections::BTreeMap;
-
 use breakroom_e2e::platform::{OPERATOR_TOKEN, Platform, Service, Wiring};
 
 /// A request with `token` that waits until the service has seen `positions`
@@ -65,15 +63,9 @@ fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
 
 /// Wiring to the machine's shared servers, in a test's own namespace and databases.
 fn shared_wiring(env: &breakroom_kit::testing::TestEnv) -> Wiring {
-    Wiring {
-        namespace: env.namespace.as_str().to_owned(),
-        nats_url: env.nats_url.clone(),
-        databases: ["identity", "scheduling", "feed", "notifications"]
-            .into_iter()
-            .map(|s| (s, env.database_url(s)))
-            .collect::<BTreeMap<_, _>>(),
-        env: vec![],
-    }
+    Wiring::in_namespace(env.namespace.as_str(), &env.nats_url, |s| {
+        env.database_url(s)
+    })
 }
 
 /// Starts `services` on `wiring`.
