@@ -22,6 +22,19 @@ impl Clock {
         Self::default()
     }
 
+    /// The system clock moved by `offset`: the development time offset
+    /// (`BREAKROOM_DEV_TIME_OFFSET`), which tests and integrators use alike.
+    pub fn shifted(offset: jiff::SignedDuration) -> Self {
+        let clock = Self::default();
+        let millis = i64::try_from(offset.as_millis()).unwrap_or(if offset.is_negative() {
+            i64::MIN / 2
+        } else {
+            i64::MAX / 2
+        });
+        clock.offset_ms.store(millis, Ordering::Relaxed);
+        clock
+    }
+
     /// Now.
     pub fn now(&self) -> SystemTime {
         let offset = self.offset_ms.load(Ordering::Relaxed);

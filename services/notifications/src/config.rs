@@ -38,7 +38,8 @@ pub struct DeliverySettings {
     pub collapse_window: Duration,
     /// `BREAKROOM_PUSH_ALLOW_HTTP`: the local-development switch (default false). On:
     /// push endpoints on loopback (`127.0.0.0/8`, `::1`, `localhost`) are accepted and
-    /// connected to, also over `http://` (tests, local push services),. Off: pushes go to public addresses only
+    /// connected to, also over `http://` (tests, local push services), and
+    /// `BREAKROOM_DEV_TIME_OFFSET` is honoured. Off: pushes go to public addresses only
     /// (see `delivery::egress`); never turn it on in a cluster.
     pub allow_http: bool,
     /// `BREAKROOM_PUSH_ALLOWED_HOSTS`: comma-separated push-service domains; an endpoint's
@@ -91,6 +92,13 @@ pub struct NotificationsConfig {
     pub invite_delivery_key: Option<InviteDeliveryKey>,
     /// Push attempts.
     pub delivery: DeliverySettings,
+    /// `BREAKROOM_DEV_TIME_OFFSET`: development only. A signed duration added to the
+    /// service's clock (quiet hours, off-shift holds, digests, backoff), so integrators
+    /// can see tomorrow morning's digest now: `+3h`, `-90m`, `1h 30m`, `PT2H`, or whole
+    /// seconds (`-5400`). Honoured only with the local-development switch
+    /// (`BREAKROOM_PUSH_ALLOW_HTTP=true`); set without it, the service refuses to start.
+    /// Unset (default): the system clock. Events keep the real time of their commit.
+    pub dev_time_offset: Option<jiff::SignedDuration>,
 }
 
 impl NotificationsConfig {
@@ -136,6 +144,8 @@ impl NotificationsConfig {
             Some(_) => return Err(Error::invalid("BREAKROOM_PUSH_ALLOW_HTTP", "true or false")),
         };
         let allowed_hosts = allowed_hosts(var("BREAKROOM_PUSH_ALLOWED_HOSTS").as_deref())?;
+        let dev_time_offset =
+            dev_time_offset(var("BREAKROOM_DEV_TIME_OFFSET").as_deref(), allow_http)?;
         Ok(Self {
             kit,
             vapid_key,
@@ -156,6 +166,7 @@ impl NotificationsConfig {
                 allowed_hosts,
                 ..DeliverySettings::default()
             },
+            dev_time_offset,
         })
     }
 
@@ -169,6 +180,7 @@ impl NotificationsConfig {
             smtp_from: "Breakroom <noreply@breakroom.invalid>".into(),
             invite_delivery_key: None,
             delivery: DeliverySettings::default(),
+            dev_time_offset: None,
         }
     }
 }
@@ -195,10 +207,61 @@ pub fn allowed_hosts(value: Option<&str>) -> Result<Vec<String>> {
     Ok(hosts)
 }
 
+/// `BREAKROOM_DEV_TIME_OFFSET`: a signed duration (`+3h`, `-90m`, `PT2H`) or whole
+/// seconds; refused unless the local-development switch is on.
+pub fn dev_time_offset(
+    value: Option<&str>,
+    development: bool,
+) -> Result<Option<jiff::SignedDuration>> {
+    let name = "BREAKROOM_DEV_TIME_OFFSET";
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if !development {
+        return Err(Error::invalid(
+            name,
+            "is development only: it needs BREAKROOM_PUSH_ALLOW_HTTP=true",
+        ));
+    }
+    let offset = match value.parse::<i64>() {
+        Ok(seconds) => jiff::SignedDuration::from_secs(seconds),
+        Err(_) => value.parse::<jiff::SignedDuration>().map_err(|_| {
+            Error::invalid(
+                name,
+                "must be a signed duration: +3h, -90m, 1h 30m or seconds",
+            )
+        })?,
+    };
+    tracing::warn!(%offset, "BREAKROOM_DEV_TIME_OFFSET: the service clock is shifted (development only)");
+    Ok(Some(offset))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_time_offset_needs_the_development_switch() {
+        let error = dev_time_offset(Some("+3h"), false).unwrap_err();
+        assert!(
+            error.to_string().contains("BREAKROOM_PUSH_ALLOW_HTTP"),
+            "{error}"
+        );
+        assert_eq!(dev_time_offset(None, false).unwrap(), None);
+        assert_eq!(dev_time_offset(Some(""), false).unwrap(), None);
+    }
+
+    #[test]
+    fn time_offsets_are_signed_durations_or_seconds() {
+        let offset = |v| dev_time_offset(Some(v), true).unwrap().unwrap().as_secs();
+        assert_eq!(offset("+3h"), 3 * 3600);
+        assert_eq!(offset("-90m"), -90 * 60);
+        assert_eq!(offset("1h 30m"), 5400);
+        assert_eq!(offset("PT2H"), 7200);
+        assert_eq!(offset("-5400"), -5400);
+        assert!(dev_time_offset(Some("soon"), true).is_err());
+    }
 
     #[test]
     fn allowed_hosts_are_domains() {

@@ -35,8 +35,9 @@ pub struct Built {
     pub worker: tokio::task::JoinHandle<()>,
 }
 
-/// Builds the service with the system clock and Web Push under the configured egress
-/// policy; the worker runs until `cancel`.
+/// Builds the service with the system clock (shifted by the development time offset when
+/// one is set) and Web Push under the configured egress policy; the worker runs until
+/// `cancel`.
 pub async fn build(config: NotificationsConfig, cancel: CancellationToken) -> Result<Built> {
     let vapid = Arc::new(Vapid::load(&config.vapid_key, &config.vapid_subject)?);
     let egress = Egress::from_settings(&config.delivery);
@@ -45,7 +46,11 @@ pub async fn build(config: NotificationsConfig, cancel: CancellationToken) -> Re
         config.delivery.timeout,
         egress,
     )?);
-    build_with(config, Clock::system(), vapid, provider, cancel).await
+    let clock = match config.dev_time_offset {
+        Some(offset) => Clock::shifted(offset),
+        None => Clock::system(),
+    };
+    build_with(config, clock, vapid, provider, cancel).await
 }
 
 /// Builds the service with a given clock and provider (tests move time, benchmarks count).

@@ -5,6 +5,7 @@
 
 mod delivery;
 mod devices;
+mod devtime;
 mod egress;
 mod feed;
 mod guarantees;

@@ -168,6 +168,21 @@ impl Platform {
         )
         .await
         .unwrap();
+        Self::serve(built, cancel).await
+    }
+
+    /// Starts an instance the way `main` does (`startup::build`): the provider under the
+    /// settings' egress policy and the system clock, shifted by the development time
+    /// offset when the settings carry one.
+    pub async fn start_as_main(&self) -> Instance {
+        let mut config = self.config.clone();
+        config.kit.grpc_listen_addr = "127.0.0.1:0".parse().unwrap();
+        let cancel = CancellationToken::new();
+        let built = startup::build(config, cancel.clone()).await.unwrap();
+        Self::serve(built, cancel).await
+    }
+
+    async fn serve(built: startup::Built, cancel: CancellationToken) -> Instance {
         let running = testing::spawn(built.server, SERVICE).await;
         Instance {
             client: NotificationServiceClient::new(running.channel().await),
