@@ -13,7 +13,7 @@ use breakroom_kit::{
     Error, Result,
     directory::{Caller, Role},
 };
-use breakroom_proto::feed::v1::{GroupKind, PostingPolicy};
+use breakroom_proto::feed::v1::{self as pb, GroupKind, PostingPolicy};
 
 use crate::queries::groups::GroupRow;
 
@@ -128,6 +128,29 @@ pub fn require_manager(caller: &Caller) -> Result<()> {
             "needs ROLE_STORE_MANAGER or ROLE_TEAM_LEAD of a store, or ROLE_HQ_ADMIN",
         ))
     }
+}
+
+/// PERMISSION_DENIED unless the caller may publish `announcement`: managers
+/// (`NOT_A_MANAGER`), and a store manager or team lead only to an audience naming stores
+/// they all manage (`AUDIENCE_OUT_OF_SCOPE`); HQ admins to anyone of the chain.
+pub fn require_announcer(caller: &Caller, announcement: &pb::Announcement) -> Result<()> {
+    require_manager(caller)?;
+    if caller.is_hq_admin() {
+        return Ok(());
+    }
+    let managed = managed_stores(caller);
+    let stores = announcement
+        .audience
+        .as_ref()
+        .map(|a| a.store_ids.as_slice())
+        .unwrap_or_default();
+    if stores.is_empty() || stores.iter().any(|s| !managed.contains(s)) {
+        return Err(Error::denied(
+            "AUDIENCE_OUT_OF_SCOPE",
+            "a store manager's announcement names only stores they manage",
+        ));
+    }
+    Ok(())
 }
 
 /// The stores a caller manages (store manager or team lead).

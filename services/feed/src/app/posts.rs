@@ -12,7 +12,7 @@ use breakroom_proto::feed::v1 as pb;
 
 use super::{
     App,
-    access::{GroupAccess, managed_stores, require_manager},
+    access::{GroupAccess, require_announcer},
     visibility::{Freshness, Shown},
 };
 use crate::{
@@ -134,19 +134,7 @@ impl App {
             ));
         }
         if let Some(announcement) = &post.announcement {
-            require_manager(caller)?;
-            let audience = announcement.audience.clone().unwrap_or_default();
-            if !caller.is_hq_admin() {
-                let managed = managed_stores(caller);
-                if audience.store_ids.is_empty()
-                    || audience.store_ids.iter().any(|s| !managed.contains(s))
-                {
-                    return Err(Error::denied(
-                        "AUDIENCE_OUT_OF_SCOPE",
-                        "a store manager's announcement names only stores they manage",
-                    ));
-                }
-            }
+            require_announcer(caller, announcement)?;
         }
         let readers = match &post.announcement {
             Some(announcement) => Some(self.audience(tenant, announcement, caller.id()).await?),

@@ -14,7 +14,7 @@ use super::{Reply, convert, written};
 use crate::{
     app::{
         App,
-        access::require_manager,
+        access::require_announcer,
         posts::{Moderation, NewPost, PostRef},
     },
     names,
@@ -67,8 +67,8 @@ pub async fn create(app: &App, request: Request<pb::CreatePostRequest>) -> Reply
         .into());
     }
     let post = body.post.unwrap_or_default();
-    if post.announcement.is_some() {
-        require_manager(&caller)?;
+    if let Some(announcement) = &post.announcement {
+        require_announcer(&caller, announcement)?;
     }
     let mut v = Violations::new();
     let content = convert::content(&mut v, &tenant, &post, post.announcement.is_some());

@@ -384,3 +384,46 @@ async fn a_reader_outside_an_audience_is_told_not_found_before_the_request_is_va
     );
     assert_eq!(refusal(acknowledge.await).0, Code::InvalidArgument);
 }
+
+#[tokio::test]
+async fn a_store_manager_announcing_beyond_their_stores_is_denied_before_the_post_is_validated() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("acme").await;
+    let manager = p.manager(&chain, &chain.store, "boss@acme.example").await;
+    let announce = |stores: Vec<String>| {
+        rpc!(
+            p,
+            create_post,
+            p.req(
+                &manager.token,
+                pb::CreatePostRequest {
+                    parent: store_group("acme", &chain.store),
+                    post: Some(pb::Post {
+                        title: String::new(),
+                        body: "<script>alert(1)</script>".into(),
+                        announcement: Some(pb::Announcement {
+                            audience: Some(pb::Audience {
+                                store_ids: stores,
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    request_id: BAD_ID.into(),
+                },
+            )
+        )
+    };
+    assert_eq!(
+        refusal(announce(vec!["elsewhere".into()]).await),
+        denied("AUDIENCE_OUT_OF_SCOPE")
+    );
+    // Within their store, the post itself is what is wrong.
+    let status = announce(vec![id_of(&chain.store).into()])
+        .await
+        .unwrap_err();
+    let mut fields = breakroom_kit::testing::violated_fields(&status);
+    fields.sort();
+    assert_eq!(fields, vec!["post.body", "post.title"]);
+}
