@@ -14,7 +14,8 @@ For the default values and every ci/*-values.yaml it
    schemas of each version in KUBERNETES_VERSIONS, and each Tenant against the CRD;
 5. checks what schemas cannot: selectors match pod labels, every Service, HPA, PDB,
    NetworkPolicy and binding points at something rendered, probes and ports agree, the
-   pod security settings are in place, generated keys have the services' formats.
+   pod security settings are in place, generated keys have the services' formats,
+   notifications reaches 443 on public addresses only and SMTP only when configured.
 Then it checks that values.yaml comments every key, that wrong values are refused, that
 the validation is strict (a broken object fails), that a new service is one values
 block, and that each service's Dockerfile builds its binary and matches the chart's
@@ -317,6 +318,41 @@ def check_consistency(objects: list[dict], label: str) -> None:
         print(f"  {label}: Secrets the cluster must provide: {', '.join(sorted(external_secrets))}")
 
 
+# What notifications' HTTPS egress must exclude: the ranges the service refuses to push
+# to (services/notifications/src/delivery/egress.rs).
+PUSH_EXCLUDED = {
+    "0.0.0.0/0": {"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+                  "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4"},
+    "::/0": {"::ffff:0:0/96", "fc00::/7", "fe80::/10", "ff00::/8"},
+}
+SMTP_PORTS = {25, 465, 587}
+
+
+def check_push_egress(objects: list[dict], values: dict, label: str) -> None:
+    """Notifications reaches port 443 on public addresses only, and SMTP only when
+    secrets.smtpUrl names a Secret."""
+    policies = [o for o in objects if o["kind"] == "NetworkPolicy"
+                and o["metadata"]["name"].endswith("-notifications")]
+    if not policies:
+        return
+    rules = policies[0]["spec"].get("egress", [])
+    https = [r for r in rules if any(p.get("port") == 443 for p in r.get("ports", []))]
+    # The Web Push rule: 443 to everywhere but the excluded ranges.
+    anywhere = [peer["ipBlock"] for r in https for peer in r.get("to", [])
+                if peer.get("ipBlock", {}).get("cidr") in PUSH_EXCLUDED]
+    if not anywhere:
+        fail(f"{label}: notifications has no HTTPS egress for Web Push")
+    for block in anywhere:
+        missing = PUSH_EXCLUDED[block["cidr"]] - set(block.get("except", []))
+        if missing:
+            fail(f"{label}: notifications' HTTPS egress to {block['cidr']} does not exclude {sorted(missing)}")
+    smtp = any(p.get("port") in SMTP_PORTS for r in rules for p in r.get("ports", []))
+    configured = bool(values.get("secrets", {}).get("smtpUrl", {}).get("existingSecret"))
+    if smtp != configured:
+        fail(f"{label}: notifications' SMTP egress is {'open' if smtp else 'closed'} although "
+             f"secrets.smtpUrl is {'set' if configured else 'not set'}")
+
+
 def decode_base64url(text: str) -> bytes:
     if not re.fullmatch(r"[A-Za-z0-9_-]+", text):
         raise ValueError("not base64url without padding")
@@ -469,6 +505,7 @@ def main() -> int:
             for error in validation_errors(objects, crds):
                 fail(f"{label}: {error}")
             check_consistency(objects, label)
+            check_push_egress(objects, values, label)
             kinds: dict[str, int] = {}
             for obj in objects:
                 kinds[obj["kind"]] = kinds.get(obj["kind"], 0) + 1
