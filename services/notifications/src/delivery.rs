@@ -4,6 +4,7 @@
 //!
 //! - `egress`: where pushes may go (public addresses only, checked at registration and
 //!   at connection time).
+//! - `encrypt`: RFC 8291 message encryption (aes128gcm) on `ring`.
 //! - `vapid`: the key pair (from a Secret, or a file made for local runs) and signatures.
 //! - `webpush`: RFC 8030/8291/8292 requests sent with hyper + rustls.
 //! - `worker`: claims (`FOR UPDATE SKIP LOCKED`, safe with any number of replicas),
@@ -11,6 +12,7 @@
 //! - `outbox`: the SQL of the deliveries table.
 
 pub mod egress;
+pub mod encrypt;
 pub mod outbox;
 pub mod vapid;
 pub mod webpush;

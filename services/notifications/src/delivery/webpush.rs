@@ -1,4 +1,4 @@
-//! Web Push (RFC 8030) as a `Provider`: `web-push-native` encrypts the payload
+//! Web Push (RFC 8030) as a `Provider`: `encrypt` encrypts the payload
 //! (aes128gcm, RFC 8291); the VAPID header (RFC 8292) comes from the cached signature;
 //! hyper with rustls (no OpenSSL) sends it with `TTL`, `Urgency` and `Topic`.
 
@@ -7,7 +7,6 @@ use std::{sync::Arc, time::Duration};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
-use web_push_native::{Auth, WebPushBuilder, p256::PublicKey};
 
 use super::{
     Outcome, Provider, Push,
@@ -15,6 +14,7 @@ use super::{
         Egress,
         connect::{Guarded, refusal},
     },
+    encrypt,
     vapid::Vapid,
 };
 
@@ -79,18 +79,9 @@ impl WebPush {
             .endpoint
             .parse()
             .map_err(|e| format!("endpoint: {e}"))?;
-        let public = PublicKey::from_sec1_bytes(&push.p256dh)
-            .map_err(|_| "p256dh is not a P-256 point".to_owned())?;
-        let auth: [u8; 16] = push
-            .auth
-            .as_slice()
-            .try_into()
-            .map_err(|_| "auth is not 16 bytes".to_owned())?;
-        let auth = Auth::from(auth);
-        let request = WebPushBuilder::new(endpoint.clone(), public, auth)
-            .with_valid_duration(push.ttl)
-            .build(push.payload.clone())
-            .map_err(|e| format!("encrypt: {e}"))?;
+        let request =
+            encrypt::request(&endpoint, push.ttl, &push.p256dh, &push.auth, &push.payload)
+                .map_err(|e| e.to_string())?;
         let authorization = self
             .vapid
             .authorization(&endpoint)
