@@ -43,6 +43,15 @@ impl WebPush {
         timeout: Duration,
         egress: Egress,
     ) -> breakroom_kit::Result<Self> {
+        Self::with_connector(vapid, timeout, Guarded::new(egress))
+    }
+
+    /// A provider over a given guarded connector (tests resolve names from a table).
+    pub fn with_connector(
+        vapid: Arc<Vapid>,
+        timeout: Duration,
+        connector: Guarded,
+    ) -> breakroom_kit::Result<Self> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = match hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(provider.clone())
@@ -63,7 +72,7 @@ impl WebPush {
         let connector = builder
             .https_or_http()
             .enable_http1()
-            .wrap_connector(Guarded::new(egress));
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(256)
             .build(connector);

@@ -4,6 +4,7 @@
 //! connected to and fails at once instead of being retried.
 
 use std::{
+    collections::HashMap,
     sync::{
         Arc,
         atomic::{AtomicUsize, Ordering},
@@ -12,6 +13,7 @@ use std::{
 };
 
 use breakroom_kit::testing::{eventually, violated_fields};
+use breakroom_notifications::delivery::egress::connect::Lookup;
 use breakroom_proto::notifications::v1 as pb;
 
 use crate::support::*;
@@ -195,33 +197,7 @@ async fn a_device_pointing_inside_is_never_connected_to_and_fails_without_retrie
     })
     .await;
 
-    p.client()
-        .send_test_notification(bearer(
-            &ann.token,
-            pb::SendTestNotificationRequest {
-                parent: parent.clone(),
-                request_id: uuid(),
-            },
-        ))
-        .await
-        .unwrap();
-    let failed = eventually(Duration::from_secs(20), || async {
-        let failed = p
-            .client()
-            .list_failed_deliveries(bearer(
-                &chain.admin.token,
-                pb::ListFailedDeliveriesRequest {
-                    parent: format!("tenants/{t}"),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .failed_deliveries;
-        (failed.len() == 2).then_some(failed)
-    })
-    .await;
+    let failed = send_test_and_wait_failed(&p, &chain, &ann, 2).await;
     for delivery in &failed {
         assert_eq!(delivery.attempts, 1, "refused once, never retried");
         assert_eq!(delivery.last_status_code, 0);
@@ -236,4 +212,98 @@ async fn a_device_pointing_inside_is_never_connected_to_and_fails_without_retrie
         0,
         "no connection was opened"
     );
+}
+
+#[tokio::test]
+async fn a_public_name_that_now_resolves_to_loopback_is_never_connected_to() {
+    let mut p = Platform::spawn_with(false, |c| {
+        c.delivery.allow_http = false;
+        c.delivery.max_attempts = 8;
+    })
+    .await;
+    // DNS now answers loopback for a name that was public at registration (rebinding).
+    p.lookup = Lookup::Table(Arc::new(HashMap::from([(
+        "push.example.com".to_owned(),
+        vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()],
+    )])));
+    p.restart_with(|_| {}).await;
+    let chain = p.chain("dns").await;
+    let ann = p.employee(&chain, "ann@dns.example").await;
+    let parent = format!("tenants/{}/users/{}", chain.tenant, ann.id);
+    let (port, accepted) = counting_listener().await;
+    let keys = p.push.device();
+    let endpoint = format!("https://push.example.com:{port}/push/a");
+    let refused = try_register(&p, &ann, register(&parent, &endpoint, &keys)).await;
+    assert!(refused.is_none(), "a public name passes registration");
+    eventually(Duration::from_secs(10), || async {
+        let devices = p
+            .client()
+            .list_devices(bearer(
+                &ann.token,
+                pb::ListDevicesRequest {
+                    parent: parent.clone(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .ok()?
+            .into_inner()
+            .devices;
+        (devices.len() == 1).then_some(())
+    })
+    .await;
+
+    let failed = send_test_and_wait_failed(&p, &chain, &ann, 1).await;
+    assert_eq!(failed[0].attempts, 1, "refused once, never retried");
+    assert!(
+        failed[0]
+            .last_error
+            .contains("push.example.com (::1) is a loopback address")
+            || failed[0]
+                .last_error
+                .contains("push.example.com (127.0.0.1) is a loopback address"),
+        "{}",
+        failed[0].last_error
+    );
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        0,
+        "no connection was opened"
+    );
+}
+
+/// Sends `person` a test notification and waits until `n` of the chain's pushes failed.
+async fn send_test_and_wait_failed(
+    p: &Platform,
+    chain: &Chain,
+    person: &Person,
+    n: usize,
+) -> Vec<pb::FailedDelivery> {
+    p.client()
+        .send_test_notification(bearer(
+            &person.token,
+            pb::SendTestNotificationRequest {
+                parent: format!("tenants/{}/users/{}", chain.tenant, person.id),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(20), || async {
+        let failed = p
+            .client()
+            .list_failed_deliveries(bearer(
+                &chain.admin.token,
+                pb::ListFailedDeliveriesRequest {
+                    parent: format!("tenants/{}", chain.tenant),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .failed_deliveries;
+        (failed.len() == n).then_some(failed)
+    })
+    .await
 }

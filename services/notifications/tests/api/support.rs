@@ -12,7 +12,14 @@ use breakroom_notifications::{
     app::App,
     clock::Clock,
     config::{NotificationsConfig, VapidKeySource},
-    delivery::{egress::Egress, vapid::Vapid, webpush::WebPush},
+    delivery::{
+        egress::{
+            Egress,
+            connect::{Guarded, Lookup},
+        },
+        vapid::Vapid,
+        webpush::WebPush,
+    },
     startup,
 };
 use breakroom_proto::{
@@ -57,6 +64,8 @@ pub struct Platform {
     pub config: NotificationsConfig,
     pub clock: Clock,
     pub vapid: Arc<Vapid>,
+    /// How the push client resolves names (the system's unless a test fixes them).
+    pub lookup: Lookup,
     pub instance: Option<Instance>,
     pub scheduling: Option<SchedulingServiceClient<Channel>>,
     _scheduling: Option<Running>,
@@ -141,6 +150,7 @@ impl Platform {
             config,
             clock: Clock::system(),
             vapid,
+            lookup: Lookup::System,
             instance: None,
             scheduling: scheduling_client,
             _scheduling: scheduling_running,
@@ -154,9 +164,11 @@ impl Platform {
     pub async fn start(&self) -> Instance {
         let mut config = self.config.clone();
         config.kit.grpc_listen_addr = "127.0.0.1:0".parse().unwrap();
-        let egress = Egress::from_settings(&config.delivery);
+        let connector =
+            Guarded::with_lookup(Egress::from_settings(&config.delivery), self.lookup.clone());
         let provider = Arc::new(
-            WebPush::with_egress(self.vapid.clone(), config.delivery.timeout, egress).unwrap(),
+            WebPush::with_connector(self.vapid.clone(), config.delivery.timeout, connector)
+                .unwrap(),
         );
         let cancel = CancellationToken::new();
         let built = startup::build_with(

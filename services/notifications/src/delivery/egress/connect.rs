@@ -6,9 +6,11 @@
 //! the provider reports as a push that will never work.
 
 use std::{
+    collections::HashMap,
     future::Future,
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -24,11 +26,38 @@ use super::{Egress, Refused};
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 
-/// Resolves names with the system resolver and drops the addresses the policy refuses;
-/// when none is left, fails with `Refused`.
+/// How names are looked up.
+#[derive(Debug, Clone, Default)]
+pub enum Lookup {
+    /// The system resolver (`getaddrinfo`).
+    #[default]
+    System,
+    /// Fixed answers, like curl's `--resolve` (tests: a public-looking name that now
+    /// resolves to loopback); a name not in the table does not resolve.
+    Table(Arc<HashMap<String, Vec<IpAddr>>>),
+}
+
+impl Lookup {
+    async fn resolve(&self, host: &str) -> std::io::Result<Vec<SocketAddr>> {
+        match self {
+            Self::System => Ok(tokio::net::lookup_host((host, 0)).await?.collect()),
+            Self::Table(table) => match table.get(host) {
+                Some(ips) => Ok(ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect()),
+                None => Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("{host} is not in the lookup table"),
+                )),
+            },
+        }
+    }
+}
+
+/// Resolves names and drops the addresses the policy refuses; when none is left, fails
+/// with `Refused`.
 #[derive(Debug, Clone)]
 pub struct GuardedResolver {
     egress: Egress,
+    lookup: Lookup,
 }
 
 impl Service<Name> for GuardedResolver {
@@ -41,10 +70,10 @@ impl Service<Name> for GuardedResolver {
     }
 
     fn call(&mut self, name: Name) -> Self::Future {
-        let egress = self.egress.clone();
+        let (egress, lookup) = (self.egress.clone(), self.lookup.clone());
         Box::pin(async move {
             let host = name.as_str();
-            let resolved: Vec<SocketAddr> = tokio::net::lookup_host((host, 0)).await?.collect();
+            let resolved = lookup.resolve(host).await?;
             let mut refused = None;
             let allowed: Vec<SocketAddr> = resolved
                 .into_iter()
@@ -81,10 +110,17 @@ pub struct Guarded {
 }
 
 impl Guarded {
-    /// A connector enforcing `egress` (TLS is layered on top by the caller).
+    /// A connector enforcing `egress` with the system resolver (TLS is layered on top by
+    /// the caller).
     pub fn new(egress: Egress) -> Self {
+        Self::with_lookup(egress, Lookup::System)
+    }
+
+    /// A connector enforcing `egress`, resolving names with `lookup`.
+    pub fn with_lookup(egress: Egress, lookup: Lookup) -> Self {
         let mut inner = HttpConnector::new_with_resolver(GuardedResolver {
             egress: egress.clone(),
+            lookup,
         });
         // https URIs reach it too: TLS wraps the stream it returns.
         inner.enforce_http(false);
@@ -175,6 +211,7 @@ mod tests {
     async fn the_resolver_drops_the_refused_addresses_of_a_name() {
         let mut resolver = GuardedResolver {
             egress: Egress::public(),
+            lookup: Lookup::System,
         };
         let error = resolver
             .call("localhost".parse().unwrap())
