@@ -5,8 +5,10 @@
 //! - `identity`: identity's API as the operator calls it (operator token, read-your-writes).
 //! - `reconcile`: the reconciler (idempotent request ids, status, finalizer policy).
 //! - `config`: typed environment configuration.
+//! - `application`: the process: build, run until SIGTERM, finish what is in flight.
 #![forbid(unsafe_code)]
 
+pub mod application;
 pub mod config;
 pub mod crd;
 pub mod identity;

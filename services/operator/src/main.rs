@@ -1,6 +1,6 @@
 //! `operator`: reconciles `Tenant` resources into identity. `--print-crd` prints the CRD.
 
-use breakroom_operator::{config::Config, crd, reconcile::Context};
+use breakroom_operator::{application::Application, config::Config, crd};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -14,20 +14,9 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let config = Config::from_env()?;
-    let client = kube::Client::try_default().await?;
-    let identity =
-        tonic::transport::Endpoint::from_shared(config.identity_url.clone())?.connect_lazy();
-    let ctx = Context {
-        client,
-        identity,
-        token: config.operator_token,
-        failures: Default::default(),
-    };
-    tracing::info!(identity = config.identity_url, "operator started");
-    breakroom_operator::run(ctx, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await;
+    Application::build(Config::from_env()?)
+        .await?
+        .run_until_stopped()
+        .await;
     Ok(())
 }

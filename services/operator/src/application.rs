@@ -1,0 +1,73 @@
+//! The operator as a process: built from its configuration, run until Kubernetes (SIGTERM)
+//! or a person (Ctrl-C) stops it, finishing the reconciliations in flight.
+
+use std::time::Duration;
+
+use futures::FutureExt;
+
+use crate::{config::Config, reconcile::Context};
+
+/// Longest the reconciliations in flight may take after a stop is asked for: well inside
+/// Kubernetes' default grace period of 30 s, so the pod ends by itself, not by SIGKILL.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// A built, not yet running, operator.
+pub struct Application {
+    ctx: Context,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects to the Kubernetes API (in-cluster or `KUBECONFIG`) and, lazily, to identity.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let client = kube::Client::try_default().await?;
+        let identity =
+            tonic::transport::Endpoint::from_shared(config.identity_url.clone())?.connect_lazy();
+        tracing::info!(identity = config.identity_url, "operator started");
+        Ok(Self {
+            ctx: Context {
+                client,
+                identity,
+                token: config.operator_token,
+                failures: Default::default(),
+            },
+        })
+    }
+
+    /// Reconciles until SIGTERM or SIGINT, then lets the reconciliations in flight finish
+    /// (at most `DRAIN`: a watch retrying against an unreachable API server would
+    /// otherwise hold the controller open).
+    pub async fn run_until_stopped(self) {
+        let stop = stop_requested().boxed().shared();
+        tokio::select! {
+            _ = crate::run(self.ctx, stop.clone()) => {}
+            _ = async {
+                stop.await;
+                tokio::time::sleep(DRAIN).await;
+            } => tracing::warn!("reconciliations still running after {DRAIN:?}; stopping anyway"),
+        }
+        tracing::info!("operator stopped");
+    }
+}
+
+/// Resolves on SIGTERM, how Kubernetes stops a pod, or on Ctrl-C.
+async fn stop_requested() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+    tracing::info!("shutdown requested");
+}
