@@ -176,12 +176,19 @@ fn entry(tenant: &str, e: &EntryRow) -> pb::AcknowledgementEntry {
     }
 }
 
-/// A CSV field, quoted when it holds a separator, quote or line break.
+/// A CSV field, quoted when it holds a separator, quote or line break. A value a
+/// spreadsheet would run as a formula (a display name such as `=HYPERLINK(...)`, starting
+/// with `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'`, so it opens as text.
 fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_owned()
+        value
     }
 }
 
@@ -207,4 +214,19 @@ fn csv(tenant: &str, rows: &[EntryRow], first: bool) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn a_name_a_spreadsheet_would_run_as_a_formula_opens_as_text() {
+        assert_eq!(csv_field("Ann de Vries"), "Ann de Vries");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+31 6"), "'+31 6");
+        assert_eq!(csv_field("-5"), "'-5");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("Jansen, Piet"), "\"Jansen, Piet\"");
+    }
 }
