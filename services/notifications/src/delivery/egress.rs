@@ -277,7 +277,8 @@ impl Egress {
             url::Host::Ipv6(ip) => url::Host::Ipv6(*ip),
         };
         if uri.scheme_str() != Some("https") && !(self.allow_loopback && is_loopback(&host)) {
-            return Err(Refused::new(uri.to_string(), "not an https URL"));
+            // The host only: the path is the subscription's secret.
+            return Err(Refused::new(raw, "reached over plain http"));
         }
         self.host(&host)
     }
