@@ -4,56 +4,9 @@ use breakroom_proto::identity::v1 as pb;
 
 use super::values::DepartmentId;
 
-/// What a principal may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    /// Sees the store's feed and their roster.
-    Employee,
-    /// Leads a team of a store.
-    TeamLead,
-    /// Manages a store.
-    StoreManager,
-    /// Head office, chain-wide.
-    HqAdmin,
-    /// An integration; service accounts only.
-    Integration,
-}
-
-impl Role {
-    /// From the wire enum; `None` for ROLE_UNSPECIFIED and unknown values.
-    pub fn from_proto(value: i32) -> Option<Self> {
-        match pb::Role::try_from(value).ok()? {
-            pb::Role::Employee => Some(Self::Employee),
-            pb::Role::TeamLead => Some(Self::TeamLead),
-            pb::Role::StoreManager => Some(Self::StoreManager),
-            pb::Role::HqAdmin => Some(Self::HqAdmin),
-            pb::Role::Integration => Some(Self::Integration),
-            pb::Role::Unspecified => None,
-        }
-    }
-
-    /// To the wire enum.
-    pub fn to_proto(self) -> pb::Role {
-        match self {
-            Self::Employee => pb::Role::Employee,
-            Self::TeamLead => pb::Role::TeamLead,
-            Self::StoreManager => pb::Role::StoreManager,
-            Self::HqAdmin => pb::Role::HqAdmin,
-            Self::Integration => pb::Role::Integration,
-        }
-    }
-
-    /// Stable lower-case name, used in the read model and in logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Employee => "employee",
-            Self::TeamLead => "team_lead",
-            Self::StoreManager => "store_manager",
-            Self::HqAdmin => "hq_admin",
-            Self::Integration => "integration",
-        }
-    }
-}
+/// What a principal may do: the one definition, the directory's, which every service's
+/// replica of identity uses too.
+pub use breakroom_kit::directory::Role;
 
 /// One role of a user: in a store (optionally a department of it), or chain-wide.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
