@@ -14,7 +14,7 @@ use breakroom_kit::{
 use breakroom_proto::identity::v1::{UserEvent, user_event::Event as Us};
 use sqlx::PgConnection;
 
-use crate::{app::App, domain::roster::RosterCommand};
+use crate::{app::App, domain::roster::RosterCommand, queries};
 
 /// Name of the reaction (checkpoint, lease, consumer).
 pub const OFFBOARDING: &str = "scheduling_offboarding";
@@ -63,14 +63,12 @@ impl Projection for Offboarding {
         // The rosters are found through the read model: let it catch up first, so a shift
         // planned a moment before the offboarding is not missed (UNAVAILABLE retries).
         self.app.catch_up_rosters().await?;
-        let rosters: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT store_id || '_' || week FROM shifts \
-             WHERE tenant = $1 AND employee_id = $2 AND start_time >= $3",
+        let rosters = queries::shifts::rosters_from(
+            conn,
+            tenant,
+            employee,
+            chrono::DateTime::<chrono::Utc>::from(commit.occurred_at()),
         )
-        .bind(tenant)
-        .bind(employee)
-        .bind(chrono::DateTime::<chrono::Utc>::from(commit.occurred_at()))
-        .fetch_all(conn)
         .await?;
         for roster in rosters {
             let request_id = uuid::Uuid::new_v5(

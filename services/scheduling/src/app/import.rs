@@ -8,7 +8,7 @@
 //! — `employee_email` empty for an open shift; times `YYYY-MM-DDTHH:MM` in the store's zone;
 //! the week of each row is the ISO week of its start; a CSV import is always a full week.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
 use breakroom_proto::scheduling::v1 as pb;
@@ -26,7 +26,7 @@ use crate::{
         roster::{RosterCommand, roster_id},
         time::{Week, parse_planned},
     },
-    names,
+    names, queries,
 };
 
 /// Store-weeks written concurrently.
@@ -232,14 +232,7 @@ impl App {
                 format!("the header must be: {}", CSV_COLUMNS.join(",")),
             ));
         }
-        let stores: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
-            "SELECT upper(store_code), id FROM kit_directory_stores WHERE tenant = $1",
-        )
-        .bind(tenant)
-        .fetch_all(self.read().pool())
-        .await?
-        .into_iter()
-        .collect();
+        let stores = queries::directory::stores_by_code(self.read().pool(), tenant).await?;
         let mut v = Violations::new();
         let mut records = Vec::new();
         for (index, record) in reader.records().enumerate() {
@@ -257,16 +250,8 @@ impl App {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let people: HashMap<String, String> = sqlx::query_as::<_, (String, String)>(
-            "SELECT lower(email), id FROM kit_directory_users \
-             WHERE tenant = $1 AND lower(email) = ANY($2) AND state <> 'deactivated'",
-        )
-        .bind(tenant)
-        .bind(&emails)
-        .fetch_all(self.read().pool())
-        .await?
-        .into_iter()
-        .collect();
+        let people =
+            queries::directory::people_by_email(self.read().pool(), tenant, &emails).await?;
         let mut weeks: BTreeMap<(String, Week), Vec<(ShiftInput, String)>> = BTreeMap::new();
         for (line, record) in records {
             let field = |column: &str| format!("csv.line[{line}].{column}");

@@ -25,7 +25,7 @@ use crate::{
         roster::{Roster, RosterCommand, roster_id},
         time::{Week, Zone, timestamp},
     },
-    names,
+    names, queries,
 };
 
 /// Longest unpaid break accepted, in minutes.
@@ -145,31 +145,13 @@ impl App {
     /// The people who may be scheduled in a store: holding a role there and not
     /// offboarded (invited people count: the WFM plans them before they open the app).
     pub(crate) async fn store_members(&self, tenant: &str, store: &str) -> Result<HashSet<String>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT u.id FROM kit_directory_users u JOIN kit_directory_memberships m \
-             ON m.tenant = u.tenant AND m.user_id = u.id \
-             WHERE u.tenant = $1 AND m.store_id = $2 AND u.state <> 'deactivated'",
-        )
-        .bind(tenant)
-        .bind(store)
-        .fetch_all(self.read().pool())
-        .await?;
-        Ok(ids.into_iter().collect())
+        queries::directory::store_members(self.read().pool(), tenant, store).await
     }
 
     /// The week a stored shift belongs to, waiting once for the read model when the shift
     /// was created a moment ago.
     pub(crate) async fn week_of(&self, tenant: &str, store: &str, shift: &str) -> Result<Week> {
-        let lookup = || async {
-            sqlx::query_scalar::<_, String>(
-                "SELECT week FROM shifts WHERE tenant = $1 AND store_id = $2 AND id = $3",
-            )
-            .bind(tenant)
-            .bind(store)
-            .bind(shift)
-            .fetch_optional(self.read().pool())
-            .await
-        };
+        let lookup = || queries::shifts::week_of(self.read().pool(), tenant, store, shift);
         let week = match lookup().await? {
             Some(week) => week,
             None => {

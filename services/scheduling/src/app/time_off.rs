@@ -14,21 +14,8 @@ use breakroom_kit::directory::Caller;
 use super::{App, access::Access};
 use crate::{
     domain::time_off::{TimeOff, TimeOffCommand, TimeOffStatus, period},
-    names,
+    names, queries,
 };
-
-#[derive(sqlx::FromRow)]
-struct TimeOffRow {
-    id: String,
-    employee_id: String,
-    store_id: String,
-    start_date: String,
-    end_date: String,
-    reason: String,
-    state: String,
-    conflicting: Vec<String>,
-    create_time: DateTime<Utc>,
-}
 
 /// A request's resource from its state.
 fn resource(tenant: &str, id: &str, state: &TimeOff) -> pb::TimeOffRequest {
@@ -133,15 +120,12 @@ impl App {
             };
             let next = end.tomorrow().map_err(Error::internal)?;
             self.catch_up_rosters().await?;
-            sqlx::query_scalar::<_, String>(
-                "SELECT id FROM shifts WHERE tenant = $1 AND employee_id = $2 AND published \
-                 AND start_time < $4 AND end_time > $3 ORDER BY start_time",
+            queries::shifts::published_between(
+                self.read().pool(),
+                tenant,
+                employee,
+                (at(start)?, at(next)?),
             )
-            .bind(tenant)
-            .bind(employee)
-            .bind(at(start)?)
-            .bind(at(next)?)
-            .fetch_all(self.read().pool())
             .await?
         } else {
             vec![]
@@ -180,23 +164,8 @@ impl App {
                 "lists another person's requests: HQ admins only",
             ));
         }
-        let (after_time, after_id) = page.after_instant()?;
-        let rows: Vec<TimeOffRow> = sqlx::query_as(
-            "SELECT id, employee_id, store_id, start_date, end_date, reason, state, conflicting, \
-             create_time FROM time_off_requests WHERE tenant = $1 \
-             AND ($2::text IS NULL OR store_id = $2) AND ($3::text IS NULL OR employee_id = $3) \
-             AND ($4::timestamptz IS NULL OR (create_time, id) < ($4, $5)) \
-             ORDER BY create_time DESC, id DESC LIMIT $6",
-        )
-        .bind(tenant)
-        .bind(store)
-        .bind(employee)
-        .bind(after_time)
-        .bind(after_id)
-        .bind(page.limit())
-        .fetch_all(self.read().pool())
-        .await?;
-        let (rows, token) = page.finish(rows, |r| (r.create_time.to_rfc3339(), r.id.clone()));
+        let (rows, token) =
+            queries::time_off::list(self.read().pool(), tenant, store, employee, page).await?;
         let requests = rows
             .into_iter()
             .map(|r| pb::TimeOffRequest {

@@ -132,7 +132,7 @@ impl SchedulingService for SchedulingGrpc {
         let caller = self.app.caller(&request).await?;
         let body = request.get_ref();
         let mut v = Violations::new();
-        let range = v.check(queries::range(
+        let range = v.check(queries::shifts::range(
             body.start_time.as_ref(),
             body.end_time.as_ref(),
         ));
@@ -141,13 +141,13 @@ impl SchedulingService for SchedulingGrpc {
             body.page_size,
             &body.page_token,
             &filter,
-            queries::DEFAULT_PAGE,
+            queries::shifts::DEFAULT_PAGE,
         ));
         v.finish()?;
         let (Some(range), Some(page)) = (range, page) else {
             return Err(Error::invalid("start_time", "invalid range").into());
         };
-        let (shifts, next_page_token) = queries::my_shifts(
+        let (shifts, next_page_token) = queries::shifts::my_shifts(
             self.app.read().pool(),
             caller.tenant(),
             caller.id(),
@@ -175,7 +175,7 @@ impl SchedulingService for SchedulingGrpc {
         }
         let body = request.get_ref();
         let mut v = Violations::new();
-        let range = v.check(queries::range(
+        let range = v.check(queries::shifts::range(
             body.start_time.as_ref(),
             body.end_time.as_ref(),
         ));
@@ -184,7 +184,7 @@ impl SchedulingService for SchedulingGrpc {
             body.page_size,
             &body.page_token,
             &filter,
-            queries::DEFAULT_PAGE,
+            queries::shifts::DEFAULT_PAGE,
         ));
         v.finish()?;
         let (Some(range), Some(page)) = (range, page) else {
@@ -192,7 +192,8 @@ impl SchedulingService for SchedulingGrpc {
         };
         self.app.store(&tenant, &store).await?;
         let (shifts, next_page_token) =
-            queries::store_shifts(self.app.read().pool(), &tenant, &store, range, &page).await?;
+            queries::shifts::store_shifts(self.app.read().pool(), &tenant, &store, range, &page)
+                .await?;
         Ok(Response::new(pb::ListStoreShiftsResponse {
             shifts,
             next_page_token,
@@ -219,7 +220,7 @@ impl SchedulingService for SchedulingGrpc {
             }
             vec![store]
         };
-        let mut scope = queries::OpenShiftScope::default();
+        let mut scope = queries::shifts::OpenShiftScope::default();
         for store in stores {
             let departments = caller.departments_in(&store);
             if caller.plans(&store) || departments.iter().any(|d| d.is_empty()) {
@@ -234,10 +235,11 @@ impl SchedulingService for SchedulingGrpc {
             body.page_size,
             &body.page_token,
             &body.parent,
-            queries::DEFAULT_PAGE,
+            queries::shifts::DEFAULT_PAGE,
         )?;
         let (shifts, next_page_token) =
-            queries::open_shifts(self.app.read().pool(), caller.tenant(), &scope, &page).await?;
+            queries::shifts::open_shifts(self.app.read().pool(), caller.tenant(), &scope, &page)
+                .await?;
         Ok(Response::new(pb::ListOpenShiftsResponse {
             shifts,
             next_page_token,

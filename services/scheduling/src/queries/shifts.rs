@@ -1,0 +1,267 @@
+//! Shifts as the read model holds them: an employee's, a store's, the open ones; the
+//! week a shift belongs to; an employee's published shifts in a period.
+
+use breakroom_kit::{Error, Result, paging::Page};
+use breakroom_proto::scheduling::v1 as pb;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::names;
+
+/// Shifts per page when the client names no size.
+pub const DEFAULT_PAGE: i32 = 100;
+
+#[derive(sqlx::FromRow)]
+struct ShiftRow {
+    id: String,
+    store_id: String,
+    week: String,
+    employee_id: String,
+    start_local: String,
+    end_local: String,
+    start_time: DateTime<Utc>,
+    end_time: DateTime<Utc>,
+    department_id: String,
+    position: String,
+    unpaid_break_minutes: i32,
+    note: String,
+    external_id: String,
+    revision: i64,
+    published: bool,
+}
+
+const COLUMNS: &str = "id, store_id, week, employee_id, start_local, end_local, start_time, end_time, \
+     department_id, position, unpaid_break_minutes, note, external_id, revision, published";
+
+fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    }
+}
+
+fn shift(tenant: &str, row: ShiftRow) -> pb::Shift {
+    let (year, number) = row.week.split_once('W').unwrap_or_default();
+    let paid =
+        (row.end_time - row.start_time).num_seconds() - i64::from(row.unpaid_break_minutes) * 60;
+    pb::Shift {
+        name: names::shift_name(tenant, &row.store_id, &row.id),
+        employee: if row.employee_id.is_empty() {
+            String::new()
+        } else {
+            names::user_name(tenant, &row.employee_id)
+        },
+        start_local: row.start_local,
+        end_local: row.end_local,
+        department_id: row.department_id,
+        position: row.position,
+        unpaid_break_minutes: row.unpaid_break_minutes,
+        note: row.note,
+        external_id: row.external_id,
+        start_time: Some(timestamp(row.start_time)),
+        end_time: Some(timestamp(row.end_time)),
+        paid_duration: Some(prost_types::Duration {
+            seconds: paid,
+            nanos: 0,
+        }),
+        roster: format!(
+            "{}/rosters/{year}-W{number}",
+            names::store_name(tenant, &row.store_id)
+        ),
+        state: if row.published {
+            pb::shift::State::Published
+        } else {
+            pb::shift::State::Draft
+        } as i32,
+        revision: row.revision,
+    }
+}
+
+/// A time range of a list request, at most 92 days.
+pub fn range(
+    start: Option<&prost_types::Timestamp>,
+    end: Option<&prost_types::Timestamp>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let at = |field: &str, t: Option<&prost_types::Timestamp>| {
+        t.and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            .ok_or_else(|| Error::invalid(field, "is required"))
+    };
+    let (start, end) = (at("start_time", start)?, at("end_time", end)?);
+    if end <= start {
+        return Err(Error::invalid("end_time", "must be after start_time"));
+    }
+    if end - start > chrono::Duration::days(92) {
+        return Err(Error::invalid(
+            "end_time",
+            "the range spans at most 92 days",
+        ));
+    }
+    Ok((start, end))
+}
+
+async fn page_of(
+    pool: &PgPool,
+    tenant: &str,
+    condition: &str,
+    key: &str,
+    range: (DateTime<Utc>, DateTime<Utc>),
+    page: &Page,
+) -> Result<(Vec<pb::Shift>, String)> {
+    let (after_time, after_id) = page.after_instant()?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND {condition} \
+         AND end_time > $3 AND start_time < $4 \
+         AND ($5::timestamptz IS NULL OR (start_time, id) > ($5, $6)) \
+         ORDER BY start_time, id LIMIT $7"
+    );
+    let rows: Vec<ShiftRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(key)
+        .bind(range.0)
+        .bind(range.1)
+        .bind(after_time)
+        .bind(after_id)
+        .bind(page.limit())
+        .fetch_all(pool)
+        .await?;
+    let (rows, token) = page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone()));
+    Ok((rows.into_iter().map(|r| shift(tenant, r)).collect(), token))
+}
+
+/// An employee's published shifts in a range, by start.
+pub async fn my_shifts(
+    pool: &PgPool,
+    tenant: &str,
+    employee: &str,
+    range: (DateTime<Utc>, DateTime<Utc>),
+    page: &Page,
+) -> Result<(Vec<pb::Shift>, String)> {
+    page_of(
+        pool,
+        tenant,
+        "employee_id = $2 AND published",
+        employee,
+        range,
+        page,
+    )
+    .await
+}
+
+/// A store's published shifts in a range, by start.
+pub async fn store_shifts(
+    pool: &PgPool,
+    tenant: &str,
+    store: &str,
+    range: (DateTime<Utc>, DateTime<Utc>),
+    page: &Page,
+) -> Result<(Vec<pb::Shift>, String)> {
+    page_of(
+        pool,
+        tenant,
+        "store_id = $2 AND published",
+        store,
+        range,
+        page,
+    )
+    .await
+}
+
+/// Who may see which open shifts: every shift of `whole_stores`, shifts of `departments`
+/// (`store/department`) and shifts without a department in `member_stores`.
+#[derive(Debug, Clone, Default)]
+pub struct OpenShiftScope {
+    /// Stores whose every open shift counts (planners, store-wide members).
+    pub whole_stores: Vec<String>,
+    /// `store/department` pairs the caller works in.
+    pub departments: Vec<String>,
+    /// Stores the caller works in at all.
+    pub member_stores: Vec<String>,
+}
+
+/// Published open shifts from now on the scope covers, by start (however far ahead: a WFM
+/// publishes the summer months early, and the page token carries the caller through).
+pub async fn open_shifts(
+    pool: &PgPool,
+    tenant: &str,
+    scope: &OpenShiftScope,
+    page: &Page,
+) -> Result<(Vec<pb::Shift>, String)> {
+    let now = Utc::now();
+    let (after_time, after_id) = page.after_instant()?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND published AND employee_id = '' \
+         AND start_time > $2 \
+         AND (store_id = ANY($3) OR (store_id || '/' || department_id) = ANY($4) \
+              OR (department_id = '' AND store_id = ANY($5))) \
+         AND ($6::timestamptz IS NULL OR (start_time, id) > ($6, $7)) \
+         ORDER BY start_time, id LIMIT $8"
+    );
+    let rows: Vec<ShiftRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(now)
+        .bind(&scope.whole_stores)
+        .bind(&scope.departments)
+        .bind(&scope.member_stores)
+        .bind(after_time)
+        .bind(after_id)
+        .bind(page.limit())
+        .fetch_all(pool)
+        .await?;
+    let (rows, token) = page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone()));
+    Ok((rows.into_iter().map(|r| shift(tenant, r)).collect(), token))
+}
+
+/// The ISO week (`<year>W<week>`) of a stored shift, if the read model has it.
+pub async fn week_of(
+    pool: &PgPool,
+    tenant: &str,
+    store: &str,
+    shift: &str,
+) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT week FROM shifts WHERE tenant = $1 AND store_id = $2 AND id = $3",
+    )
+    .bind(tenant)
+    .bind(store)
+    .bind(shift)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Ids of `employee`'s published shifts overlapping `[start, end)`, by start.
+pub async fn published_between(
+    pool: &PgPool,
+    tenant: &str,
+    employee: &str,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT id FROM shifts WHERE tenant = $1 AND employee_id = $2 AND published \
+         AND start_time < $4 AND end_time > $3 ORDER BY start_time",
+    )
+    .bind(tenant)
+    .bind(employee)
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Roster ids (`<store>_<year>W<week>`) holding `employee`'s shifts starting at or after
+/// `from` (read inside the caller's transaction).
+pub async fn rosters_from(
+    conn: &mut PgConnection,
+    tenant: &str,
+    employee: &str,
+    from: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT store_id || '_' || week FROM shifts \
+         WHERE tenant = $1 AND employee_id = $2 AND start_time >= $3",
+    )
+    .bind(tenant)
+    .bind(employee)
+    .bind(from)
+    .fetch_all(conn)
+    .await?)
+}
