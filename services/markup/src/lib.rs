@@ -193,4 +193,3 @@ fn shown(target: &str) -> String {
         })
         .collect()
 }
-

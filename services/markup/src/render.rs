@@ -12,8 +12,26 @@ use crate::parser;
 
 /// Elements a body may produce (the allow-list of the check, as HTML).
 const TAGS: [&str; 20] = [
-    "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "ul", "ol", "li",
-    "hr", "em", "strong", "a", "span", "div",
+    "p",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "code",
+    "ul",
+    "ol",
+    "li",
+    "hr",
+    "em",
+    "strong",
+    "a",
+    "span",
+    "div",
 ];
 
 fn sanitizer() -> &'static ammonia::Builder<'static> {

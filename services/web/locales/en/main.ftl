@@ -1,0 +1,161 @@
+# Breakroom web app: English.
+app-name = Breakroom
+skip-to-content = Skip to content
+offline-banner = Offline — as of { $time }
+nav-label = Main
+nav-home = Home
+nav-week = My week
+nav-inbox = Inbox
+nav-unread = { $count } unread
+nav-settings = Settings
+save = Save
+signout = Sign out
+
+error-title = Something went wrong
+error-home = Back to Home
+error-not-found = We could not find that page. It may have been removed, or it is not yours to see.
+error-forbidden = You are not allowed to do that. Reload the page and try again.
+error-signed-out = Please sign in again.
+error-unavailable = Breakroom cannot be reached right now. Please try again in a minute.
+error-invalid = Something in the form is not right.
+error-refused = That cannot be done right now. Reload the page to see the latest state.
+error-internal = Something went wrong on our side. Please try again.
+error-body-refused = The text holds something that is not allowed: pictures, HTML, or links that do not start with https://, http:// or mailto:.
+error-title-refused = The title is empty or too long.
+error-invite-code = This invite code is unknown, used or expired. Ask your manager for a new one.
+error-password-policy = Choose a longer password (at least 12 characters).
+error-field-invalid = This value is not valid.
+error-throttled = Too many attempts. Wait a few minutes and try again.
+error-signin-failed = The e-mail, phone number or password is not right.
+error-cannot-post = You cannot post in any group.
+
+signin-title = Sign in
+field-tenant = Company
+field-login = E-mail or phone number
+field-password = Password
+signin-submit = Sign in
+signin-have-code = I have an invite code
+
+activate-title = Activate your account
+activate-intro = Enter the invite code from your manager and choose a password.
+field-invite-code = Invite code
+field-new-password = New password
+field-language = Language
+language-chain = As my company
+activate-submit = Activate and sign in
+
+home-title = Home
+home-hello = Hello { $name }
+home-next-shift = Your next shift
+home-no-shift = No shift planned in the coming weeks.
+home-must-reads = To read and confirm
+home-timeline = News
+home-empty = Nothing here yet.
+paid-length = Paid: { $length }
+acknowledge-post = Read and understood
+acknowledged = Confirmed
+new-post = New post
+react-like = { $count ->
+    [0] Like
+   *[other] Like ({ $count })
+}
+comments-link = { $count ->
+    [0] Comment
+    [one] 1 comment
+   *[other] { $count } comments
+}
+
+week-title = My week
+week-previous = Previous week
+week-next = Next week
+week-no-shifts = No shifts this week.
+week-total = Total paid: { $length }
+week-changes = Changes to your shifts
+week-no-changes = No changes.
+acknowledge-change = Acknowledge
+change-added = New: { $after }
+change-removed = Cancelled: { $before }
+change-changed = { $before } → { $after }
+
+post-title = Post
+comment-field = Your comment
+comment-submit = Add comment
+field-group = Group
+field-title = Title (optional)
+field-body = Message
+field-body-help = You can use *italics*, **bold**, lists and links (https://…).
+post-submit = Post
+
+settings-title = Settings
+settings-signed-in-as = Signed in as { $name }
+settings-notifications = Notifications
+settings-devices = Devices that get notifications
+device-unnamed = This browser
+push-turn-on = Turn on notifications
+push-on = Notifications are on for this device.
+push-failed = Notifications could not be turned on. Check the browser's permission.
+push-unsupported = This browser cannot show notifications.
+push-install-hint = On iPhone: tap Share, then "Add to Home Screen", and open Breakroom from there to turn on notifications.
+push-needs-js = Turning on notifications needs JavaScript.
+
+inbox-title = Inbox
+inbox-empty = No notifications yet.
+
+date-short = { $weekday } { $day } { $month }
+shift-when = { $date }, { $start }–{ $end }
+duration-hm = { $hours } h { $minutes } min
+day-1 = Mon
+day-2 = Tue
+day-3 = Wed
+day-4 = Thu
+day-5 = Fri
+day-6 = Sat
+day-7 = Sun
+month-1 = Jan
+month-2 = Feb
+month-3 = Mar
+month-4 = Apr
+month-5 = May
+month-6 = Jun
+month-7 = Jul
+month-8 = Aug
+month-9 = Sep
+month-10 = Oct
+month-11 = Nov
+month-12 = Dec
+
+status-pending = waiting for a manager
+status-approved = approved
+status-rejected = rejected
+status-offered = offered
+status-accepted = accepted
+status- = updated
+card-roster-published = The roster of week { $week } is out ({ $shifts } shifts).
+card-shifts-changed = Your shifts changed.
+card-open-shift = An open shift you can take:
+card-claim-update = Your claim of an open shift: { $status }.
+card-swap-update = Your shift swap: { $status }.
+card-time-off-update = Your time off { $start } – { $end }: { $status }.
+card-welcome = Welcome to Breakroom! First steps:
+card-personal-roster = Your week { $week } is out: { $shifts } shifts, { $paid } paid.
+card-unknown = An update.
+step-read_news = Read the news
+step-see_roster = Look at your week
+step-ask_help = Ask a question in the help group
+step-install_app = Add Breakroom to your home screen
+
+kind-unspecified = Notification
+kind-roster-published = Your roster is out
+kind-shift-changed = Your shift changed
+kind-open-shift = An open shift is available
+kind-swap-offered = A shift is offered to you
+kind-swap-decided = Your swap was decided
+kind-claim-decided = Your claim was decided
+kind-time-off-decided = Your time off was decided
+kind-announcement = New announcement
+kind-acknowledgement-reminder = Please read and confirm
+kind-comment = New comment
+kind-reply = New reply
+kind-mention = You were mentioned
+kind-test = Test notification
+kind-digest = Your summary

@@ -1,0 +1,161 @@
+# Breakroom web-app: Nederlands.
+app-name = Breakroom
+skip-to-content = Naar de inhoud
+offline-banner = Offline — stand van { $time }
+nav-label = Hoofdmenu
+nav-home = Start
+nav-week = Mijn week
+nav-inbox = Berichten
+nav-unread = { $count } ongelezen
+nav-settings = Instellingen
+save = Opslaan
+signout = Afmelden
+
+error-title = Er ging iets mis
+error-home = Terug naar Start
+error-not-found = Deze pagina bestaat niet (meer), of is niet voor jou.
+error-forbidden = Dat mag je niet doen. Laad de pagina opnieuw en probeer het nog eens.
+error-signed-out = Meld je opnieuw aan.
+error-unavailable = Breakroom is nu niet bereikbaar. Probeer het over een minuut opnieuw.
+error-invalid = Er klopt iets niet in het formulier.
+error-refused = Dat kan nu niet. Laad de pagina opnieuw om de laatste stand te zien.
+error-internal = Er ging bij ons iets mis. Probeer het opnieuw.
+error-body-refused = De tekst bevat iets wat niet mag: afbeeldingen, HTML of links die niet met https://, http:// of mailto: beginnen.
+error-title-refused = De titel is leeg of te lang.
+error-invite-code = Deze uitnodigingscode is onbekend, al gebruikt of verlopen. Vraag je leidinggevende om een nieuwe.
+error-password-policy = Kies een langer wachtwoord (minstens 12 tekens).
+error-field-invalid = Deze waarde klopt niet.
+error-throttled = Te veel pogingen. Wacht een paar minuten en probeer het opnieuw.
+error-signin-failed = Het e-mailadres, telefoonnummer of wachtwoord klopt niet.
+error-cannot-post = Je kunt in geen enkele groep berichten plaatsen.
+
+signin-title = Aanmelden
+field-tenant = Bedrijf
+field-login = E-mailadres of telefoonnummer
+field-password = Wachtwoord
+signin-submit = Aanmelden
+signin-have-code = Ik heb een uitnodigingscode
+
+activate-title = Account activeren
+activate-intro = Vul de uitnodigingscode van je leidinggevende in en kies een wachtwoord.
+field-invite-code = Uitnodigingscode
+field-new-password = Nieuw wachtwoord
+field-language = Taal
+language-chain = Zoals mijn bedrijf
+activate-submit = Activeren en aanmelden
+
+home-title = Start
+home-hello = Hallo { $name }
+home-next-shift = Je volgende dienst
+home-no-shift = Geen dienst gepland in de komende weken.
+home-must-reads = Lezen en bevestigen
+home-timeline = Nieuws
+home-empty = Hier staat nog niets.
+paid-length = Betaald: { $length }
+acknowledge-post = Gelezen en begrepen
+acknowledged = Bevestigd
+new-post = Nieuw bericht
+react-like = { $count ->
+    [0] Leuk
+   *[other] Leuk ({ $count })
+}
+comments-link = { $count ->
+    [0] Reageren
+    [one] 1 reactie
+   *[other] { $count } reacties
+}
+
+week-title = Mijn week
+week-previous = Vorige week
+week-next = Volgende week
+week-no-shifts = Geen diensten deze week.
+week-total = Totaal betaald: { $length }
+week-changes = Wijzigingen in je diensten
+week-no-changes = Geen wijzigingen.
+acknowledge-change = Gezien
+change-added = Nieuw: { $after }
+change-removed = Vervallen: { $before }
+change-changed = { $before } → { $after }
+
+post-title = Bericht
+comment-field = Je reactie
+comment-submit = Reactie plaatsen
+field-group = Groep
+field-title = Titel (niet verplicht)
+field-body = Bericht
+field-body-help = Je kunt *cursief*, **vet**, lijstjes en links (https://…) gebruiken.
+post-submit = Plaatsen
+
+settings-title = Instellingen
+settings-signed-in-as = Aangemeld als { $name }
+settings-notifications = Meldingen
+settings-devices = Apparaten die meldingen krijgen
+device-unnamed = Deze browser
+push-turn-on = Meldingen aanzetten
+push-on = Meldingen staan aan op dit apparaat.
+push-failed = Meldingen konden niet aan. Controleer de toestemming in de browser.
+push-unsupported = Deze browser kan geen meldingen tonen.
+push-install-hint = Op de iPhone: tik op Deel, dan "Zet op beginscherm", en open Breakroom daar om meldingen aan te zetten.
+push-needs-js = Voor meldingen is JavaScript nodig.
+
+inbox-title = Berichten
+inbox-empty = Nog geen meldingen.
+
+date-short = { $weekday } { $day } { $month }
+shift-when = { $date }, { $start }–{ $end }
+duration-hm = { $hours } u { $minutes } min
+day-1 = ma
+day-2 = di
+day-3 = wo
+day-4 = do
+day-5 = vr
+day-6 = za
+day-7 = zo
+month-1 = jan
+month-2 = feb
+month-3 = mrt
+month-4 = apr
+month-5 = mei
+month-6 = jun
+month-7 = jul
+month-8 = aug
+month-9 = sep
+month-10 = okt
+month-11 = nov
+month-12 = dec
+
+status-pending = wacht op een leidinggevende
+status-approved = goedgekeurd
+status-rejected = afgewezen
+status-offered = aangeboden
+status-accepted = geaccepteerd
+status- = bijgewerkt
+card-roster-published = Het rooster van week { $week } staat klaar ({ $shifts } diensten).
+card-shifts-changed = Je diensten zijn gewijzigd.
+card-open-shift = Een open dienst die je kunt nemen:
+card-claim-update = Je aanvraag voor een open dienst: { $status }.
+card-swap-update = Je dienstruil: { $status }.
+card-time-off-update = Je verlof { $start } – { $end }: { $status }.
+card-welcome = Welkom bij Breakroom! Eerste stappen:
+card-personal-roster = Je week { $week } staat klaar: { $shifts } diensten, { $paid } betaald.
+card-unknown = Een update.
+step-read_news = Lees het nieuws
+step-see_roster = Bekijk je week
+step-ask_help = Stel een vraag in de helpgroep
+step-install_app = Zet Breakroom op je beginscherm
+
+kind-unspecified = Melding
+kind-roster-published = Je rooster staat klaar
+kind-shift-changed = Je dienst is gewijzigd
+kind-open-shift = Er is een open dienst
+kind-swap-offered = Er wordt je een dienst aangeboden
+kind-swap-decided = Er is besloten over je ruil
+kind-claim-decided = Er is besloten over je aanvraag
+kind-time-off-decided = Er is besloten over je verlof
+kind-announcement = Nieuwe mededeling
+kind-acknowledgement-reminder = Lees en bevestig
+kind-comment = Nieuwe reactie
+kind-reply = Nieuw antwoord
+kind-mention = Je bent genoemd
+kind-test = Testmelding
+kind-digest = Je overzicht

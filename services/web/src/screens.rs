@@ -1,0 +1,9 @@
+//! One module per screen; handlers are thin and the screen logic lives beside them.
+
+pub mod auth;
+pub mod compose;
+pub mod home;
+pub mod post;
+pub mod settings;
+pub mod views;
+pub mod week;

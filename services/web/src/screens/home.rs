@@ -1,0 +1,150 @@
+//! Home: the next shift (when, where), the must-reads waiting for "Read and understood",
+//! then the timeline of posts and roster cards.
+
+use askama::Template;
+use axum::{Extension, http::StatusCode, response::Response};
+use breakroom_proto::{
+    feed::v1 as feed, identity::v1 as identity, notifications::v1 as notifications,
+    scheduling::v1 as scheduling,
+};
+
+use crate::{
+    context::Ctx,
+    error::page,
+    fmt,
+    layout::{Chrome, Nav},
+    screens::views::{CardView, Item, PostView},
+};
+
+/// The next shift as Home shows it.
+#[derive(Debug, Clone)]
+pub struct NextShift {
+    /// When.
+    pub when: String,
+    /// The store's name.
+    pub store: String,
+    /// Position.
+    pub position: String,
+    /// Paid length.
+    pub paid: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    name: String,
+    next: Option<NextShift>,
+    must_reads: Vec<PostView>,
+    items: Vec<Item>,
+}
+
+fn ts(t: jiff::Timestamp) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.as_second(),
+        nanos: 0,
+    }
+}
+
+/// The inbox's unread count; 0 when notifications does not answer (Home still shows).
+pub async fn unread(ctx: &Ctx) -> i64 {
+    ctx.app
+        .notifications()
+        .get_unread_count(ctx.req(notifications::GetUnreadCountRequest {
+            parent: ctx.session.user.clone(),
+        }))
+        .await
+        .map_or(0, |r| r.into_inner().unread_count)
+}
+
+/// The store's display name (its id when identity does not answer).
+pub async fn store_name(ctx: &Ctx, shift_name: &str) -> String {
+    let store = shift_name
+        .split("/shifts/")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    ctx.app
+        .identity()
+        .get_store(ctx.req(identity::GetStoreRequest {
+            name: store.clone(),
+        }))
+        .await
+        .map_or(store, |s| s.into_inner().display_name)
+}
+
+async fn next_shift(ctx: &Ctx) -> Result<Option<NextShift>, tonic::Status> {
+    let now = jiff::Timestamp::now();
+    let until = now
+        .checked_add(jiff::SignedDuration::from_hours(24 * 31))
+        .unwrap_or(now);
+    let shifts = ctx
+        .app
+        .scheduling()
+        .list_my_shifts(ctx.req(scheduling::ListMyShiftsRequest {
+            start_time: Some(ts(now)),
+            end_time: Some(ts(until)),
+            page_size: 1,
+            page_token: String::new(),
+        }))
+        .await?
+        .into_inner()
+        .shifts;
+    let Some(shift) = shifts.into_iter().next() else {
+        return Ok(None);
+    };
+    Ok(Some(NextShift {
+        when: fmt::shift_when(&ctx.t, &shift.start_local, &shift.end_local),
+        store: store_name(ctx, &shift.name).await,
+        position: shift.position.clone(),
+        paid: fmt::duration(&ctx.t, shift.paid_duration.map_or(0, |d| d.seconds)),
+    }))
+}
+
+/// `GET /`.
+pub async fn page_home(Extension(ctx): Extension<Ctx>) -> Response {
+    let mut feed = ctx.app.feed();
+    let timeline = feed.list_timeline(ctx.req(feed::ListTimelineRequest {
+        parent: ctx.session.tenant.clone(),
+        page_size: 20,
+        page_token: String::new(),
+    }));
+    let (next, timeline, unread) = tokio::join!(next_shift(&ctx), timeline, unread(&ctx));
+    let (next, timeline) = match (next, timeline) {
+        (Ok(next), Ok(timeline)) => (next, timeline.into_inner()),
+        (Err(status), _) | (_, Err(status)) => return ctx.fail(status),
+    };
+    let zone = ctx.session.time_zone.as_str();
+    let mut must_reads = Vec::new();
+    let mut items = Vec::new();
+    for entry in &timeline.items {
+        match &entry.item {
+            Some(feed::timeline_item::Item::Post(post)) => {
+                let view = PostView::new(&ctx.t, post, zone);
+                if view.pending {
+                    must_reads.push(view);
+                } else {
+                    items.push(Item {
+                        post: Some(view),
+                        card: None,
+                    });
+                }
+            }
+            Some(feed::timeline_item::Item::Card(card)) => items.push(Item {
+                post: None,
+                card: Some(CardView::new(&ctx.t, card, zone)),
+            }),
+            None => {}
+        }
+    }
+    page(
+        StatusCode::OK,
+        HomePage {
+            c: ctx.chrome(Nav::Home, unread),
+            name: ctx.session.name.clone(),
+            next,
+            must_reads,
+            items,
+        },
+    )
+}

@@ -1,0 +1,139 @@
+//! The HTTP server: routes, middleware, and a graceful stop on SIGTERM or Ctrl-C (requests
+//! in flight finish; no new ones are accepted).
+
+use std::net::SocketAddr;
+
+use axum::{
+    Extension, Router,
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use tokio::net::TcpListener;
+
+use crate::{
+    assets,
+    config::WebConfig,
+    context::{self, Guest},
+    error::{self, WebError},
+    headers,
+    screens::{auth, compose, home, post as posts, settings, week},
+    state::AppState,
+};
+
+/// The running app.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The routes of the app over `state`.
+pub fn router(state: AppState) -> Router {
+    let people = Router::new()
+        .route("/", get(home::page_home))
+        .route("/week", get(week::page_week))
+        .route("/week/acknowledge", post(week::acknowledge))
+        .route("/posts/{group}/{post}", get(posts::page_post))
+        .route("/posts/{group}/{post}/comments", post(posts::comment))
+        .route("/posts/{group}/{post}/react", post(posts::react))
+        .route(
+            "/posts/{group}/{post}/acknowledge",
+            post(posts::acknowledge),
+        )
+        .route("/new", get(compose::page_compose).post(compose::create))
+        .route("/inbox", get(settings::page_inbox))
+        .route("/settings", get(settings::page_settings))
+        .route("/settings/language", post(settings::language))
+        .route("/settings/push", post(settings::register_device))
+        .route("/push-messages.json", get(settings::push_messages))
+        .route("/signout", post(auth::signout))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::signed_in,
+        ));
+    let guests = Router::new()
+        .route("/signin", get(auth::signin_page).post(auth::signin))
+        .route("/activate", get(auth::activate_page).post(auth::activate))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::guest,
+        ));
+    Router::new()
+        .merge(people)
+        .merge(guests)
+        .route("/static/{version}/{file}", get(assets::file))
+        .route("/sw.js", get(assets::service_worker))
+        .route("/manifest.webmanifest", get(assets::manifest))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(middleware::from_fn(headers::security_headers))
+        .with_state(state)
+}
+
+async fn not_found(Extension(guest): Extension<Guest>) -> Response {
+    let mut response = error::render(guest.chrome(), &WebError::NotFound, "/");
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response.into_response()
+}
+
+impl Application {
+    /// Binds the listener and wires the app (the services are reached lazily).
+    pub async fn build(config: WebConfig) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen_addr).await?;
+        let port = listener.local_addr()?.port();
+        let state = AppState::new(config)?;
+        Ok(Self {
+            listener,
+            router: router(state),
+            port,
+        })
+    }
+
+    /// The port it listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(stopped())
+            .await?;
+        Ok(())
+    }
+}
+
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
