@@ -41,6 +41,19 @@ use crate::{
     projection::PROJECTION,
 };
 
+/// What a command left of one part of an aggregate (a claim, a swap, a time-off request):
+/// its id, its state after the commit, and the commit's stream sequence. The handlers
+/// render it; `app` returns no API messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded<T> {
+    /// Id of the part (claim id, swap id, request id).
+    pub id: String,
+    /// Its state after the command.
+    pub state: T,
+    /// Stream sequence of the commit (the consistency token).
+    pub sequence: u64,
+}
+
 /// Scheduling's command side, shared by the handlers.
 #[derive(Debug, Clone)]
 pub struct App {

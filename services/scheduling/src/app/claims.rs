@@ -1,16 +1,14 @@
 //! Claiming open shifts and deciding claims.
 
+use breakroom_kit::directory::Caller;
 use breakroom_kit::{
     Error, Result,
     envelope::{CommandMeta, new_aggregate_id},
 };
-use breakroom_proto::scheduling::v1 as pb;
 
-use breakroom_kit::directory::Caller;
-
-use super::{App, access::Access};
+use super::{App, Recorded, access::Access};
 use crate::{
-    domain::roster::{ClaimStatus, NewClaim, Roster, RosterCommand, roster_id},
+    domain::roster::{ClaimState, ClaimStatus, NewClaim, Roster, RosterCommand, roster_id},
     names,
 };
 
@@ -36,31 +34,17 @@ pub enum ClaimPolicy {
     Approval,
 }
 
-impl App {
-    /// A claim resource from the roster.
-    pub fn claim_resource(
-        tenant: &str,
-        store: &str,
-        roster: &Roster,
-        claim_id: &str,
-        at: std::time::SystemTime,
-    ) -> Option<pb::ShiftClaim> {
-        let claim = roster.claims.get(claim_id)?;
-        Some(pb::ShiftClaim {
-            name: format!(
-                "{}/claims/{claim_id}",
-                names::shift_name(tenant, store, &claim.shift_id)
-            ),
-            claimant: names::user_name(tenant, &claim.claimant_id),
-            state: match claim.status {
-                ClaimStatus::Pending => pb::shift_claim::State::Pending,
-                ClaimStatus::Approved => pb::shift_claim::State::Approved,
-                ClaimStatus::Rejected => pb::shift_claim::State::Rejected,
-            } as i32,
-            create_time: Some(at.into()),
-        })
-    }
+/// The claim `claim_id` as the roster holds it, with its commit's sequence.
+fn recorded(roster: &Roster, claim_id: &str, sequence: u64) -> Option<Recorded<ClaimState>> {
+    let claim = roster.claims.get(claim_id)?;
+    Some(Recorded {
+        id: claim_id.to_owned(),
+        state: claim.clone(),
+        sequence,
+    })
+}
 
+impl App {
     /// The caller claims an open shift of `store`.
     pub async fn claim_open_shift(
         &self,
@@ -69,7 +53,7 @@ impl App {
         store: &str,
         shift_id: &str,
         meta: &CommandMeta,
-    ) -> Result<(pb::ShiftClaim, u64)> {
+    ) -> Result<Recorded<ClaimState>> {
         let name = names::shift_name(tenant, store, shift_id);
         caller.see_tenant(tenant, &name)?;
         let departments = caller.departments_in(store);
@@ -98,7 +82,7 @@ impl App {
             change_id: uuid::Uuid::now_v7().to_string(),
         }));
         let committed = self.plan(tenant, &roster, meta, command).await?;
-        let claim = Self::claim_resource(tenant, store, &committed.state, &claim_id, meta.now())
+        recorded(&committed.state, &claim_id, committed.sequence)
             .or_else(|| {
                 // An earlier pending claim of the same person on the same shift stands.
                 committed
@@ -110,12 +94,9 @@ impl App {
                             && c.claimant_id == caller.id()
                             && c.status == ClaimStatus::Pending
                     })
-                    .and_then(|(id, _)| {
-                        Self::claim_resource(tenant, store, &committed.state, id, meta.now())
-                    })
+                    .and_then(|(id, _)| recorded(&committed.state, id, committed.sequence))
             })
-            .ok_or_else(|| Error::internal(anyhow::anyhow!("claim not recorded")))?;
-        Ok((claim, committed.sequence))
+            .ok_or_else(|| Error::internal(anyhow::anyhow!("claim not recorded")))
     }
 
     /// A planner approves or rejects a pending claim.
@@ -125,7 +106,7 @@ impl App {
         claim: &ClaimRef,
         approve: bool,
         meta: &CommandMeta,
-    ) -> Result<(pb::ShiftClaim, u64)> {
+    ) -> Result<Recorded<ClaimState>> {
         let ClaimRef {
             tenant,
             store,
@@ -162,8 +143,6 @@ impl App {
             change_id: uuid::Uuid::now_v7().to_string(),
         };
         let committed = self.plan(tenant, &roster, meta, command).await?;
-        let claim = Self::claim_resource(tenant, store, &committed.state, claim_id, meta.now())
-            .ok_or_else(|| Error::NotFound(name))?;
-        Ok((claim, committed.sequence))
+        recorded(&committed.state, claim_id, committed.sequence).ok_or(Error::NotFound(name))
     }
 }

@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashSet};
 
 use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
-use breakroom_proto::scheduling::v1 as pb;
 use futures::StreamExt;
 
 use breakroom_kit::directory::Caller;
@@ -44,6 +43,23 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "note",
 ];
 
+/// What importing one store-week did, in shifts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedWeek {
+    /// The store's id.
+    pub store_id: String,
+    /// The week.
+    pub week: Week,
+    /// New shifts.
+    pub created: usize,
+    /// Changed shifts.
+    pub updated: usize,
+    /// Shifts removed (full-week imports).
+    pub removed: usize,
+    /// Shifts already as imported.
+    pub unchanged: usize,
+}
+
 /// One store-week to import.
 #[derive(Debug, Clone)]
 pub struct WeekImport {
@@ -62,7 +78,7 @@ pub struct WeekImport {
 }
 
 impl App {
-    /// Checks and applies store-weeks; returns per week `(created, updated, removed, unchanged)`.
+    /// Checks and applies store-weeks; returns what each week's import did.
     pub async fn import(
         &self,
         caller: &Caller,
@@ -70,7 +86,7 @@ impl App {
         weeks: Vec<WeekImport>,
         publish: bool,
         meta: &CommandMeta,
-    ) -> Result<Vec<pb::RosterImportResult>> {
+    ) -> Result<Vec<ImportedWeek>> {
         caller.see_tenant(tenant, &names::tenant_name(tenant))?;
         let mut v = Violations::new();
         let mut seen_weeks = HashSet::new();
@@ -97,7 +113,7 @@ impl App {
             }
         }
         v.finish()?;
-        let results: Vec<Result<pb::RosterImportResult>> = futures::stream::iter(prepared)
+        let results: Vec<Result<ImportedWeek>> = futures::stream::iter(prepared)
             .map(|(week, command)| {
                 let meta = meta.clone();
                 async move { self.apply_week(tenant, &week, command, meta).await }
@@ -181,7 +197,7 @@ impl App {
         week: &WeekImport,
         command: RosterCommand,
         meta: CommandMeta,
-    ) -> Result<pb::RosterImportResult> {
+    ) -> Result<ImportedWeek> {
         let roster = roster_id(&week.store_id, week.week);
         let before = self.inner.rosters.load(tenant, &roster).await?;
         let RosterCommand::Import {
@@ -206,13 +222,13 @@ impl App {
                 },
                 other => other,
             })?;
-        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-        Ok(pb::RosterImportResult {
-            roster: names::roster_name(tenant, &week.store_id, &week.week),
-            created: count(plan.created.len()),
-            updated: count(plan.updated.len()),
-            removed: count(plan.removed.len()),
-            unchanged: count(plan.unchanged),
+        Ok(ImportedWeek {
+            store_id: week.store_id.clone(),
+            week: week.week,
+            created: plan.created.len(),
+            updated: plan.updated.len(),
+            removed: plan.removed.len(),
+            unchanged: plan.unchanged,
         })
     }
 

@@ -1,16 +1,14 @@
 //! Shift swaps: offering one's shift, accepting an offer, a manager's decision.
 
+use breakroom_kit::directory::Caller;
 use breakroom_kit::{
     Error, Result,
     envelope::{CommandMeta, new_aggregate_id},
 };
-use breakroom_proto::scheduling::v1 as pb;
 
-use breakroom_kit::directory::Caller;
-
-use super::{App, access::Access, claims::ClaimRef};
+use super::{App, Recorded, access::Access, claims::ClaimRef};
 use crate::{
-    domain::roster::{Roster, RosterCommand, SwapCommand, SwapStatus, roster_id},
+    domain::roster::{RosterCommand, SwapCommand, SwapState, roster_id},
     names,
 };
 
@@ -23,40 +21,6 @@ pub enum SwapPolicy {
     Auto,
 }
 
-/// A swap's resource from the roster.
-fn swap_resource(
-    tenant: &str,
-    store: &str,
-    roster: &Roster,
-    swap_id: &str,
-    at: std::time::SystemTime,
-) -> Option<pb::ShiftSwap> {
-    let swap = roster.swaps.get(swap_id)?;
-    let user = |id: &str| {
-        if id.is_empty() {
-            String::new()
-        } else {
-            names::user_name(tenant, id)
-        }
-    };
-    Some(pb::ShiftSwap {
-        name: format!(
-            "{}/swaps/{swap_id}",
-            names::shift_name(tenant, store, &swap.shift_id)
-        ),
-        offered_by: user(&swap.offered_by),
-        offered_to: user(&swap.offered_to),
-        accepted_by: user(&swap.accepted_by),
-        state: match swap.status {
-            SwapStatus::Offered => pb::shift_swap::State::Offered,
-            SwapStatus::Accepted => pb::shift_swap::State::Accepted,
-            SwapStatus::Approved => pb::shift_swap::State::Approved,
-            SwapStatus::Rejected => pb::shift_swap::State::Rejected,
-        } as i32,
-        create_time: Some(at.into()),
-    })
-}
-
 impl App {
     async fn run_swap(
         &self,
@@ -64,7 +28,7 @@ impl App {
         command: SwapCommand,
         swap_id: &str,
         meta: &CommandMeta,
-    ) -> Result<(pb::ShiftSwap, u64)> {
+    ) -> Result<Recorded<SwapState>> {
         let week = self
             .week_of(&place.tenant, &place.store, &place.shift)
             .await?;
@@ -77,15 +41,17 @@ impl App {
                 RosterCommand::Swap(Box::new(command)),
             )
             .await?;
-        let swap = swap_resource(
-            &place.tenant,
-            &place.store,
-            &committed.state,
-            swap_id,
-            meta.now(),
-        )
-        .ok_or_else(|| Error::NotFound(format!("swap {swap_id}")))?;
-        Ok((swap, committed.sequence))
+        let swap = committed
+            .state
+            .swaps
+            .get(swap_id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("swap {swap_id}")))?;
+        Ok(Recorded {
+            id: swap_id.to_owned(),
+            state: swap,
+            sequence: committed.sequence,
+        })
     }
 
     /// The caller offers their shift (`place.claim` unused) to `offered_to` or anyone.
@@ -95,7 +61,7 @@ impl App {
         place: &ClaimRef,
         offered_to: Option<String>,
         meta: &CommandMeta,
-    ) -> Result<(pb::ShiftSwap, u64)> {
+    ) -> Result<Recorded<SwapState>> {
         caller.see_tenant(
             &place.tenant,
             &names::shift_name(&place.tenant, &place.store, &place.shift),
@@ -133,7 +99,7 @@ impl App {
         caller: &Caller,
         place: &ClaimRef,
         meta: &CommandMeta,
-    ) -> Result<(pb::ShiftSwap, u64)> {
+    ) -> Result<Recorded<SwapState>> {
         caller.see_tenant(
             &place.tenant,
             &names::shift_name(&place.tenant, &place.store, &place.shift),
@@ -176,7 +142,7 @@ impl App {
         place: &ClaimRef,
         approve: bool,
         meta: &CommandMeta,
-    ) -> Result<(pb::ShiftSwap, u64)> {
+    ) -> Result<Recorded<SwapState>> {
         caller.see_tenant(
             &place.tenant,
             &names::shift_name(&place.tenant, &place.store, &place.shift),

@@ -11,36 +11,12 @@ use chrono::{DateTime, Utc};
 
 use breakroom_kit::directory::Caller;
 
-use super::{App, access::Access};
+use super::{App, Recorded, access::Access};
 use crate::{
     domain::time_off::{TimeOff, TimeOffCommand, TimeOffStatus, period},
-    names, queries,
+    names,
+    queries::{self, time_off::TimeOffRow},
 };
-
-/// A request's resource from its state.
-fn resource(tenant: &str, id: &str, state: &TimeOff) -> pb::TimeOffRequest {
-    let r = &state.request;
-    pb::TimeOffRequest {
-        name: format!(
-            "{}/timeOffRequests/{id}",
-            names::user_name(tenant, &r.employee_id)
-        ),
-        store: names::store_name(tenant, &r.store_id),
-        start_date: r.start_date.clone(),
-        end_date: r.end_date.clone(),
-        reason: r.reason.clone(),
-        state: match state.status {
-            TimeOffStatus::Pending | TimeOffStatus::None => pb::time_off_request::State::Pending,
-            TimeOffStatus::Approved => pb::time_off_request::State::Approved,
-            TimeOffStatus::Rejected => pb::time_off_request::State::Rejected,
-        } as i32,
-        conflicting_shifts: state
-            .conflicting_shift_ids
-            .iter()
-            .map(|s| names::shift_name(tenant, &r.store_id, s))
-            .collect(),
-    }
-}
 
 impl App {
     /// The caller requests time off.
@@ -52,7 +28,7 @@ impl App {
         store: &str,
         (start, end, reason): (&str, &str, &str),
         meta: &CommandMeta,
-    ) -> Result<(pb::TimeOffRequest, u64)> {
+    ) -> Result<Recorded<TimeOff>> {
         caller.see_tenant(tenant, &names::user_name(tenant, employee))?;
         if caller.is_integration() || caller.id() != employee {
             return Err(Error::denied(
@@ -86,7 +62,11 @@ impl App {
             .time_off
             .execute(tenant, &id, meta, &command)
             .await?;
-        Ok((resource(tenant, &id, &committed.state), committed.sequence))
+        Ok(Recorded {
+            id,
+            state: committed.state,
+            sequence: committed.sequence,
+        })
     }
 
     /// A planner of the store approves or rejects a request.
@@ -98,7 +78,7 @@ impl App {
         id: &str,
         approve: bool,
         meta: &CommandMeta,
-    ) -> Result<(pb::TimeOffRequest, u64)> {
+    ) -> Result<Recorded<TimeOff>> {
         let name = format!(
             "{}/timeOffRequests/{id}",
             names::user_name(tenant, employee)
@@ -139,7 +119,11 @@ impl App {
             .time_off
             .execute(tenant, id, meta, &command)
             .await?;
-        Ok((resource(tenant, id, &committed.state), committed.sequence))
+        Ok(Recorded {
+            id: id.to_owned(),
+            state: committed.state,
+            sequence: committed.sequence,
+        })
     }
 
     /// Requests of a store (planners) or of a user (the user, or planners of the store).
@@ -150,7 +134,7 @@ impl App {
         store: Option<&str>,
         employee: Option<&str>,
         page: &Page,
-    ) -> Result<(Vec<pb::TimeOffRequest>, String)> {
+    ) -> Result<(Vec<TimeOffRow>, String)> {
         if let Some(store) = store {
             caller.require_planner(store)?;
         }
@@ -164,32 +148,6 @@ impl App {
                 "lists another person's requests: HQ admins only",
             ));
         }
-        let (rows, token) =
-            queries::time_off::list(self.read().pool(), tenant, store, employee, page).await?;
-        let requests = rows
-            .into_iter()
-            .map(|r| pb::TimeOffRequest {
-                name: format!(
-                    "{}/timeOffRequests/{}",
-                    names::user_name(tenant, &r.employee_id),
-                    r.id
-                ),
-                store: names::store_name(tenant, &r.store_id),
-                conflicting_shifts: r
-                    .conflicting
-                    .iter()
-                    .map(|s| names::shift_name(tenant, &r.store_id, s))
-                    .collect(),
-                start_date: r.start_date,
-                end_date: r.end_date,
-                reason: r.reason,
-                state: match r.state.as_str() {
-                    "approved" => pb::time_off_request::State::Approved,
-                    "rejected" => pb::time_off_request::State::Rejected,
-                    _ => pb::time_off_request::State::Pending,
-                } as i32,
-            })
-            .collect();
-        Ok((requests, token))
+        queries::time_off::list(self.read().pool(), tenant, store, employee, page).await
     }
 }

@@ -3,14 +3,17 @@
 use breakroom_kit::{Error, Result, error::Violations};
 use breakroom_proto::scheduling::v1 as pb;
 
+use chrono::{DateTime, Utc};
+
 use crate::{
-    app::planning::ShiftInput,
+    app::{Recorded, import::ImportedWeek, planning::ShiftInput},
     domain::{
-        roster::{Roster, split_roster_id},
+        roster::{ClaimState, ClaimStatus, Roster, SwapState, SwapStatus, split_roster_id},
         time::{Week, parse_planned},
+        time_off::{TimeOff, TimeOffStatus},
     },
     names,
-    queries::notices::Notice,
+    queries::{notices::Notice, shifts::ShiftRow, time_off::TimeOffRow},
 };
 
 /// Longest position label.
@@ -195,5 +198,170 @@ pub fn notice(tenant: &str, employee: &str, notice: &Notice) -> pb::ShiftChangeN
         acknowledge_time: notice
             .acknowledge_time
             .map(|at| std::time::SystemTime::from(at).into()),
+    }
+}
+
+/// A database instant as a protobuf timestamp.
+fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    }
+}
+
+/// A shift of the read model as a resource.
+pub fn shift_row(tenant: &str, row: ShiftRow) -> pb::Shift {
+    let (year, number) = row.week.split_once('W').unwrap_or_default();
+    let paid =
+        (row.end_time - row.start_time).num_seconds() - i64::from(row.unpaid_break_minutes) * 60;
+    pb::Shift {
+        name: names::shift_name(tenant, &row.store_id, &row.id),
+        employee: if row.employee_id.is_empty() {
+            String::new()
+        } else {
+            names::user_name(tenant, &row.employee_id)
+        },
+        start_local: row.start_local,
+        end_local: row.end_local,
+        department_id: row.department_id,
+        position: row.position,
+        unpaid_break_minutes: row.unpaid_break_minutes,
+        note: row.note,
+        external_id: row.external_id,
+        start_time: Some(timestamp(row.start_time)),
+        end_time: Some(timestamp(row.end_time)),
+        paid_duration: Some(prost_types::Duration {
+            seconds: paid,
+            nanos: 0,
+        }),
+        roster: format!(
+            "{}/rosters/{year}-W{number}",
+            names::store_name(tenant, &row.store_id)
+        ),
+        state: if row.published {
+            pb::shift::State::Published
+        } else {
+            pb::shift::State::Draft
+        } as i32,
+        revision: row.revision,
+    }
+}
+
+/// A claim as a resource; `at` is the time of the command that returned it.
+pub fn claim(
+    tenant: &str,
+    store: &str,
+    claim: &Recorded<ClaimState>,
+    at: std::time::SystemTime,
+) -> pb::ShiftClaim {
+    let Recorded { id, state, .. } = claim;
+    pb::ShiftClaim {
+        name: format!(
+            "{}/claims/{id}",
+            names::shift_name(tenant, store, &state.shift_id)
+        ),
+        claimant: names::user_name(tenant, &state.claimant_id),
+        state: match state.status {
+            ClaimStatus::Pending => pb::shift_claim::State::Pending,
+            ClaimStatus::Approved => pb::shift_claim::State::Approved,
+            ClaimStatus::Rejected => pb::shift_claim::State::Rejected,
+        } as i32,
+        create_time: Some(at.into()),
+    }
+}
+
+/// A swap as a resource; `at` is the time of the command that returned it.
+pub fn swap(
+    tenant: &str,
+    store: &str,
+    swap: &Recorded<SwapState>,
+    at: std::time::SystemTime,
+) -> pb::ShiftSwap {
+    let Recorded { id, state, .. } = swap;
+    let user = |id: &str| {
+        if id.is_empty() {
+            String::new()
+        } else {
+            names::user_name(tenant, id)
+        }
+    };
+    pb::ShiftSwap {
+        name: format!(
+            "{}/swaps/{id}",
+            names::shift_name(tenant, store, &state.shift_id)
+        ),
+        offered_by: user(&state.offered_by),
+        offered_to: user(&state.offered_to),
+        accepted_by: user(&state.accepted_by),
+        state: match state.status {
+            SwapStatus::Offered => pb::shift_swap::State::Offered,
+            SwapStatus::Accepted => pb::shift_swap::State::Accepted,
+            SwapStatus::Approved => pb::shift_swap::State::Approved,
+            SwapStatus::Rejected => pb::shift_swap::State::Rejected,
+        } as i32,
+        create_time: Some(at.into()),
+    }
+}
+
+/// A time-off request as a resource, from its aggregate.
+pub fn time_off(tenant: &str, request: &Recorded<TimeOff>) -> pb::TimeOffRequest {
+    let Recorded { id, state, .. } = request;
+    let r = &state.request;
+    pb::TimeOffRequest {
+        name: format!(
+            "{}/timeOffRequests/{id}",
+            names::user_name(tenant, &r.employee_id)
+        ),
+        store: names::store_name(tenant, &r.store_id),
+        start_date: r.start_date.clone(),
+        end_date: r.end_date.clone(),
+        reason: r.reason.clone(),
+        state: match state.status {
+            TimeOffStatus::Pending | TimeOffStatus::None => pb::time_off_request::State::Pending,
+            TimeOffStatus::Approved => pb::time_off_request::State::Approved,
+            TimeOffStatus::Rejected => pb::time_off_request::State::Rejected,
+        } as i32,
+        conflicting_shifts: state
+            .conflicting_shift_ids
+            .iter()
+            .map(|s| names::shift_name(tenant, &r.store_id, s))
+            .collect(),
+    }
+}
+
+/// A time-off request of the read model as a resource.
+pub fn time_off_row(tenant: &str, r: TimeOffRow) -> pb::TimeOffRequest {
+    pb::TimeOffRequest {
+        name: format!(
+            "{}/timeOffRequests/{}",
+            names::user_name(tenant, &r.employee_id),
+            r.id
+        ),
+        store: names::store_name(tenant, &r.store_id),
+        conflicting_shifts: r
+            .conflicting
+            .iter()
+            .map(|s| names::shift_name(tenant, &r.store_id, s))
+            .collect(),
+        start_date: r.start_date,
+        end_date: r.end_date,
+        reason: r.reason,
+        state: match r.state.as_str() {
+            "approved" => pb::time_off_request::State::Approved,
+            "rejected" => pb::time_off_request::State::Rejected,
+            _ => pb::time_off_request::State::Pending,
+        } as i32,
+    }
+}
+
+/// What importing a store-week did, as its result message.
+pub fn imported(tenant: &str, week: &ImportedWeek) -> pb::RosterImportResult {
+    let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+    pb::RosterImportResult {
+        roster: names::roster_name(tenant, &week.store_id, &week.week),
+        created: count(week.created),
+        updated: count(week.updated),
+        removed: count(week.removed),
+        unchanged: count(week.unchanged),
     }
 }

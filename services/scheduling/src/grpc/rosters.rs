@@ -156,7 +156,10 @@ impl SchedulingService for SchedulingGrpc {
         )
         .await?;
         Ok(Response::new(pb::ListMyShiftsResponse {
-            shifts,
+            shifts: shifts
+                .into_iter()
+                .map(|row| convert::shift_row(caller.tenant(), row))
+                .collect(),
             next_page_token,
         }))
     }
@@ -195,7 +198,10 @@ impl SchedulingService for SchedulingGrpc {
             queries::shifts::store_shifts(self.app.read().pool(), &tenant, &store, range, &page)
                 .await?;
         Ok(Response::new(pb::ListStoreShiftsResponse {
-            shifts,
+            shifts: shifts
+                .into_iter()
+                .map(|row| convert::shift_row(&tenant, row))
+                .collect(),
             next_page_token,
         }))
     }
@@ -241,7 +247,10 @@ impl SchedulingService for SchedulingGrpc {
             queries::shifts::open_shifts(self.app.read().pool(), caller.tenant(), &scope, &page)
                 .await?;
         Ok(Response::new(pb::ListOpenShiftsResponse {
-            shifts,
+            shifts: shifts
+                .into_iter()
+                .map(|row| convert::shift_row(caller.tenant(), row))
+                .collect(),
             next_page_token,
         }))
     }
@@ -253,11 +262,14 @@ impl SchedulingService for SchedulingGrpc {
         let caller = self.app.caller(&request).await?;
         let (tenant, store, shift) = names::shift("shift", &request.get_ref().shift)?;
         let meta = caller.meta(&request.get_ref().request_id)?;
-        let (claim, sequence) = self
+        let claim = self
             .app
             .claim_open_shift(&caller, &tenant, &store, &shift, &meta)
             .await?;
-        Ok(reply(claim, token(sequence)))
+        Ok(reply(
+            convert::claim(&tenant, &store, &claim, meta.now()),
+            token(claim.sequence),
+        ))
     }
 
     async fn decide_claim(
@@ -274,11 +286,14 @@ impl SchedulingService for SchedulingGrpc {
             shift,
             claim,
         };
-        let (claim, sequence) = self
+        let claim = self
             .app
             .decide_claim(&caller, &place, body.approve, &meta)
             .await?;
-        Ok(reply(claim, token(sequence)))
+        Ok(reply(
+            convert::claim(&place.tenant, &place.store, &claim, meta.now()),
+            token(claim.sequence),
+        ))
     }
 
     async fn offer_shift(&self, request: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {
@@ -301,11 +316,14 @@ impl SchedulingService for SchedulingGrpc {
             shift,
             claim: String::new(),
         };
-        let (swap, sequence) = self
+        let swap = self
             .app
             .offer_shift(&caller, &place, offered_to, &meta)
             .await?;
-        Ok(reply(swap, token(sequence)))
+        Ok(reply(
+            convert::swap(&place.tenant, &place.store, &swap, meta.now()),
+            token(swap.sequence),
+        ))
     }
 
     async fn accept_shift_offer(
@@ -321,8 +339,11 @@ impl SchedulingService for SchedulingGrpc {
             shift,
             claim: swap,
         };
-        let (swap, sequence) = self.app.accept_offer(&caller, &place, &meta).await?;
-        Ok(reply(swap, token(sequence)))
+        let swap = self.app.accept_offer(&caller, &place, &meta).await?;
+        Ok(reply(
+            convert::swap(&place.tenant, &place.store, &swap, meta.now()),
+            token(swap.sequence),
+        ))
     }
 
     async fn decide_swap(&self, request: Request<pb::DecideSwapRequest>) -> Reply<pb::ShiftSwap> {
@@ -336,11 +357,14 @@ impl SchedulingService for SchedulingGrpc {
             shift,
             claim: swap,
         };
-        let (swap, sequence) = self
+        let swap = self
             .app
             .decide_swap(&caller, &place, body.approve, &meta)
             .await?;
-        Ok(reply(swap, token(sequence)))
+        Ok(reply(
+            convert::swap(&place.tenant, &place.store, &swap, meta.now()),
+            token(swap.sequence),
+        ))
     }
 
     async fn acknowledge_shift_change(
@@ -399,11 +423,14 @@ impl SchedulingService for SchedulingGrpc {
             wanted.end_date.as_str(),
             wanted.reason.as_str(),
         );
-        let (created, sequence) = self
+        let created = self
             .app
             .request_time_off(&caller, &tenant, &user, &store, period, &meta)
             .await?;
-        Ok(reply(created, token(sequence)))
+        Ok(reply(
+            convert::time_off(&tenant, &created),
+            token(created.sequence),
+        ))
     }
 
     async fn decide_time_off(
@@ -414,11 +441,14 @@ impl SchedulingService for SchedulingGrpc {
         let (tenant, user, id) = names::time_off("name", &request.get_ref().name)?;
         let body = request.get_ref();
         let meta = caller.meta(&body.request_id)?;
-        let (decided, sequence) = self
+        let decided = self
             .app
             .decide_time_off(&caller, &tenant, &user, &id, body.approve, &meta)
             .await?;
-        Ok(reply(decided, token(sequence)))
+        Ok(reply(
+            convert::time_off(&tenant, &decided),
+            token(decided.sequence),
+        ))
     }
 
     async fn list_time_off_requests(
@@ -436,7 +466,7 @@ impl SchedulingService for SchedulingGrpc {
         };
         caller.see_tenant(&tenant, &body.parent)?;
         let page = Page::parse(body.page_size, &body.page_token, &body.parent)?;
-        let (time_off_requests, next_page_token) = self
+        let (rows, next_page_token) = self
             .app
             .list_time_off(
                 &caller,
@@ -447,7 +477,10 @@ impl SchedulingService for SchedulingGrpc {
             )
             .await?;
         Ok(Response::new(pb::ListTimeOffRequestsResponse {
-            time_off_requests,
+            time_off_requests: rows
+                .into_iter()
+                .map(|row| convert::time_off_row(&tenant, row))
+                .collect(),
             next_page_token,
         }))
     }
@@ -469,7 +502,10 @@ impl SchedulingService for SchedulingGrpc {
         let results = self
             .app
             .import(&caller, &tenant, weeks, body.publish, &meta)
-            .await?;
+            .await?
+            .iter()
+            .map(|week| convert::imported(&tenant, week))
+            .collect();
         let sequence = self.app.last_sequence().await?;
         Ok(reply(pb::ImportRosterResponse { results }, token(sequence)))
     }

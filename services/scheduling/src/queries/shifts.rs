@@ -2,80 +2,49 @@
 //! week a shift belongs to; an employee's published shifts in a period.
 
 use breakroom_kit::{Error, Result, paging::Page};
-use breakroom_proto::scheduling::v1 as pb;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
-
-use crate::names;
 
 /// Shifts per page when the client names no size.
 pub const DEFAULT_PAGE: i32 = 100;
 
-#[derive(sqlx::FromRow)]
-struct ShiftRow {
-    id: String,
-    store_id: String,
-    week: String,
-    employee_id: String,
-    start_local: String,
-    end_local: String,
-    start_time: DateTime<Utc>,
-    end_time: DateTime<Utc>,
-    department_id: String,
-    position: String,
-    unpaid_break_minutes: i32,
-    note: String,
-    external_id: String,
-    revision: i64,
-    published: bool,
+/// A shift as the read model holds it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShiftRow {
+    /// Shift id.
+    pub id: String,
+    /// Store id.
+    pub store_id: String,
+    /// Its ISO week, `<year>W<week>`.
+    pub week: String,
+    /// Employee id; empty for an open shift.
+    pub employee_id: String,
+    /// Store-local start as planned.
+    pub start_local: String,
+    /// Store-local end as planned.
+    pub end_local: String,
+    /// Start instant.
+    pub start_time: DateTime<Utc>,
+    /// End instant.
+    pub end_time: DateTime<Utc>,
+    /// Department id, empty for the whole store.
+    pub department_id: String,
+    /// Position label.
+    pub position: String,
+    /// Unpaid break minutes.
+    pub unpaid_break_minutes: i32,
+    /// Note.
+    pub note: String,
+    /// WFM id.
+    pub external_id: String,
+    /// Revision (0 while a draft).
+    pub revision: i64,
+    /// Whether its week is published.
+    pub published: bool,
 }
 
 const COLUMNS: &str = "id, store_id, week, employee_id, start_local, end_local, start_time, end_time, \
      department_id, position, unpaid_break_minutes, note, external_id, revision, published";
-
-fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: at.timestamp_subsec_nanos() as i32,
-    }
-}
-
-fn shift(tenant: &str, row: ShiftRow) -> pb::Shift {
-    let (year, number) = row.week.split_once('W').unwrap_or_default();
-    let paid =
-        (row.end_time - row.start_time).num_seconds() - i64::from(row.unpaid_break_minutes) * 60;
-    pb::Shift {
-        name: names::shift_name(tenant, &row.store_id, &row.id),
-        employee: if row.employee_id.is_empty() {
-            String::new()
-        } else {
-            names::user_name(tenant, &row.employee_id)
-        },
-        start_local: row.start_local,
-        end_local: row.end_local,
-        department_id: row.department_id,
-        position: row.position,
-        unpaid_break_minutes: row.unpaid_break_minutes,
-        note: row.note,
-        external_id: row.external_id,
-        start_time: Some(timestamp(row.start_time)),
-        end_time: Some(timestamp(row.end_time)),
-        paid_duration: Some(prost_types::Duration {
-            seconds: paid,
-            nanos: 0,
-        }),
-        roster: format!(
-            "{}/rosters/{year}-W{number}",
-            names::store_name(tenant, &row.store_id)
-        ),
-        state: if row.published {
-            pb::shift::State::Published
-        } else {
-            pb::shift::State::Draft
-        } as i32,
-        revision: row.revision,
-    }
-}
 
 /// A time range of a list request, at most 92 days.
 pub fn range(
@@ -106,7 +75,7 @@ async fn page_of(
     key: &str,
     range: (DateTime<Utc>, DateTime<Utc>),
     page: &Page,
-) -> Result<(Vec<pb::Shift>, String)> {
+) -> Result<(Vec<ShiftRow>, String)> {
     let (after_time, after_id) = page.after_instant()?;
     let sql = format!(
         "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND {condition} \
@@ -124,8 +93,7 @@ async fn page_of(
         .bind(page.limit())
         .fetch_all(pool)
         .await?;
-    let (rows, token) = page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone()));
-    Ok((rows.into_iter().map(|r| shift(tenant, r)).collect(), token))
+    Ok(page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone())))
 }
 
 /// An employee's published shifts in a range, by start.
@@ -135,7 +103,7 @@ pub async fn my_shifts(
     employee: &str,
     range: (DateTime<Utc>, DateTime<Utc>),
     page: &Page,
-) -> Result<(Vec<pb::Shift>, String)> {
+) -> Result<(Vec<ShiftRow>, String)> {
     page_of(
         pool,
         tenant,
@@ -154,7 +122,7 @@ pub async fn store_shifts(
     store: &str,
     range: (DateTime<Utc>, DateTime<Utc>),
     page: &Page,
-) -> Result<(Vec<pb::Shift>, String)> {
+) -> Result<(Vec<ShiftRow>, String)> {
     page_of(
         pool,
         tenant,
@@ -185,7 +153,7 @@ pub async fn open_shifts(
     tenant: &str,
     scope: &OpenShiftScope,
     page: &Page,
-) -> Result<(Vec<pb::Shift>, String)> {
+) -> Result<(Vec<ShiftRow>, String)> {
     let now = Utc::now();
     let (after_time, after_id) = page.after_instant()?;
     let sql = format!(
@@ -207,8 +175,7 @@ pub async fn open_shifts(
         .bind(page.limit())
         .fetch_all(pool)
         .await?;
-    let (rows, token) = page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone()));
-    Ok((rows.into_iter().map(|r| shift(tenant, r)).collect(), token))
+    Ok(page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone())))
 }
 
 /// The ISO week (`<year>W<week>`) of a stored shift, if the read model has it.
