@@ -3,7 +3,7 @@
 //! the check, or a bug in it) cannot put script, styles, images or foreign link schemes on
 //! a page.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use pulldown_cmark::{Event, html};
@@ -38,10 +38,20 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let mut builder = ammonia::Builder::empty();
+        // `empty()` allows no tags but keeps ammonia's default attributes (`title`,
+        // `lang`, ...); every list is set here, so only what is named passes.
+        let attributes: HashMap<&str, HashSet<&str>> = [
+            ("a", HashSet::from(["href"])),
+            ("ol", HashSet::from(["start"])),
+        ]
+        .into_iter()
+        .collect();
         builder
             .tags(TAGS.into_iter().collect::<HashSet<_>>())
-            .add_tag_attributes("a", ["href"])
-            .add_tag_attributes("ol", ["start"])
+            .tag_attributes(attributes)
+            .generic_attributes(HashSet::new())
+            .generic_attribute_prefixes(HashSet::new())
+            .allowed_classes(HashMap::new())
             .url_schemes(["https", "http", "mailto"].into_iter().collect())
             .url_relative(ammonia::UrlRelative::Deny)
             .link_rel(Some("noopener noreferrer nofollow"))
@@ -92,6 +102,7 @@ mod tests {
             "[x](/admin)",
             "<svg onload=alert(1)>",
             "<iframe src=https://evil.example>",
+            "[t](https://example.com 'x\" onclick=\"alert(1)')",
         ] {
             let html = render_html(body);
             let lower = html.to_ascii_lowercase();
@@ -102,6 +113,7 @@ mod tests {
             assert!(!lower.contains("<a href=\"javascript"), "{body} -> {html}");
             assert!(!lower.contains("<a href=\"data"), "{body} -> {html}");
             assert!(!lower.contains("<a href=\"/"), "{body} -> {html}");
+            assert!(!lower.contains("title="), "{body} -> {html}");
         }
     }
 }
