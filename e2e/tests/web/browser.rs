@@ -159,3 +159,34 @@ impl Browser {
         }
     }
 }
+
+/// Posts a form of `page` (its CSRF token added).
+pub async fn submit(
+    browser: &mut Browser,
+    page: &Page,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    let csrf = page.csrf();
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser.post(path, &all).await
+}
+
+/// The value of the hidden field `name` on a page.
+pub fn hidden(page: &Page, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name}: {}", page.body))
+        + marker.len();
+    let end = page.body[start..].find('"').unwrap();
+    page.body[start..start + end].to_owned()
+}
+
+/// `/posts/{g}/{p}` of a post's resource name.
+pub fn path_of(post: &str) -> String {
+    let parts: Vec<&str> = post.split('/').collect();
+    format!("/posts/{}/{}", parts[3], parts[5])
+}

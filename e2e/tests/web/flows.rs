@@ -1,100 +1,16 @@
-//! The employee's main flows through the web app, its defences, and the session's end.
+//! The employee's main flows through the web app and its defences.
 
 use std::time::Duration;
 
 use breakroom_e2e::platform::Service;
-use breakroom_kit::testing::{bearer, eventually};
-use breakroom_proto::identity::v1::{self as pb, auth_service_client::AuthServiceClient};
+use breakroom_kit::testing::eventually;
 
 use crate::{
     Stack, activate, assert_security_headers,
-    browser::{Browser, Page},
+    browser::{Browser, hidden, path_of, submit},
+    inert::assert_inert,
     onboard,
 };
-
-/// Posts a form of `page` (its CSRF token added).
-async fn submit(browser: &mut Browser, page: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
-    let csrf = page.csrf();
-    let mut all = vec![("csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    browser.post(path, &all).await
-}
-
-/// The value of the hidden field `name` on a page.
-fn hidden(page: &Page, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = page
-        .body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name}: {}", page.body))
-        + marker.len();
-    let end = page.body[start..].find('"').unwrap();
-    page.body[start..start + end].to_owned()
-}
-
-/// `/posts/{g}/{p}` of a post's resource name.
-fn path_of(post: &str) -> String {
-    let parts: Vec<&str> = post.split('/').collect();
-    format!("/posts/{}/{}", parts[3], parts[5])
-}
-
-/// Every real tag of a page (text `<` is escaped, so each `<` starts one).
-fn tags(html: &str) -> Vec<String> {
-    html.split('<')
-        .skip(1)
-        .map(|t| t.split('>').next().unwrap_or_default().to_ascii_lowercase())
-        .collect()
-}
-
-/// No script but the app's own, no event handler attribute, no `javascript:` or `data:`
-/// URL, no image, frame or SVG anywhere in the page's markup.
-fn assert_inert(page: &Page, body: &str) {
-    for tag in tags(&page.body) {
-        let name = tag.split_whitespace().next().unwrap_or_default();
-        if name == "script" {
-            assert!(
-                tag.contains("src=\"/static/"),
-                "foreign script for {body:?}: <{tag}>"
-            );
-        }
-        assert!(
-            ![
-                "img",
-                "iframe",
-                "svg",
-                "object",
-                "embed",
-                "style",
-                "base",
-                "form action=\"http"
-            ]
-            .contains(&name),
-            "{body:?}: <{tag}>"
-        );
-        assert!(
-            !tag.contains("javascript:") && !tag.contains("data:"),
-            "{body:?}: <{tag}>"
-        );
-        // Attribute names only: quoted values are text, whatever they spell.
-        let mut unquoted = String::new();
-        let mut quote = None;
-        for c in tag.chars() {
-            match quote {
-                Some(q) if c == q => quote = None,
-                Some(_) => {}
-                None if c == '"' || c == '\'' => quote = Some(c),
-                None => unquoted.push(c),
-            }
-        }
-        let attributes: Vec<&str> = unquoted.split_whitespace().skip(1).collect();
-        assert!(
-            !attributes
-                .iter()
-                .any(|a| a.starts_with("on") && a.contains('=')),
-            "{body:?}: event handler in <{tag}>"
-        );
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app() {
@@ -104,6 +20,7 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     let feed = stack.channel(Service::Feed).await;
     let chain = onboard::onboard(&identity, "web-chain").await;
     let foreign = onboard::foreign_post(&identity, &feed, "web-other").await;
+    let other_store = onboard::other_store_post(&identity, &feed, &chain).await;
     let mut browser = Browser::new(stack.web);
 
     // Activation signs the person in; the chain's locale (nl-NL) makes the app Dutch.
@@ -349,6 +266,12 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     assert_eq!(other.status, 404, "{}", other.body);
     assert_security_headers(&other, "404");
     assert!(other.body.contains("We could not find that page"));
+    let elsewhere = browser.get(&path_of(&other_store)).await;
+    assert_eq!(
+        elsewhere.status, 404,
+        "another store's post: {}",
+        elsewhere.body
+    );
     let missing = browser.get("/no/such/page").await;
     assert_eq!(missing.status, 404);
 
@@ -394,129 +317,4 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     assert!(!browser.cookies.contains_key("br_session"));
     let home = browser.get("/").await;
     assert_eq!((home.status, home.location()), (303, "/signin"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_ended_session_returns_to_sign_in_and_then_to_the_page_asked_for() {
-    // Every request renews the access token: an ended session is out at the next one.
-    let stack = Stack::start(Duration::ZERO).await;
-    let identity = stack.channel(Service::Identity).await;
-    let chain = onboard::onboard(&identity, "web-session").await;
-    let mut browser = Browser::new(stack.web);
-    browser.language = "en-GB,en;q=0.9";
-    activate(&mut browser, &chain).await;
-    let week = browser.get("/week?week=2026-W50").await;
-    assert_eq!(week.status, 200, "{}", week.body);
-    let week = browser.get("/week?week=2026-W50").await;
-    assert_eq!(week.status, 200, "renewed and rotated twice: {}", week.body);
-
-    // HQ ends every session of the person (as "sign out elsewhere" will).
-    let mut auth = AuthServiceClient::new(identity.clone());
-    let sessions = auth
-        .list_sessions(bearer(
-            &chain.hq,
-            pb::ListSessionsRequest {
-                parent: chain.employee.name.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .sessions;
-    assert!(!sessions.is_empty());
-    for session in sessions {
-        auth.revoke_session(bearer(
-            &chain.hq,
-            pb::RevokeSessionRequest {
-                name: session.name,
-                request_id: uuid::Uuid::new_v4().to_string(),
-            },
-        ))
-        .await
-        .unwrap();
-    }
-    let out = browser.get("/week?week=2026-W50").await;
-    assert_eq!(out.status, 303);
-    assert_eq!(out.location(), "/signin?next=/week%3Fweek%3D2026-W50");
-    assert!(
-        !browser.cookies.contains_key("br_session"),
-        "the refused session is cleared"
-    );
-
-    // Signing in lands on the page asked for, and only a path of the app is accepted.
-    let signin = browser.get(out.location()).await;
-    assert_eq!(signin.status, 200);
-    assert_security_headers(&signin, "Sign in");
-    assert!(signin.body.contains("Sign in"));
-    let next = hidden(&signin, "next");
-    assert_eq!(next, "/week?week=2026-W50");
-    let login = chain.employee.email.clone();
-    let back = submit(
-        &mut browser,
-        &signin,
-        "/signin",
-        &[
-            ("tenant", &chain.tenant),
-            ("login", &login),
-            ("password", onboard::PASSWORD),
-            ("next", &next),
-        ],
-    )
-    .await;
-    assert_eq!(
-        (back.status, back.location()),
-        (303, "/week?week=2026-W50"),
-        "{}",
-        back.body
-    );
-    let week = browser.get(back.location()).await;
-    assert_eq!(week.status, 200);
-    assert!(
-        week.body.contains("Mijn week"),
-        "the chain's language: {}",
-        week.body
-    );
-
-    // A cookie that does not open (tampered, or sealed by another key) is no session.
-    let mut tampered = browser.clone();
-    tampered
-        .cookies
-        .insert("br_session".into(), "Zm9yZ2Vk".into());
-    let out = tampered.get("/").await;
-    assert_eq!((out.status, out.location()), (303, "/signin"));
-    let mut evil = Browser::new(stack.web);
-    let signin = evil.get("/signin?next=//evil.example").await;
-    assert_eq!(hidden(&signin, "next"), "/");
-    let wrong = submit(
-        &mut evil,
-        &signin,
-        "/signin",
-        &[
-            ("tenant", &chain.tenant),
-            ("login", &login),
-            ("password", "wrong password here"),
-            ("next", "https://evil.example"),
-        ],
-    )
-    .await;
-    assert_eq!(wrong.status, 401);
-    assert!(
-        wrong.body.contains("password is not right"),
-        "{}",
-        wrong.body
-    );
-    let right = submit(
-        &mut evil,
-        &signin,
-        "/signin",
-        &[
-            ("tenant", &chain.tenant),
-            ("login", &login),
-            ("password", onboard::PASSWORD),
-            ("next", "https://evil.example"),
-        ],
-    )
-    .await;
-    assert_eq!((right.status, right.location()), (303, "/"));
 }

@@ -7,7 +7,9 @@
 
 mod browser;
 mod flows;
+mod inert;
 mod onboard;
+mod session;
 
 use breakroom_e2e::platform::{OPERATOR_TOKEN, Platform, Service, Wiring};
 use breakroom_web::{Application, WebConfig};

@@ -287,3 +287,53 @@ pub async fn must_read(feed: &Channel, chain: &Chain, title: &str) -> String {
         .into_inner()
         .name
 }
+
+/// A second store of the chain whose group has a post by HQ; returns the post's name.
+pub async fn other_store_post(identity: &Channel, feed: &Channel, chain: &Chain) -> String {
+    let store = IdentityServiceClient::new(identity.clone())
+        .create_store(bearer(
+            &chain.hq,
+            pb::CreateStoreRequest {
+                parent: format!("tenants/{}", chain.tenant),
+                store: Some(pb::Store {
+                    display_name: "Amersfoort".into(),
+                    store_code: "AM1".into(),
+                    region: "randstad".into(),
+                    time_zone: "Europe/Amsterdam".into(),
+                    ..Default::default()
+                }),
+                request_id: request_id(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let group = format!(
+        "tenants/{}/groups/store-{}",
+        chain.tenant,
+        store.name.rsplit('/').next().unwrap()
+    );
+    let client = FeedServiceClient::new(feed.clone());
+    breakroom_kit::testing::eventually(std::time::Duration::from_secs(20), || {
+        let mut client = client.clone();
+        let (hq, group) = (chain.hq.clone(), group.clone());
+        async move {
+            client
+                .create_post(bearer(
+                    &hq,
+                    feed::CreatePostRequest {
+                        parent: group,
+                        post: Some(feed::Post {
+                            body: "Only for Amersfoort".into(),
+                            ..Default::default()
+                        }),
+                        request_id: request_id(),
+                    },
+                ))
+                .await
+                .ok()
+                .map(|p| p.into_inner().name)
+        }
+    })
+    .await
+}

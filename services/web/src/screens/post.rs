@@ -37,6 +37,15 @@ fn id(segment: &str) -> Option<&str> {
     .then_some(segment)
 }
 
+/// A post of a group the person is not in (another store's) is shown as missing, like
+/// another chain's: a URL reveals nothing about what exists.
+fn foreign(status: tonic::Status) -> WebError {
+    match WebError::from(status) {
+        WebError::Forbidden => WebError::NotFound,
+        other => other,
+    }
+}
+
 fn post_name(ctx: &Ctx, group: &str, post: &str) -> Option<String> {
     Some(format!(
         "{}/groups/{}/posts/{}",
@@ -57,7 +66,7 @@ async fn render(ctx: &Ctx, name: String, body: String, error: Option<WebError>) 
     let (post, comments, unread) = tokio::join!(post, comments, unread(ctx));
     let (post, comments) = match (post, comments) {
         (Ok(p), Ok(c)) => (p.into_inner(), c.into_inner().comments),
-        (Err(status), _) | (_, Err(status)) => return ctx.fail(status),
+        (Err(status), _) | (_, Err(status)) => return ctx.fail(foreign(status)),
     };
     let zone = ctx.session.time_zone.as_str();
     let status = if error.is_some() {
@@ -122,6 +131,7 @@ pub async fn comment(
         Ok(reply) => ctx.after_write(&post_path(&name), &reply),
         Err(status) => match WebError::from(status) {
             error @ WebError::Invalid(_) => render(&ctx, name, form.body, Some(error)).await,
+            WebError::Forbidden => ctx.fail(WebError::NotFound),
             error => ctx.fail(error),
         },
     }
@@ -158,7 +168,7 @@ pub async fn react(
         .await
     {
         Ok(post) => post.into_inner(),
-        Err(status) => return ctx.fail(status),
+        Err(status) => return ctx.fail(foreign(status)),
     };
     let reply = if current.my_reaction() == ReactionKind::Unspecified {
         ctx.app
@@ -180,7 +190,7 @@ pub async fn react(
     };
     match reply {
         Ok(reply) => ctx.after_write(&back(&form, &name), &reply),
-        Err(status) => ctx.fail(status),
+        Err(status) => ctx.fail(foreign(status)),
     }
 }
 
@@ -203,6 +213,6 @@ pub async fn acknowledge(
         .await;
     match reply {
         Ok(reply) => ctx.after_write(&back(&form, &name), &reply),
-        Err(status) => ctx.fail(status),
+        Err(status) => ctx.fail(foreign(status)),
     }
 }

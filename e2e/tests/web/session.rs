@@ -1,0 +1,138 @@
+//! The session's end: renewal refused, back to sign-in and on to the page asked for.
+
+use std::time::Duration;
+
+use breakroom_e2e::platform::Service;
+use breakroom_kit::testing::bearer;
+use breakroom_proto::identity::v1::{self as pb, auth_service_client::AuthServiceClient};
+
+use crate::{
+    Stack, activate, assert_security_headers,
+    browser::{Browser, hidden, submit},
+    onboard,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ended_session_returns_to_sign_in_and_then_to_the_page_asked_for() {
+    // Every request renews the access token: an ended session is out at the next one.
+    let stack = Stack::start(Duration::ZERO).await;
+    let identity = stack.channel(Service::Identity).await;
+    let chain = onboard::onboard(&identity, "web-session").await;
+    let mut browser = Browser::new(stack.web);
+    browser.language = "en-GB,en;q=0.9";
+    activate(&mut browser, &chain).await;
+    let week = browser.get("/week?week=2026-W50").await;
+    assert_eq!(week.status, 200, "{}", week.body);
+    let week = browser.get("/week?week=2026-W50").await;
+    assert_eq!(week.status, 200, "renewed and rotated twice: {}", week.body);
+
+    // HQ ends every session of the person (as "sign out elsewhere" will).
+    let mut auth = AuthServiceClient::new(identity.clone());
+    let sessions = auth
+        .list_sessions(bearer(
+            &chain.hq,
+            pb::ListSessionsRequest {
+                parent: chain.employee.name.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .sessions;
+    assert!(!sessions.is_empty());
+    for session in sessions {
+        auth.revoke_session(bearer(
+            &chain.hq,
+            pb::RevokeSessionRequest {
+                name: session.name,
+                request_id: uuid::Uuid::new_v4().to_string(),
+            },
+        ))
+        .await
+        .unwrap();
+    }
+    let out = browser.get("/week?week=2026-W50").await;
+    assert_eq!(out.status, 303);
+    assert_eq!(out.location(), "/signin?next=/week%3Fweek%3D2026-W50");
+    assert!(
+        !browser.cookies.contains_key("br_session"),
+        "the refused session is cleared"
+    );
+
+    // Signing in lands on the page asked for, and only a path of the app is accepted.
+    let signin = browser.get(out.location()).await;
+    assert_eq!(signin.status, 200);
+    assert_security_headers(&signin, "Sign in");
+    assert!(signin.body.contains("Sign in"));
+    let next = hidden(&signin, "next");
+    assert_eq!(next, "/week?week=2026-W50");
+    let login = chain.employee.email.clone();
+    let back = submit(
+        &mut browser,
+        &signin,
+        "/signin",
+        &[
+            ("tenant", &chain.tenant),
+            ("login", &login),
+            ("password", onboard::PASSWORD),
+            ("next", &next),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (back.status, back.location()),
+        (303, "/week?week=2026-W50"),
+        "{}",
+        back.body
+    );
+    let week = browser.get(back.location()).await;
+    assert_eq!(week.status, 200);
+    assert!(
+        week.body.contains("Mijn week"),
+        "the chain's language: {}",
+        week.body
+    );
+
+    // A cookie that does not open (tampered, or sealed by another key) is no session.
+    let mut tampered = browser.clone();
+    tampered
+        .cookies
+        .insert("br_session".into(), "Zm9yZ2Vk".into());
+    let out = tampered.get("/").await;
+    assert_eq!((out.status, out.location()), (303, "/signin"));
+    let mut evil = Browser::new(stack.web);
+    let signin = evil.get("/signin?next=//evil.example").await;
+    assert_eq!(hidden(&signin, "next"), "/");
+    let wrong = submit(
+        &mut evil,
+        &signin,
+        "/signin",
+        &[
+            ("tenant", &chain.tenant),
+            ("login", &login),
+            ("password", "wrong password here"),
+            ("next", "https://evil.example"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.body.contains("password is not right"),
+        "{}",
+        wrong.body
+    );
+    let right = submit(
+        &mut evil,
+        &signin,
+        "/signin",
+        &[
+            ("tenant", &chain.tenant),
+            ("login", &login),
+            ("password", onboard::PASSWORD),
+            ("next", "https://evil.example"),
+        ],
+    )
+    .await;
+    assert_eq!((right.status, right.location()), (303, "/"));
+}
