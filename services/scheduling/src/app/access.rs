@@ -3,6 +3,8 @@
 
 use breakroom_kit::{Error, Result, directory::Caller};
 
+use crate::queries::shifts::OpenShiftScope;
+
 /// Scheduling's rules about a caller and a store.
 pub trait Access {
     /// HQ admins, integrations, and the store's managers and team leads plan it.
@@ -11,6 +13,12 @@ pub trait Access {
     fn sees(&self, store: &str) -> bool;
     /// Fails with PERMISSION_DENIED `NOT_A_PLANNER` unless the caller plans `store`.
     fn require_planner(&self, store: &str) -> Result<()>;
+    /// Fails with PERMISSION_DENIED `NOT_IN_STORE` (saying `why`) unless the caller sees
+    /// `store`.
+    fn require_sees(&self, store: &str, why: &str) -> Result<()>;
+    /// Which open shifts of `stores` the caller may see: every one of a store they plan or
+    /// work in store-wide, those of their departments, and those without a department.
+    fn open_shift_scope(&self, stores: Vec<String>) -> OpenShiftScope;
 }
 
 impl Access for Caller {
@@ -32,5 +40,28 @@ impl Access for Caller {
                  ROLE_HQ_ADMIN, or an integration",
             ))
         }
+    }
+
+    fn require_sees(&self, store: &str, why: &str) -> Result<()> {
+        if self.sees(store) {
+            Ok(())
+        } else {
+            Err(Error::denied("NOT_IN_STORE", why))
+        }
+    }
+
+    fn open_shift_scope(&self, stores: Vec<String>) -> OpenShiftScope {
+        let mut scope = OpenShiftScope::default();
+        for store in stores {
+            let departments = self.departments_in(&store);
+            if self.plans(&store) || departments.iter().any(|d| d.is_empty()) {
+                scope.whole_stores.push(store.clone());
+            }
+            scope
+                .departments
+                .extend(departments.iter().map(|d| format!("{store}/{d}")));
+            scope.member_stores.push(store);
+        }
+        scope
     }
 }

@@ -276,16 +276,7 @@ impl App {
     ) -> Result<RosterRead> {
         caller.see_tenant(tenant, &names::roster_name(tenant, store_id, &week))?;
         let id = roster_id(store_id, week);
-        let see = || {
-            if caller.sees(store_id) {
-                Ok(())
-            } else {
-                Err(Error::denied(
-                    "NOT_IN_STORE",
-                    "only people of the store see its roster",
-                ))
-            }
-        };
+        let see = || caller.require_sees(store_id, "only people of the store see its roster");
         // This replica's cache may be behind another replica's write: asking the stream
         // whether the week has a commit after the known version (one direct read, no
         // payload when it has none) means nobody reads an older week than the last commit

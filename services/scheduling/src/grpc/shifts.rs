@@ -97,11 +97,7 @@ pub async fn list_store(
     let caller = app.caller(&request).await?;
     let (tenant, store) = names::store("parent", &request.get_ref().parent)?;
     caller.see_tenant(&tenant, &request.get_ref().parent)?;
-    if !caller.sees(&store) {
-        return Err(
-            Error::denied("NOT_IN_STORE", "only people of the store see its shifts").into(),
-        );
-    }
+    caller.require_sees(&store, "only people of the store see its shifts")?;
     let body = request.get_ref();
     let mut v = Violations::new();
     let range = v.check(queries::shifts::range(
@@ -143,26 +139,10 @@ pub async fn list_open(
     } else {
         let (tenant, store) = names::store("parent", &body.parent)?;
         caller.see_tenant(&tenant, &body.parent)?;
-        if !caller.sees(&store) {
-            return Err(Error::denied(
-                "NOT_IN_STORE",
-                "only people of the store see its open shifts",
-            )
-            .into());
-        }
+        caller.require_sees(&store, "only people of the store see its open shifts")?;
         vec![store]
     };
-    let mut scope = queries::shifts::OpenShiftScope::default();
-    for store in stores {
-        let departments = caller.departments_in(&store);
-        if caller.plans(&store) || departments.iter().any(|d| d.is_empty()) {
-            scope.whole_stores.push(store.clone());
-        }
-        scope
-            .departments
-            .extend(departments.iter().map(|d| format!("{store}/{d}")));
-        scope.member_stores.push(store);
-    }
+    let scope = caller.open_shift_scope(stores);
     let page = Page::parse_with_default(
         body.page_size,
         &body.page_token,
