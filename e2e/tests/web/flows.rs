@@ -230,6 +230,11 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     }
     let home = browser.get("/").await;
     assert_inert(&home, "Home with the corpus");
+    assert!(home.body.len() < 30 * 1024, "Home stays within its budget");
+    eprintln!(
+        "Home HTML with the corpus posted (10 posts): {} bytes",
+        home.body.len()
+    );
 
     // CSRF: without the token, and from another origin, nothing changes.
     let no_token = browser.post(&format!("{post_path}/react"), &[]).await;

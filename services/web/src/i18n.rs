@@ -162,4 +162,24 @@ mod tests {
         let missing: Vec<_> = en.iter().filter(|k| !dutch.has(k)).collect();
         assert!(missing.is_empty(), "{missing:?}");
     }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn every_message_a_template_names_is_in_both_catalogues() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for call in ["t.get(\"", "t.arg(\"", "t.count(\"", "t.args(\""] {
+                for piece in text.split(call).skip(1) {
+                    let key = piece.split('"').next().unwrap();
+                    for lang in [Lang::En, Lang::Nl] {
+                        assert!(Tr { lang }.has(key), "{key} missing in {lang:?}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "{checked}");
+    }
 }

@@ -24,6 +24,14 @@
     });
   }
 
+  // Signing out forgets the pages kept for offline reading (a shared phone in the break room).
+  var signout = document.querySelector('form[action="/signout"]');
+  if (signout && navigator.serviceWorker && navigator.serviceWorker.controller) {
+    signout.addEventListener('submit', function () {
+      navigator.serviceWorker.controller.postMessage({ type: 'signed-out' });
+    });
+  }
+
   function base64UrlToBytes(text) {
     var padded = (text + '===='.slice(text.length % 4 || 4)).replace(/-/g, '+').replace(/_/g, '/');
     var raw = atob(padded);
