@@ -136,3 +136,49 @@ async fn an_ended_session_returns_to_sign_in_and_then_to_the_page_asked_for() {
     .await;
     assert_eq!((right.status, right.location()), (303, "/"));
 }
+
+#[tokio::test]
+async fn with_identity_unreachable_sign_in_answers_a_friendly_page_in_the_persons_language() {
+    // Nothing listens on these ports: every service is "down".
+    let closed = |_| {
+        format!(
+            "http://127.0.0.1:{}",
+            breakroom_e2e::platform::free_port().unwrap()
+        )
+    };
+    let mut config = breakroom_web::WebConfig::local();
+    config.listen_addr = "127.0.0.1:0".parse().unwrap();
+    config.identity_url = closed(());
+    config.scheduling_url = closed(());
+    config.feed_url = closed(());
+    config.notifications_url = closed(());
+    config.insecure_cookies = true;
+    let app = breakroom_web::Application::build(config).await.unwrap();
+    let mut browser = Browser::new(std::net::SocketAddr::from(([127, 0, 0, 1], app.port())));
+    tokio::spawn(app.run_until_stopped());
+    browser.language = "nl-NL,nl;q=0.9,en;q=0.5";
+
+    let signin = browser.get("/signin").await;
+    assert_eq!(signin.status, 200);
+    assert!(signin.body.contains("Aanmelden"), "{}", signin.body);
+    let answer = submit(
+        &mut browser,
+        &signin,
+        "/signin",
+        &[
+            ("tenant", "demo"),
+            ("login", "a@b.example"),
+            ("password", "whatever it is"),
+            ("next", "/"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 503);
+    assert!(
+        answer.body.contains("Breakroom is nu niet bereikbaar"),
+        "{}",
+        answer.body
+    );
+    assert!(!answer.body.contains("transport error") && !answer.body.contains("tonic"));
+    assert_security_headers(&answer, "sign-in refused");
+}
