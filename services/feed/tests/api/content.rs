@@ -155,3 +155,84 @@ async fn attachments_are_object_keys_or_https_urls_and_nothing_else() {
         assert_eq!(post.attachments[0].uri, uri);
     }
 }
+
+/// A NUL made CreatePost, AddComment and CreateGroup answer OK while every read model
+/// skipped the commit as poison, and made an audience answer INTERNAL: now each is refused
+/// with the field's path before anything is recorded, and no projection records poison.
+#[tokio::test]
+async fn text_with_a_nul_is_refused_naming_the_field_and_nothing_is_recorded() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("acme").await;
+    let ann = p.employee(&chain, &chain.store, "ann@acme.example").await;
+    let boss = p.manager(&chain, &chain.store, "boss@acme.example").await;
+    let group = store_group("acme", &chain.store);
+    let post = p.post(&ann, &group, "Who has the keys?").await.unwrap();
+
+    let status = p.post(&ann, &group, "keys\0 are lost").await.unwrap_err();
+    assert_eq!(violations(&status)[0].0, "post.body");
+    let status = rpc!(
+        p,
+        add_comment,
+        p.req(&ann.token, comment_request(&post.name, "me\0"))
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(violations(&status)[0].0, "comment.body");
+    let status = rpc!(
+        p,
+        create_group,
+        p.req(
+            &boss.token,
+            pb::CreateGroupRequest {
+                parent: "tenants/acme".into(),
+                group: Some(pb::Group {
+                    display_name: "Night\0 shift".into(),
+                    ..Default::default()
+                }),
+                members: vec![],
+                request_id: uuid(),
+            },
+        )
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(violations(&status)[0].0, "group.display_name");
+    let status = rpc!(
+        p,
+        create_post,
+        p.req(
+            &boss.token,
+            pb::CreatePostRequest {
+                parent: group.clone(),
+                post: Some(pb::Post {
+                    body: "Read this".into(),
+                    announcement: Some(pb::Announcement {
+                        audience: Some(pb::Audience {
+                            department_ids: vec!["fresh\0".into()],
+                            ..Default::default()
+                        }),
+                        requires_acknowledgement: true,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                request_id: uuid(),
+            },
+        )
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        violations(&status)[0].0,
+        "post.announcement.audience.department_ids[0]"
+    );
+
+    assert_eq!(recorded(&p.env, "feed", "post.acme.*").await.len(), 1);
+    assert!(recorded(&p.env, "feed", "comment.acme.*").await.is_empty());
+    let night_shift = recorded(&p.env, "feed", "group.acme.*")
+        .await
+        .into_iter()
+        .flat_map(|c| c.commit.events)
+        .any(|e| e.payload.windows(5).any(|w| w == b"Night"));
+    assert!(!night_shift, "the refused group was recorded");
+}
