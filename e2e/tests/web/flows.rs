@@ -25,20 +25,21 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
 
     // Activation signs the person in; the chain's locale (nl-NL) makes the app Dutch.
     activate(&mut browser, &chain).await;
-    let scheduled = onboard::publish_next_week(&scheduling, &chain).await;
+    onboard::publish_next_week(&scheduling, &chain).await;
     let announcement = onboard::must_read(&feed, &chain, "Nieuwe kassaprocedure").await;
-    let (week, _) = onboard::next_week();
-    let _ = scheduled;
 
     // Home: the next shift (Monday next week, in the store's time), the must-read with its
     // button, once feed and scheduling have seen the writes.
+    let (week, _) = onboard::next_week();
     let home = eventually(Duration::from_secs(30), || {
         let mut browser = browser.clone();
+        let week = week.clone();
         async move {
             let page = browser.get("/").await;
             (page.status == 200
                 && page.body.contains("Nieuwe kassaprocedure")
-                && page.body.contains("09:00–13:30"))
+                && page.body.contains("09:00–13:30")
+                && page.body.contains(&format!("Je week {week} staat klaar")))
             .then_some(page)
         }
     })
@@ -53,6 +54,12 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
         home.body
     );
     assert!(home.body.contains("Gelezen en begrepen"));
+    // The personal roster card, written from its kind and fields in Dutch.
+    assert!(
+        home.body.contains("2 diensten, 8 u 00 min betaald"),
+        "{}",
+        home.body
+    );
     assert!(
         home.body.contains("<strong>two people</strong>"),
         "rendered markdown"
