@@ -142,3 +142,6 @@ impl Aggregate for TimeOff {
         self
     }
 }
+
+#[cfg(test)]
+mod tests;

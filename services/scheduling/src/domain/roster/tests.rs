@@ -1,10 +1,21 @@
-//! Given/when/then tests of a roster week: drafts, publication, amendment diffs, overlap.
+//! Given/when/then tests of a roster week: drafts, publication, amendment diffs, overlap,
+//! with the shared history below; by rule in `tests/`:
+//!
+//! - `publishing`: drafts, publication, amendments, imports, offboarding, acknowledgements.
+//! - `overlap`: one shift at a time in a week, and on instants across the clock changes.
+//! - `claims`: open shifts and claims.
+//! - `swaps`: offers, acceptance, a manager's decision.
 #![allow(clippy::unwrap_used)]
+
+mod claims;
+mod overlap;
+mod publishing;
+mod swaps;
 
 use breakroom_kit::aggregate::given;
 
 use super::*;
-use crate::domain::time::{Zone, parse_local, timestamp};
+use crate::domain::time::{Zone, parse_local, parse_planned, timestamp};
 
 fn shift(id: &str, employee: &str, start: &str, end: &str) -> pb::ShiftData {
     let zone = Zone::parse("tz", "Europe/Amsterdam").unwrap();
@@ -49,6 +60,12 @@ fn planned() -> Vec<pb::RosterEvent> {
                 .then_events(),
         );
     }
+    history
+}
+
+/// `history` followed by what `command` decides on it.
+fn week_after(mut history: Vec<pb::RosterEvent>, command: RosterCommand) -> Vec<pb::RosterEvent> {
+    history.extend(given::<Roster>(history.clone()).when(command).then_events());
     history
 }
 
