@@ -165,6 +165,23 @@ async fn bad_input_and_other_peoples_things_are_refused_precisely() {
         auth: device.auth.clone(),
         ..Default::default()
     };
+    // A NUL in a device's name was committed, then skipped by every projection as poison:
+    // now it is refused, naming the field, before anything is recorded.
+    let nul = p
+        .client()
+        .register_device(p.people.with_token(bearer(
+            &ann.token,
+            register(
+                parent.clone(),
+                pb::Device {
+                    display_name: "Pixel\0 8".into(),
+                    ..good.clone()
+                },
+            ),
+        )))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&nul), ["device.display_name"]);
     let denied = p
         .client()
         .register_device(
