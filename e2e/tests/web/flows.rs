@@ -49,6 +49,11 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     assert!(home.body.contains("ma "), "Dutch day name: {}", home.body);
     assert!(home.body.contains("Utrecht Centrum"));
     assert!(
+        home.body.contains("Met Daan Jansen"),
+        "who works with them: {}",
+        home.body
+    );
+    assert!(
         home.body.contains("Betaald: 4 u 00 min"),
         "paid length less the break: {}",
         home.body

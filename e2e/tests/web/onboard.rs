@@ -29,6 +29,8 @@ pub struct Chain {
     pub employee: pb::User,
     /// Their invite code.
     pub invite_code: String,
+    /// A colleague in the same store, activated (works with them on Monday).
+    pub colleague: pb::User,
     /// identity's consistency token after the last write.
     pub position: String,
 }
@@ -152,6 +154,36 @@ pub async fn onboard(identity: &Channel, tenant: &str) -> Chain {
         ))
         .await
         .unwrap();
+    let colleague = directory
+        .invite_user(bearer(
+            &hq,
+            pb::InviteUserRequest {
+                parent: format!("tenants/{tenant}"),
+                user: Some(pb::User {
+                    display_name: "Daan Jansen".into(),
+                    email: format!("daan@{tenant}.example"),
+                    memberships: vec![pb::Membership {
+                        store: store.name.clone(),
+                        role: pb::Role::Employee as i32,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                request_id: request_id(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    directory
+        .activate_user(pb::ActivateUserRequest {
+            tenant: format!("tenants/{tenant}"),
+            invite_code: colleague.invite_code,
+            password: PASSWORD.into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap();
     let position = token(invited.metadata());
     let invited = invited.into_inner();
     Chain {
@@ -160,6 +192,7 @@ pub async fn onboard(identity: &Channel, tenant: &str) -> Chain {
         store: store.name,
         employee: invited.user.unwrap(),
         invite_code: invited.invite_code,
+        colleague: colleague.user.unwrap(),
         position,
     }
 }
@@ -208,7 +241,8 @@ pub fn next_week() -> (String, jiff::civil::Date) {
 }
 
 /// Imports and publishes next week for the employee: Monday 09:00–13:30 with a 30-minute
-/// break, Wednesday 14:00–18:00. Returns scheduling's consistency token.
+/// break, Wednesday 14:00–18:00; the colleague Monday 10:00–14:00. Returns scheduling's
+/// consistency token.
 pub async fn publish_next_week(scheduling: &Channel, chain: &Chain) -> String {
     let (label, monday) = next_week();
     let day = |n: i64| monday.checked_add(jiff::Span::new().days(n)).unwrap();
@@ -220,6 +254,14 @@ pub async fn publish_next_week(scheduling: &Channel, chain: &Chain) -> String {
             unpaid_break_minutes: 30,
             position: "Kassa".into(),
             external_id: "mon".into(),
+            ..Default::default()
+        },
+        scheduling::Shift {
+            employee: chain.colleague.name.clone(),
+            start_local: format!("{}T10:00", day(0)),
+            end_local: format!("{}T14:00", day(0)),
+            position: "Vers".into(),
+            external_id: "colleague-mon".into(),
             ..Default::default()
         },
         scheduling::Shift {

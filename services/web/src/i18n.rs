@@ -118,7 +118,7 @@ impl Tr {
     pub fn has(&self, key: &str) -> bool {
         let names = [
             "count", "name", "time", "week", "shifts", "status", "start", "end", "paid", "after",
-            "before", "date", "hours", "minutes", "length", "weekday", "day", "month",
+            "before", "date", "hours", "minutes", "length", "weekday", "day", "month", "names",
         ];
         let map: HashMap<Cow<'static, str>, FluentValue<'static>> = names
             .into_iter()

@@ -47,6 +47,7 @@ activate-submit = Activate and sign in
 home-title = Home
 home-hello = Hello { $name }
 home-next-shift = Your next shift
+home-with = With { $names }
 home-no-shift = No shift planned in the coming weeks.
 home-must-reads = To read and confirm
 home-timeline = News

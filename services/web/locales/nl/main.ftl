@@ -47,6 +47,7 @@ activate-submit = Activeren en aanmelden
 home-title = Start
 home-hello = Hallo { $name }
 home-next-shift = Je volgende dienst
+home-with = Met { $names }
 home-no-shift = Geen dienst gepland in de komende weken.
 home-must-reads = Lezen en bevestigen
 home-timeline = Nieuws

@@ -27,6 +27,8 @@ pub struct NextShift {
     pub position: String,
     /// Paid length.
     pub paid: String,
+    /// Colleagues on shift at the same time (display names).
+    pub with: Vec<String>,
 }
 
 #[derive(Template)]
@@ -93,12 +95,56 @@ async fn next_shift(ctx: &Ctx) -> Result<Option<NextShift>, tonic::Status> {
     let Some(shift) = shifts.into_iter().next() else {
         return Ok(None);
     };
+    let (store, with) = tokio::join!(store_name(ctx, &shift.name), colleagues(ctx, &shift));
     Ok(Some(NextShift {
         when: fmt::shift_when(&ctx.t, &shift.start_local, &shift.end_local),
-        store: store_name(ctx, &shift.name).await,
+        store,
+        with,
         position: shift.position.clone(),
         paid: fmt::duration(&ctx.t, shift.paid_duration.map_or(0, |d| d.seconds)),
     }))
+}
+
+/// Who else works in the store while `shift` runs (at most eight, by start); none when
+/// scheduling or identity does not answer, so Home still shows.
+async fn colleagues(ctx: &Ctx, shift: &scheduling::Shift) -> Vec<String> {
+    let store = shift.name.split("/shifts/").next().unwrap_or_default();
+    let overlapping = ctx
+        .app
+        .scheduling()
+        .list_store_shifts(ctx.req(scheduling::ListStoreShiftsRequest {
+            parent: store.to_owned(),
+            start_time: shift.start_time,
+            end_time: shift.end_time,
+            page_size: 100,
+            page_token: String::new(),
+        }))
+        .await
+        .map(|r| r.into_inner().shifts)
+        .unwrap_or_default();
+    let mut people: Vec<String> = Vec::new();
+    for other in overlapping {
+        if !other.employee.is_empty()
+            && other.employee != ctx.session.user
+            && !people.contains(&other.employee)
+            && people.len() < 8
+        {
+            people.push(other.employee);
+        }
+    }
+    let names = people.into_iter().map(|person| async move {
+        ctx.app
+            .identity()
+            .get_user(ctx.req(identity::GetUserRequest { name: person }))
+            .await
+            .ok()
+            .map(|u| u.into_inner().display_name)
+    });
+    futures::future::join_all(names)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 /// `GET /`.
