@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     app::{App, calendar::token_hash},
-    ical,
+    ical, queries,
 };
 
 /// Shifts shown: those starting at most this many days ago.
@@ -41,26 +41,11 @@ async fn calendar(State(app): State<App>, Path(file): Path<String>) -> Response 
 }
 
 async fn feed(app: &App, token: &str) -> breakroom_kit::Result<Option<String>> {
-    let owner: Option<(String, String)> =
-        sqlx::query_as("SELECT tenant, user_id FROM calendar_feeds WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .fetch_optional(app.read().pool())
-            .await?;
-    let Some((tenant, user)) = owner else {
+    let pool = app.read().pool();
+    let Some((tenant, user)) = queries::calendar::owner(pool, &token_hash(token)).await? else {
         return Ok(None);
     };
-    let entries: Vec<ical::FeedEntry> = sqlx::query_as(
-        "SELECT f.shift_id, coalesce(s.store_code, '') AS store_code, f.start_time, f.end_time, \
-         f.position, f.note, f.sequence, f.cancelled, f.updated_at \
-         FROM feed_entries f LEFT JOIN kit_directory_stores s ON s.tenant = f.tenant AND s.id = f.store_id \
-         WHERE f.tenant = $1 AND f.employee_id = $2 AND f.start_time > now() - make_interval(days => $3) \
-         ORDER BY f.start_time, f.shift_id",
-    )
-    .bind(&tenant)
-    .bind(&user)
-    .bind(PAST_DAYS as i32)
-    .fetch_all(app.read().pool())
-    .await?;
+    let entries = queries::calendar::entries(pool, &tenant, &user, PAST_DAYS as i32).await?;
     Ok(Some(ical::render(&entries)))
 }
 

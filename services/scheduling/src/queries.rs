@@ -6,7 +6,9 @@
 //! - `notices`: change notices.
 //! - `time_off`: time-off requests.
 //! - `directory`: who may be scheduled in a store, stores by code, people by e-mail.
+//! - `calendar`: whose a feed token is, and the entries of a calendar feed.
 
+pub mod calendar;
 pub mod directory;
 pub mod notices;
 pub mod shifts;

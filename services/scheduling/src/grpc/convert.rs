@@ -365,3 +365,25 @@ pub fn imported(tenant: &str, week: &ImportedWeek) -> pb::RosterImportResult {
         unchanged: count(week.unchanged),
     }
 }
+
+/// A time range of a list request, at most 92 days.
+pub fn range(
+    start: Option<&prost_types::Timestamp>,
+    end: Option<&prost_types::Timestamp>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let at = |field: &str, t: Option<&prost_types::Timestamp>| {
+        t.and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
+            .ok_or_else(|| Error::invalid(field, "is required"))
+    };
+    let (start, end) = (at("start_time", start)?, at("end_time", end)?);
+    if end <= start {
+        return Err(Error::invalid("end_time", "must be after start_time"));
+    }
+    if end - start > chrono::Duration::days(92) {
+        return Err(Error::invalid(
+            "end_time",
+            "the range spans at most 92 days",
+        ));
+    }
+    Ok((start, end))
+}

@@ -11,6 +11,9 @@ use crate::{
     names, queries,
 };
 
+/// Shifts per page when the client names no size.
+pub const DEFAULT_PAGE: i32 = 100;
+
 /// `UpsertShift`.
 pub async fn upsert(app: &App, request: Request<pb::UpsertShiftRequest>) -> Reply<pb::Shift> {
     let caller = app.caller(&request).await?;
@@ -57,7 +60,7 @@ pub async fn list_mine(
     let caller = app.caller(&request).await?;
     let body = request.get_ref();
     let mut v = Violations::new();
-    let range = v.check(queries::shifts::range(
+    let range = v.check(convert::range(
         body.start_time.as_ref(),
         body.end_time.as_ref(),
     ));
@@ -66,7 +69,7 @@ pub async fn list_mine(
         body.page_size,
         &body.page_token,
         &filter,
-        queries::shifts::DEFAULT_PAGE,
+        DEFAULT_PAGE,
     ));
     v.finish()?;
     let (Some(range), Some(page)) = (range, page) else {
@@ -100,7 +103,7 @@ pub async fn list_store(
     caller.require_sees(&store, "only people of the store see its shifts")?;
     let body = request.get_ref();
     let mut v = Violations::new();
-    let range = v.check(queries::shifts::range(
+    let range = v.check(convert::range(
         body.start_time.as_ref(),
         body.end_time.as_ref(),
     ));
@@ -109,7 +112,7 @@ pub async fn list_store(
         body.page_size,
         &body.page_token,
         &filter,
-        queries::shifts::DEFAULT_PAGE,
+        DEFAULT_PAGE,
     ));
     v.finish()?;
     let (Some(range), Some(page)) = (range, page) else {
@@ -143,12 +146,8 @@ pub async fn list_open(
         vec![store]
     };
     let scope = caller.open_shift_scope(stores);
-    let page = Page::parse_with_default(
-        body.page_size,
-        &body.page_token,
-        &body.parent,
-        queries::shifts::DEFAULT_PAGE,
-    )?;
+    let page =
+        Page::parse_with_default(body.page_size, &body.page_token, &body.parent, DEFAULT_PAGE)?;
     let (shifts, next_page_token) =
         queries::shifts::open_shifts(app.read().pool(), caller.tenant(), &scope, &page).await?;
     Ok(Response::new(pb::ListOpenShiftsResponse {

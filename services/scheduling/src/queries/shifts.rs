@@ -1,12 +1,9 @@
 //! Shifts as the read model holds them: an employee's, a store's, the open ones; the
 //! week a shift belongs to; an employee's published shifts in a period.
 
-use breakroom_kit::{Error, Result, paging::Page};
+use breakroom_kit::{Result, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
-
-/// Shifts per page when the client names no size.
-pub const DEFAULT_PAGE: i32 = 100;
 
 /// A shift as the read model holds it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -45,28 +42,6 @@ pub struct ShiftRow {
 
 const COLUMNS: &str = "id, store_id, week, employee_id, start_local, end_local, start_time, end_time, \
      department_id, position, unpaid_break_minutes, note, external_id, revision, published";
-
-/// A time range of a list request, at most 92 days.
-pub fn range(
-    start: Option<&prost_types::Timestamp>,
-    end: Option<&prost_types::Timestamp>,
-) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let at = |field: &str, t: Option<&prost_types::Timestamp>| {
-        t.and_then(|t| DateTime::<Utc>::from_timestamp(t.seconds, t.nanos.max(0) as u32))
-            .ok_or_else(|| Error::invalid(field, "is required"))
-    };
-    let (start, end) = (at("start_time", start)?, at("end_time", end)?);
-    if end <= start {
-        return Err(Error::invalid("end_time", "must be after start_time"));
-    }
-    if end - start > chrono::Duration::days(92) {
-        return Err(Error::invalid(
-            "end_time",
-            "the range spans at most 92 days",
-        ));
-    }
-    Ok((start, end))
-}
 
 async fn page_of(
     pool: &PgPool,
