@@ -1,5 +1,7 @@
 //! Command handling: who may plan, validation against identity's directory, and the
-//! roster commands (via the kit's repositories).
+//! roster commands (via the kit's repositories). No SQL here (what a decision needs is read
+//! through `queries`) and no API messages: commands take domain values and return domain
+//! results (`Committed<A>`, `Recorded<T>`, small structs); `grpc` converts.
 //!
 //! - `access`: scheduling's rules on the kit's `Caller` (who plans, who sees a store).
 //! - `booking`: the per-employee bookings every assignment passes first (no double booking
