@@ -75,6 +75,31 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     );
     eprintln!("Home HTML: {} bytes", home.body.len());
 
+    // The inbox: the roster and the announcement are there, counted in the navigation
+    // until marked read.
+    let inbox = eventually(Duration::from_secs(30), || {
+        let mut browser = browser.clone();
+        async move {
+            let page = browser.get("/inbox").await;
+            (page.status == 200 && page.body.contains("ongelezen")).then_some(page)
+        }
+    })
+    .await;
+    assert!(
+        inbox.body.contains("Je rooster staat klaar"),
+        "{}",
+        inbox.body
+    );
+    let read = submit(&mut browser, &inbox, "/inbox/read", &[("all", "true")]).await;
+    assert_eq!(
+        (read.status, read.location()),
+        (303, "/inbox"),
+        "{}",
+        read.body
+    );
+    let inbox = browser.get("/inbox").await;
+    assert!(!inbox.body.contains("ongelezen"), "{}", inbox.body);
+
     // My week: both shifts, and the publication's change notice, acknowledged.
     let week_page = eventually(Duration::from_secs(30), || {
         let mut browser = browser.clone();

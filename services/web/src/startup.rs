@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/new", get(compose::page_compose).post(compose::create))
         .route("/inbox", get(settings::page_inbox))
+        .route("/inbox/read", post(settings::mark_read))
         .route("/settings", get(settings::page_settings))
         .route("/settings/language", post(settings::language))
         .route("/settings/push", post(settings::register_device))

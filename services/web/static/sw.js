@@ -66,17 +66,40 @@ self.addEventListener('push', function (event) {
   }));
 });
 
-self.addEventListener('notificationclick', function (event) {
-  event.notification.close();
-  var url = (event.notification.data && event.notification.data.url) || '/';
-  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(function (windows) {
+// Opening a notification marks its inbox item read (with the CSRF token the signed-in
+// messages carried), then shows the screen it is about.
+function markRead(id) {
+  if (!id) { return Promise.resolve(); }
+  return caches.open(MESSAGES).then(function (cache) {
+    return cache.match('/push-messages.json');
+  }).then(function (cached) { return cached ? cached.json() : {}; }).then(function (text) {
+    if (!text.csrf) { return undefined; }
+    return fetch('/inbox/read', {
+      method: 'POST',
+      credentials: 'same-origin',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': text.csrf },
+      body: 'id=' + encodeURIComponent(id)
+    });
+  }).catch(function () {});
+}
+
+function show(url) {
+  return self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(function (windows) {
     for (var i = 0; i < windows.length; i++) {
       if ('focus' in windows[i] && 'navigate' in windows[i]) {
         return windows[i].navigate(url).then(function (w) { return w && w.focus(); });
       }
     }
     return self.clients.openWindow(url);
-  }));
+  });
+}
+
+self.addEventListener('notificationclick', function (event) {
+  event.notification.close();
+  var data = event.notification.data || {};
+  // The window first: browsers allow opening one only right after the click.
+  event.waitUntil(Promise.all([show(data.url || '/'), markRead(data.id)]));
 });
 
 // Home and My week: network first; a good answer is kept, and offline the kept copy is

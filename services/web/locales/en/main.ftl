@@ -100,6 +100,7 @@ push-install-hint = On iPhone: tap Share, then "Add to Home Screen", and open Br
 push-needs-js = Turning on notifications needs JavaScript.
 
 inbox-title = Inbox
+inbox-mark-read = Mark all as read
 inbox-empty = No notifications yet.
 
 date-short = { $weekday } { $day } { $month }

@@ -100,6 +100,7 @@ push-install-hint = Op de iPhone: tik op Deel, dan "Zet op beginscherm", en open
 push-needs-js = Voor meldingen is JavaScript nodig.
 
 inbox-title = Berichten
+inbox-mark-read = Alles gelezen
 inbox-empty = Nog geen meldingen.
 
 date-short = { $weekday } { $day } { $month }

@@ -143,6 +143,50 @@ pub struct InboxRow {
 struct InboxPage {
     c: Chrome,
     rows: Vec<InboxRow>,
+    any_unread: bool,
+}
+
+/// Marking read: one notification (`id`, as a push names it) or `all`.
+#[derive(Debug, Deserialize)]
+pub struct ReadForm {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    all: String,
+}
+
+/// `POST /inbox/read`: the inbox's "mark all as read", and the service worker when a
+/// notification is opened.
+pub async fn mark_read(Extension(ctx): Extension<Ctx>, Form(form): Form<ReadForm>) -> Response {
+    let valid_id = !form.id.is_empty()
+        && form.id.len() <= 64
+        && form
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let all = form.all == "true";
+    if !all && !valid_id {
+        return ctx.fail(crate::error::WebError::Invalid(vec![]));
+    }
+    let names = if all {
+        vec![]
+    } else {
+        vec![format!("{}/notifications/{}", ctx.session.user, form.id)]
+    };
+    let reply = ctx
+        .app
+        .notifications()
+        .mark_notifications_read(ctx.req(pb::MarkNotificationsReadRequest {
+            parent: ctx.session.user.clone(),
+            names,
+            all,
+            request_id: uuid::Uuid::new_v4().to_string(),
+        }))
+        .await;
+    match reply {
+        Ok(reply) => ctx.after_write("/inbox", &reply),
+        Err(status) => ctx.fail(status),
+    }
 }
 
 /// `GET /inbox`: the newest notifications.
@@ -173,12 +217,14 @@ pub async fn page_inbox(Extension(ctx): Extension<Ctx>) -> Response {
             when: fmt::instant(&ctx.t, n.create_time.as_ref(), &ctx.session.time_zone),
             unread: n.read_time.is_none(),
         })
-        .collect();
+        .collect::<Vec<InboxRow>>();
+    let any_unread = rows.iter().any(|r| r.unread);
     page(
         StatusCode::OK,
         InboxPage {
             c: ctx.chrome(Nav::Inbox, unread),
             rows,
+            any_unread,
         },
     )
 }
@@ -211,6 +257,8 @@ pub async fn push_messages(Extension(ctx): Extension<Ctx>) -> Response {
         map.insert(format!("KIND_{kind}"), ctx.t.get(&key).into());
     }
     map.insert("default".into(), ctx.t.get("app-name").into());
+    // The service worker marks an opened notification read with it (a POST like any other).
+    map.insert("csrf".into(), ctx.csrf.clone().into());
     (
         [(axum::http::header::CACHE_CONTROL, "private, no-cache")],
         Json(serde_json::Value::Object(map)),
