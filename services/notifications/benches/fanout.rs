@@ -12,7 +12,13 @@
 //! stores publishes a week (1,000 stores × 60 employees × 5 shifts, appended as
 //! scheduling writes PublishRoster's `RosterPublished`, 16 stores at a time): per
 //! employee, the time from their store's publication being appended (PublishRoster's
-//! reply) to their push, p50/p99/max.
+//! reply) to their push, p50/p99/max. After the fan-out and the roster publication it
+//! prints the CPU time spent meanwhile (user + system, from `/proc`) by this process (the
+//! service and the endpoint), by PostgreSQL (the backends of this bench's database and the
+//! server's own processes, not other databases' backends) and by `nats-server`, in total
+//! and per push. First of all, it prints the CPU per push of the encryption alone, the
+//! service's and web-push-native's (RustCrypto), on one thread. `BENCH_CONCURRENCY` sets the pushes in flight (the service's default, 64,
+//! when unset).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
@@ -37,7 +43,7 @@ use breakroom_kit::{
 use breakroom_notifications::{
     clock::Clock,
     config::{NotificationsConfig, VapidKeySource},
-    delivery::{vapid::Vapid, webpush::WebPush},
+    delivery::{encrypt, vapid::Vapid, webpush::WebPush},
     domain::device::{Device, DeviceCommand, device_id},
     startup,
 };
@@ -106,6 +112,114 @@ fn meta(actor: &str) -> CommandMeta {
         .with_request_id(Some(uuid::Uuid::new_v4().to_string()))
 }
 
+/// CPU time (user + system) used so far by this process, by PostgreSQL (the backends of
+/// `database` and the server's own processes; a backend that exits meanwhile is missed)
+/// and by `nats-server`.
+#[derive(Debug, Clone, Copy)]
+struct Cpu {
+    own: Duration,
+    postgres: Duration,
+    nats: Duration,
+}
+
+impl Cpu {
+    fn now(database: &str) -> Self {
+        let mut cpu = Cpu {
+            own: ticks("/proc/self/stat"),
+            postgres: Duration::ZERO,
+            nats: Duration::ZERO,
+        };
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let dir = entry.path();
+            let Ok(comm) = std::fs::read_to_string(dir.join("comm")) else {
+                continue;
+            };
+            let stat = dir.join("stat");
+            match comm.trim() {
+                "postgres" => {
+                    // A backend's title names its database; other tests' are not ours.
+                    let title = std::fs::read(dir.join("cmdline")).unwrap_or_default();
+                    let title = String::from_utf8_lossy(&title);
+                    if title.contains(database) || !title.contains(" brt_") {
+                        cpu.postgres += ticks(&stat);
+                    }
+                }
+                "nats-server" => cpu.nats += ticks(&stat),
+                _ => {}
+            }
+        }
+        cpu
+    }
+
+    /// What was used since `earlier`, per push too, as one line.
+    fn since(&self, earlier: &Cpu, pushes: usize) -> String {
+        let per = |d: Duration| d.as_secs_f64() * 1000.0 / pushes.max(1) as f64;
+        let (own, pg, nats) = (
+            self.own.saturating_sub(earlier.own),
+            self.postgres.saturating_sub(earlier.postgres),
+            self.nats.saturating_sub(earlier.nats),
+        );
+        format!(
+            "CPU: this process (service + endpoint) {:.1} s = {:.3} ms/push; PostgreSQL {:.1} s = {:.3} ms/push; \
+             nats-server {:.1} s = {:.3} ms/push",
+            own.as_secs_f64(),
+            per(own),
+            pg.as_secs_f64(),
+            per(pg),
+            nats.as_secs_f64(),
+            per(nats),
+        )
+    }
+}
+
+/// utime + stime of a `/proc/<pid>/stat`.
+fn ticks(path: impl AsRef<std::path::Path>) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(path) else {
+        return Duration::ZERO;
+    };
+    // Fields after the command's closing parenthesis: state is field 3, utime 14.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // Clock ticks are USER_HZ, 100 on Linux.
+    let sum: u64 = fields.iter().skip(10).take(2).sum();
+    Duration::from_millis(sum * 10)
+}
+
+/// The CPU per push of the encryption alone, on this thread: the service's (`ring`) and
+/// web-push-native's (RustCrypto `p256`, which the service used before).
+fn encryption_alone() {
+    const ROUNDS: usize = 5_000;
+    let payload = vec![b'x'; 300];
+    let public = SecretKey::from_slice(&[9u8; 32]).unwrap().public_key();
+    let p256dh = public.to_encoded_point(false).as_bytes().to_vec();
+    let auth: [u8; 16] = rand::random();
+    let per_push = |encrypt_one: &dyn Fn()| {
+        let before = ticks("/proc/thread-self/stat");
+        for _ in 0..ROUNDS {
+            encrypt_one();
+        }
+        let used = ticks("/proc/thread-self/stat").saturating_sub(before);
+        used.as_secs_f64() * 1e6 / ROUNDS as f64
+    };
+    let ring = per_push(&|| {
+        encrypt::encrypt(&p256dh, &auth, &payload).unwrap();
+    });
+    let rust_crypto = per_push(&|| {
+        let auth = web_push_native::Auth::from(auth);
+        web_push_native::encrypt(payload.clone(), &public, &auth).unwrap();
+    });
+    println!(
+        "encryption alone, {ROUNDS} pushes of 300 bytes on one thread: {ring:.0} µs of CPU per push \
+         (ring, the service's); {rust_crypto:.0} µs with web-push-native (RustCrypto p256, before)"
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
@@ -114,7 +228,14 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let readers = number("BENCH_READERS", 60_000);
     let latency_events = number("BENCH_LATENCY_EVENTS", 300);
+    encryption_alone();
     let env = TestEnv::new().await;
+    let database = env
+        .database_url("notifications")
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
 
     // The endpoint.
     let secret = SecretKey::from_slice(&[7u8; 32]).unwrap();
@@ -139,6 +260,7 @@ async fn main() {
     );
     config.kit.grpc_listen_addr = "127.0.0.1:0".parse().unwrap();
     config.delivery.allow_http = true;
+    config.delivery.concurrency = number("BENCH_CONCURRENCY", config.delivery.concurrency);
     let vapid = Arc::new(Vapid::load(&config.vapid_key, &config.vapid_subject).unwrap());
     let provider = Arc::new(WebPush::new(vapid.clone(), config.delivery.timeout).unwrap());
     let cancel = tokio_util::sync::CancellationToken::new();
@@ -252,6 +374,7 @@ async fn main() {
         .execute(TENANT, "a1", &meta("hq"), &vec![created])
         .await
         .unwrap();
+    let cpu = Cpu::now(&database);
     let start = Instant::now();
     let chunks = readers.div_ceil(2000);
     for (c, chunk) in ids.chunks(2000).enumerate() {
@@ -291,6 +414,7 @@ async fn main() {
         (last - start).as_secs_f64(),
         readers as f64 / (last - first).as_secs_f64().max(1e-9)
     );
+    println!("  {}", Cpu::now(&database).since(&cpu, readers));
 
     // Latency at a steady 50 events/s, each to one reader.
     let mut sent = Vec::new();
@@ -332,12 +456,23 @@ async fn main() {
         latencies.last().unwrap().as_secs_f64() * 1000.0
     );
 
-    roster_publication(&endpoint, &ids, Repository::new(scheduling_store, 100)).await;
+    roster_publication(
+        &endpoint,
+        &ids,
+        Repository::new(scheduling_store, 100),
+        &database,
+    )
+    .await;
     cancel.cancel();
 }
 
 /// 60 employees per store, each with 5 shifts of next week, published store by store.
-async fn roster_publication(endpoint: &Endpoint, ids: &[String], rosters: Arc<Repository<Roster>>) {
+async fn roster_publication(
+    endpoint: &Endpoint,
+    ids: &[String],
+    rosters: Arc<Repository<Roster>>,
+    database: &str,
+) {
     const PER_STORE: usize = 60;
     let stores = ids.len() / PER_STORE;
     let seen: Vec<usize> = endpoint
@@ -347,6 +482,7 @@ async fn roster_publication(endpoint: &Endpoint, ids: &[String], rosters: Arc<Re
         .collect();
     let monday = 1_797_206_400; // 2026-12-14T00:00:00Z, a Monday
     let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let cpu = Cpu::now(database);
     let start = Instant::now();
     let published: Vec<(usize, Instant)> = futures::stream::iter(0..stores)
         .map(|s| {
@@ -447,4 +583,5 @@ async fn roster_publication(endpoint: &Endpoint, ids: &[String], rosters: Arc<Re
         percentile(&latencies, 0.99).as_secs_f64(),
         latencies.last().unwrap().as_secs_f64(),
     );
+    println!("  {}", Cpu::now(database).since(&cpu, stores * PER_STORE));
 }
