@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod compose;
 pub mod home;
+pub mod inbox;
 pub mod post;
 pub mod settings;
 pub mod views;

@@ -18,7 +18,7 @@ use crate::{
     context::{self, Guest},
     error::{self, WebError},
     headers,
-    screens::{auth, compose, home, post as posts, settings, week},
+    screens::{auth, compose, home, inbox, post as posts, settings, week},
     state::AppState,
 };
 
@@ -51,8 +51,8 @@ pub fn router(state: AppState) -> Router {
             post(posts::acknowledge),
         )
         .route("/new", get(compose::page_compose).post(compose::create))
-        .route("/inbox", get(settings::page_inbox))
-        .route("/inbox/read", post(settings::mark_read))
+        .route("/inbox", get(inbox::page_inbox))
+        .route("/inbox/read", post(inbox::mark_read))
         .route("/settings", get(settings::page_settings))
         .route("/settings/language", post(settings::language))
         .route("/settings/push", post(settings::register_device))
