@@ -335,13 +335,17 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     let manifest = browser.get("/manifest.webmanifest").await;
     let manifest: serde_json::Value = serde_json::from_str(&manifest.body).unwrap();
     assert_eq!(manifest["display"], "standalone");
-    assert!(
-        manifest["icons"]
-            .as_array()
-            .unwrap()
+    let icons = manifest["icons"].as_array().unwrap();
+    assert!(icons.iter().any(|i| i["purpose"] == "maskable"));
+    for size in ["192x192", "512x512"] {
+        let icon = icons
             .iter()
-            .any(|i| i["purpose"] == "maskable")
-    );
+            .find(|i| i["sizes"] == size && i["type"] == "image/png")
+            .unwrap();
+        let png = browser.get(icon["src"].as_str().unwrap()).await;
+        assert_eq!((png.status, png.header("content-type")), (200, "image/png"));
+        assert!(png.body.contains("PNG") && png.body.contains("IHDR"));
+    }
     let sw = browser.get("/sw.js").await;
     assert!(sw.body.contains("showNotification") && sw.body.contains("notificationclick"));
     assert_eq!(sw.header("cache-control"), "no-cache");

@@ -43,16 +43,23 @@ pub const SERVICE_WORKER: &str = include_str!("../static/sw.js");
 pub struct Assets {
     /// First 12 hex digits of the SHA-256 over every file.
     pub version: String,
+    /// `icon-192.png`.
+    icon_192: Vec<u8>,
+    /// `icon-512.png` (also the maskable one).
+    icon_512: Vec<u8>,
 }
 
 impl Assets {
     /// Hashes the files.
     pub fn new() -> Self {
+        let (icon_192, icon_512) = (crate::icons::png(192), crate::icons::png(512));
         let mut hash = Sha256::new();
         for (name, _, bytes) in FILES {
             hash.update(name.as_bytes());
             hash.update(bytes);
         }
+        hash.update(&icon_192);
+        hash.update(&icon_512);
         hash.update(SERVICE_WORKER.as_bytes());
         let version = hash
             .finalize()
@@ -60,7 +67,11 @@ impl Assets {
             .take(6)
             .map(|b| format!("{b:02x}"))
             .collect();
-        Self { version }
+        Self {
+            version,
+            icon_192,
+            icon_512,
+        }
     }
 
     /// The URL of one static file.
@@ -80,10 +91,19 @@ pub async fn file(
     State(app): State<AppState>,
     Path((version, name)): Path<(String, String)>,
 ) -> Response {
-    let Some((_, kind, bytes)) = FILES.iter().find(|(n, _, _)| *n == name) else {
+    let assets = &app.0.assets;
+    let found = match name.as_str() {
+        "icon-192.png" => Some(("image/png", assets.icon_192.as_slice())),
+        "icon-512.png" => Some(("image/png", assets.icon_512.as_slice())),
+        _ => FILES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, kind, bytes)| (*kind, *bytes)),
+    };
+    let Some((kind, bytes)) = found else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let cache = if version == app.0.assets.version {
+    let cache = if version == assets.version {
         "public, max-age=31536000, immutable"
     } else {
         // An old page asking for an old version gets today's file, briefly cached.
@@ -94,7 +114,7 @@ pub async fn file(
             (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
             (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         ],
-        *bytes,
+        bytes.to_vec(),
     )
         .into_response()
 }
@@ -124,9 +144,10 @@ pub async fn manifest(State(app): State<AppState>) -> Response {
         "background_color": "#ffffff",
         "theme_color": "#0b5cad",
         "icons": [
+            {"src": assets.url("icon-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": assets.url("icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": assets.url("icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
             {"src": assets.url("icon.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
-            {"src": assets.url("icon.svg"), "sizes": "192x192", "type": "image/svg+xml", "purpose": "any"},
-            {"src": assets.url("icon.svg"), "sizes": "512x512", "type": "image/svg+xml", "purpose": "any"},
             {"src": assets.url("icon-maskable.svg"), "sizes": "any", "type": "image/svg+xml", "purpose": "maskable"}
         ]
     });

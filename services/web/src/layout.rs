@@ -30,6 +30,8 @@ pub struct Chrome {
     pub css: String,
     /// `/static/<version>/app.js`.
     pub js: String,
+    /// `/static/<version>/icon-192.png` (Apple touch icon).
+    pub icon: String,
     /// Whether the navigation is shown.
     pub signed_in: bool,
     /// Unread inbox items (0: no badge).

@@ -11,6 +11,7 @@ pub mod error;
 pub mod fmt;
 pub mod headers;
 pub mod i18n;
+pub mod icons;
 pub mod layout;
 pub mod screens;
 pub mod session;
