@@ -9,13 +9,17 @@ mod time_off;
 
 use breakroom_kit::{
     Result,
+    aggregate::Aggregate,
     envelope::RecordedCommit,
     projector::{Projection, Source},
 };
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
-use crate::config::SERVICE;
+use crate::{
+    config::SERVICE,
+    domain::{calendar::CalendarFeed, roster::Roster, time_off::TimeOff},
+};
 
 /// Name of the projection (checkpoints, lease, consumers).
 pub const PROJECTION: &str = "scheduling_read_model";
@@ -43,9 +47,9 @@ impl Projection for SchedulingProjection {
 
     async fn apply(&self, conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
         match commit.aggregate_type() {
-            "roster" => rosters::roster(conn, commit).await,
-            "calendar_feed" => rosters::calendar_feed(conn, commit).await,
-            "time_off" => time_off::time_off(conn, commit).await,
+            <Roster as Aggregate>::TYPE => rosters::roster(conn, commit).await,
+            <CalendarFeed as Aggregate>::TYPE => rosters::calendar_feed(conn, commit).await,
+            <TimeOff as Aggregate>::TYPE => time_off::time_off(conn, commit).await,
             _ => Ok(()),
         }
     }
