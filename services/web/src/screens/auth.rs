@@ -2,9 +2,11 @@
 //! cookie is written here and nowhere else.
 
 use askama::Template;
+use std::net::SocketAddr;
+
 use axum::{
     Extension, Form,
-    extract::Query,
+    extract::{ConnectInfo, Query},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -103,6 +105,7 @@ pub async fn signin_page(Extension(guest): Extension<Guest>, Query(q): Query<Nex
 /// `POST /signin`: Login, then the person's name and the chain's locale and zone.
 pub async fn signin(
     Extension(guest): Extension<Guest>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: PrivateCookieJar,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
@@ -129,22 +132,24 @@ pub async fn signin(
             },
         )
     };
-    let reply = guest
-        .app
-        .auth()
-        .login(pb::LoginRequest {
-            tenant: tenant.clone(),
-            credential: Some(login_request::Credential::Password(
-                login_request::Password {
-                    login: Some(login),
-                    password: form.password.clone(),
-                },
-            )),
-            device_class: session::device_class(user_agent) as i32,
-            client_version: concat!("web/", env!("CARGO_PKG_VERSION")).into(),
-            request_id: uuid::Uuid::new_v4().to_string(),
-        })
-        .await;
+    let mut request = tonic::Request::new(pb::LoginRequest {
+        tenant: tenant.clone(),
+        credential: Some(login_request::Credential::Password(
+            login_request::Password {
+                login: Some(login),
+                password: form.password.clone(),
+            },
+        )),
+        device_class: session::device_class(user_agent) as i32,
+        client_version: concat!("web/", env!("CARGO_PKG_VERSION")).into(),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    });
+    // Identity throttles failed logins per source address: it must see the browser's,
+    // not the app's (it trusts this header from the proxies it is told about).
+    if let Ok(value) = forwarded_for(&headers, peer).parse() {
+        request.metadata_mut().insert("x-forwarded-for", value);
+    }
+    let reply = guest.app.auth().login(request).await;
     let reply = match reply {
         Ok(reply) => reply.into_inner(),
         Err(status) => {
@@ -165,6 +170,19 @@ pub async fn signin(
             (jar, Redirect::to(&session::safe_next(Some(&form.next)))).into_response()
         }
         Err(_) => refused("error-unavailable", StatusCode::SERVICE_UNAVAILABLE),
+    }
+}
+
+/// `X-Forwarded-For` for identity: the chain the request came with (from an ingress),
+/// then the address that connected here.
+fn forwarded_for(headers: &HeaderMap, peer: SocketAddr) -> String {
+    match headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+    {
+        Some(chain) if !chain.is_empty() => format!("{chain}, {}", peer.ip()),
+        _ => peer.ip().to_string(),
     }
 }
 
@@ -229,6 +247,7 @@ pub async fn activate_page(Extension(guest): Extension<Guest>) -> Response {
 /// `POST /activate`: ActivateUser, the language chosen, then signed in straight away.
 pub async fn activate(
     Extension(guest): Extension<Guest>,
+    connected: ConnectInfo<SocketAddr>,
     jar: PrivateCookieJar,
     headers: HeaderMap,
     Form(form): Form<ActivateForm>,
@@ -281,7 +300,7 @@ pub async fn activate(
         password: form.password,
         next: "/".into(),
     };
-    signin(Extension(guest), jar, headers, Form(form)).await
+    signin(Extension(guest), connected, jar, headers, Form(form)).await
 }
 
 /// The cookie that keeps a chosen language for a year.
@@ -307,4 +326,21 @@ pub async fn signout(Extension(ctx): Extension<Ctx>) -> Response {
     let mut response = Redirect::to("/signin").into_response();
     response.extensions_mut().insert(SignedOut);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identity_sees_the_browsers_address_after_any_proxies() {
+        let peer = SocketAddr::from(([10, 0, 0, 7], 40_000));
+        let mut headers = HeaderMap::new();
+        assert_eq!(forwarded_for(&headers, peer), "10.0.0.7");
+        headers.insert(
+            "x-forwarded-for",
+            header::HeaderValue::from_static("203.0.113.9"),
+        );
+        assert_eq!(forwarded_for(&headers, peer), "203.0.113.9, 10.0.0.7");
+    }
 }
