@@ -26,6 +26,21 @@ async fn an_ended_session_returns_to_sign_in_and_then_to_the_page_asked_for() {
     let week = browser.get("/week?week=2026-W50").await;
     assert_eq!(week.status, 200, "renewed and rotated twice: {}", week.body);
 
+    // Two requests renewing at once (two tabs) are one exchange, not a reuse that would
+    // end the session: both answer, and either's cookie goes on working.
+    let (mut tab1, mut tab2) = (browser.clone(), browser.clone());
+    let (one, two) = tokio::join!(
+        tab1.get("/week?week=2026-W50"),
+        tab2.get("/week?week=2026-W50")
+    );
+    assert_eq!((one.status, two.status), (200, 200), "{}", two.body);
+    assert!(!tab1.cookies["br_session"].is_empty());
+    let again = tab2.get("/week?week=2026-W50").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    let again = tab1.get("/week?week=2026-W50").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    browser = tab1;
+
     // HQ ends every session of the person (as "sign out elsewhere" will).
     let mut auth = AuthServiceClient::new(identity.clone());
     let sessions = auth

@@ -27,6 +27,10 @@ pub const SEQUENCE_COOKIE: &str = "br_seq";
 /// The person's chosen language.
 pub const LANG_COOKIE: &str = "br_lang";
 
+/// Namespace of the renewal request ids (UUID v5 of the refresh token).
+const RENEWAL_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6b1d_4c0e_9a57_4f3e_8c21_5e7b_0d93_a1f4);
+
 /// What the sealed cookie holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
@@ -84,7 +88,11 @@ impl Session {
             .auth()
             .refresh_token(pb::RefreshTokenRequest {
                 refresh_token: self.refresh.clone(),
-                request_id: uuid::Uuid::new_v4().to_string(),
+                // One request id per refresh token: two requests of one browser renewing
+                // at once (two tabs, a page and the service worker) are one exchange that
+                // identity answers twice alike, instead of a reuse that ends the session.
+                request_id: uuid::Uuid::new_v5(&RENEWAL_NAMESPACE, self.refresh.as_bytes())
+                    .to_string(),
             })
             .await
             .map_err(|status| match status.code() {
