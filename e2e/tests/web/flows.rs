@@ -139,6 +139,20 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     );
     assert!(after.body.contains("Bevestigd"));
 
+    // "Add to my calendar": the private subscription address, shown once.
+    let calendar = submit(&mut browser, &after, "/week/calendar", &[]).await;
+    assert_eq!(calendar.status, 200, "{}", calendar.body);
+    assert!(
+        calendar.body.contains("Je diensten in je agenda"),
+        "{}",
+        calendar.body
+    );
+    assert!(
+        calendar.body.contains(r#"href="webcal://"#),
+        "{}",
+        calendar.body
+    );
+
     // "Read and understood" on Home takes the must-read away.
     let ack_path = format!("{}/acknowledge", path_of(&announcement));
     let read = submit(&mut browser, &home, &ack_path, &[("back", "/")]).await;

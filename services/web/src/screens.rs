@@ -1,6 +1,7 @@
 //! One module per screen; handlers are thin and the screen logic lives beside them.
 
 pub mod auth;
+pub mod calendar;
 pub mod compose;
 pub mod home;
 pub mod inbox;

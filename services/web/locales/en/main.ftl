@@ -78,6 +78,13 @@ change-added = New: { $after }
 change-removed = Cancelled: { $before }
 change-changed = { $before } → { $after }
 
+calendar-add = Add to my calendar
+calendar-title = Your shifts in your calendar
+calendar-intro = Your calendar app can follow your published shifts: changes appear there by themselves.
+calendar-subscribe = Open in my calendar app
+calendar-address = Or copy this address into your calendar app
+calendar-private = Keep this address to yourself: anyone who has it sees your shifts. Making a new one stops the old one.
+
 post-title = Post
 comment-field = Your comment
 comment-submit = Add comment

@@ -78,6 +78,13 @@ change-added = Nieuw: { $after }
 change-removed = Vervallen: { $before }
 change-changed = { $before } → { $after }
 
+calendar-add = Zet in mijn agenda
+calendar-title = Je diensten in je agenda
+calendar-intro = Je agenda-app kan je gepubliceerde diensten volgen: wijzigingen komen er vanzelf in.
+calendar-subscribe = Openen in mijn agenda-app
+calendar-address = Of kopieer dit adres naar je agenda-app
+calendar-private = Houd dit adres voor jezelf: wie het heeft, ziet je diensten. Een nieuw adres maken zet het oude uit.
+
 post-title = Bericht
 comment-field = Je reactie
 comment-submit = Reactie plaatsen
