@@ -139,6 +139,21 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     );
     assert!(after.body.contains("Bevestigd"));
 
+    // The open shift on Saturday is offered and can be claimed.
+    assert!(
+        after.body.contains("Open diensten die je kunt nemen"),
+        "{}",
+        after.body
+    );
+    let open = hidden(&after, "shift");
+    let claimed = submit(&mut browser, &after, "/week/claim", &[("shift", &open)]).await;
+    assert_eq!(
+        (claimed.status, claimed.location()),
+        (303, "/week"),
+        "{}",
+        claimed.body
+    );
+
     // "Add to my calendar": the private subscription address, shown once.
     let calendar = submit(&mut browser, &after, "/week/calendar", &[]).await;
     assert_eq!(calendar.status, 200, "{}", calendar.body);

@@ -241,12 +241,12 @@ pub fn next_week() -> (String, jiff::civil::Date) {
 }
 
 /// Imports and publishes next week for the employee: Monday 09:00–13:30 with a 30-minute
-/// break, Wednesday 14:00–18:00; the colleague Monday 10:00–14:00. Returns scheduling's
-/// consistency token.
+/// break, Wednesday 14:00–18:00; the colleague Monday 10:00–14:00; an open shift on
+/// Saturday 10:00–14:00. Returns scheduling's consistency token.
 pub async fn publish_next_week(scheduling: &Channel, chain: &Chain) -> String {
     let (label, monday) = next_week();
     let day = |n: i64| monday.checked_add(jiff::Span::new().days(n)).unwrap();
-    let shifts = vec![
+    let mut shifts = vec![
         scheduling::Shift {
             employee: chain.employee.name.clone(),
             start_local: format!("{}T09:00", day(0)),
@@ -273,6 +273,13 @@ pub async fn publish_next_week(scheduling: &Channel, chain: &Chain) -> String {
             ..Default::default()
         },
     ];
+    shifts.push(scheduling::Shift {
+        start_local: format!("{}T10:00", day(5)),
+        end_local: format!("{}T14:00", day(5)),
+        position: "Kassa".into(),
+        external_id: "open-sat".into(),
+        ..Default::default()
+    });
     let mut request = bearer(
         &chain.hq,
         scheduling::ImportRosterRequest {

@@ -18,7 +18,7 @@ use crate::{
     context::{self, Guest},
     error::{self, WebError},
     headers,
-    screens::{auth, calendar, compose, home, inbox, post as posts, settings, week},
+    screens::{auth, calendar, compose, home, inbox, open_shifts, post as posts, settings, week},
     state::AppState,
 };
 
@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/week", get(week::page_week))
         .route("/week/acknowledge", post(week::acknowledge))
         .route("/week/calendar", post(calendar::create))
+        .route("/week/claim", post(open_shifts::claim))
         .route("/posts/{group}/{post}", get(posts::page_post))
         .route("/posts/{group}/{post}/comments", post(posts::comment))
         .route("/posts/{group}/{post}/react", post(posts::react))

@@ -14,7 +14,10 @@ use crate::{
     error::page,
     fmt,
     layout::{Chrome, Nav},
-    screens::home::{store_name, unread},
+    screens::{
+        home::{store_name, unread},
+        open_shifts::{self, OpenRow},
+    },
 };
 
 /// A shift of the week.
@@ -51,6 +54,7 @@ struct WeekPage {
     shifts: Vec<ShiftRow>,
     total: String,
     notices: Vec<NoticeRow>,
+    open: Vec<OpenRow>,
 }
 
 /// `?week=2026-W50`.
@@ -134,7 +138,8 @@ pub async fn page_week(Extension(ctx): Extension<Ctx>, Query(q): Query<WeekQuery
         page_size: 20,
         page_token: String::new(),
     }));
-    let (shifts, notices, unread) = tokio::join!(shifts, notices, unread(&ctx));
+    let (shifts, notices, unread, open) =
+        tokio::join!(shifts, notices, unread(&ctx), open_shifts::list(&ctx));
     let (shifts, notices) = match (shifts, notices) {
         (Ok(s), Ok(n)) => (s.into_inner().shifts, n.into_inner().shift_change_notices),
         (Err(status), _) | (_, Err(status)) => return ctx.fail(status),
@@ -184,6 +189,7 @@ pub async fn page_week(Extension(ctx): Extension<Ctx>, Query(q): Query<WeekQuery
             shifts: rows,
             total: fmt::duration(&ctx.t, paid_total),
             notices,
+            open,
         },
     )
 }
