@@ -154,6 +154,48 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
         claimed.body
     );
 
+    // Time off: asked for, then listed as waiting for a manager.
+    let (_, monday) = onboard::next_week();
+    let friday = monday
+        .checked_add(jiff::Span::new().days(4))
+        .unwrap()
+        .to_string();
+    let form = browser.get("/time-off").await;
+    assert_security_headers(&form, "Time off");
+    let asked = submit(
+        &mut browser,
+        &form,
+        "/time-off",
+        &[("start", &friday), ("end", &friday), ("reason", "Bruiloft")],
+    )
+    .await;
+    assert_eq!(
+        (asked.status, asked.location()),
+        (303, "/time-off"),
+        "{}",
+        asked.body
+    );
+    let listed = browser.get("/time-off").await;
+    assert!(
+        listed.body.contains("wacht op een leidinggevende") && listed.body.contains("Bruiloft"),
+        "{}",
+        listed.body
+    );
+    // The last day before the first: refused, the form shown again with the reason.
+    let backwards = submit(
+        &mut browser,
+        &form,
+        "/time-off",
+        &[("start", &friday), ("end", &monday.to_string())],
+    )
+    .await;
+    assert_eq!(backwards.status, 400, "{}", backwards.body);
+    assert!(
+        backwards.body.contains(r#"aria-invalid="true""#),
+        "{}",
+        backwards.body
+    );
+
     // "Add to my calendar": the private subscription address, shown once.
     let calendar = submit(&mut browser, &after, "/week/calendar", &[]).await;
     assert_eq!(calendar.status, 200, "{}", calendar.body);

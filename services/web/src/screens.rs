@@ -8,5 +8,6 @@ pub mod inbox;
 pub mod open_shifts;
 pub mod post;
 pub mod settings;
+pub mod time_off;
 pub mod views;
 pub mod week;

@@ -18,7 +18,9 @@ use crate::{
     context::{self, Guest},
     error::{self, WebError},
     headers,
-    screens::{auth, calendar, compose, home, inbox, open_shifts, post as posts, settings, week},
+    screens::{
+        auth, calendar, compose, home, inbox, open_shifts, post as posts, settings, time_off, week,
+    },
     state::AppState,
 };
 
@@ -45,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .route("/week/acknowledge", post(week::acknowledge))
         .route("/week/calendar", post(calendar::create))
         .route("/week/claim", post(open_shifts::claim))
+        .route(
+            "/time-off",
+            get(time_off::page_time_off).post(time_off::request),
+        )
         .route("/posts/{group}/{post}", get(posts::page_post))
         .route("/posts/{group}/{post}/comments", post(posts::comment))
         .route("/posts/{group}/{post}/react", post(posts::react))

@@ -87,6 +87,17 @@ calendar-subscribe = Open in my calendar app
 calendar-address = Or copy this address into your calendar app
 calendar-private = Keep this address to yourself: anyone who has it sees your shifts. Making a new one stops the old one.
 
+time-off-title = Time off
+time-off-link = Request time off
+time-off-submit = Request time off
+time-off-requests = Your requests
+time-off-none = No requests yet.
+field-first-day = First day off
+field-last-day = Last day off
+field-reason = Reason (optional)
+error-time-off-exists = You already asked for time off on these days.
+status-unspecified = unknown
+
 post-title = Post
 comment-field = Your comment
 comment-submit = Add comment

@@ -87,6 +87,17 @@ calendar-subscribe = Openen in mijn agenda-app
 calendar-address = Of kopieer dit adres naar je agenda-app
 calendar-private = Houd dit adres voor jezelf: wie het heeft, ziet je diensten. Een nieuw adres maken zet het oude uit.
 
+time-off-title = Verlof
+time-off-link = Verlof aanvragen
+time-off-submit = Verlof aanvragen
+time-off-requests = Je aanvragen
+time-off-none = Nog geen aanvragen.
+field-first-day = Eerste vrije dag
+field-last-day = Laatste vrije dag
+field-reason = Reden (niet verplicht)
+error-time-off-exists = Je hebt voor deze dagen al verlof aangevraagd.
+status-unspecified = onbekend
+
 post-title = Bericht
 comment-field = Je reactie
 comment-submit = Reactie plaatsen
