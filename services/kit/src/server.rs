@@ -255,7 +255,7 @@ impl Server {
         let shutdown = CancellationToken::new();
         let trigger = shutdown.clone();
         tokio::spawn(async move {
-            wait_for_signal().await;
+            shutdown_signal().await;
             tracing::info!("shutdown requested");
             trigger.cancel();
         });
@@ -418,7 +418,9 @@ async fn prepare_and_project(
     }
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGTERM, how Kubernetes stops a pod, or on Ctrl-C: every Breakroom process
+/// stops on the same signals.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

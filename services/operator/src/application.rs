@@ -55,19 +55,8 @@ impl Application {
     }
 }
 
-/// Resolves on SIGTERM, how Kubernetes stops a pod, or on Ctrl-C.
+/// The kit's stop signals (SIGTERM or Ctrl-C), logged.
 async fn stop_requested() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+    breakroom_kit::server::shutdown_signal().await;
     tracing::info!("shutdown requested");
 }
