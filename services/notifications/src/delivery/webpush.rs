@@ -128,20 +128,11 @@ pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
 #[async_trait::async_trait]
 impl Provider for WebPush {
     async fn send(&self, push: &Push) -> Outcome {
-        // Encryption (two P-256 scalar multiplications) runs on the blocking pool: on the
-        // runtime's threads it would queue the claims, outcomes and requests of every
-        // other push behind it.
-        let (this, owned) = (self.clone(), push.clone());
-        let request = match tokio::task::spawn_blocking(move || this.request(&owned)).await {
-            Ok(Ok(request)) => request,
-            Ok(Err(error)) => return Outcome::Failed { status: 0, error },
-            Err(e) => {
-                return Outcome::Retry {
-                    status: 0,
-                    retry_after: None,
-                    error: format!("encryption task: {e}"),
-                };
-            }
+        // Encryption costs about 54 µs of CPU (ring's P-256): less than the hop to the
+        // blocking pool and back, so it runs on the push's own task.
+        let request = match self.request(push) {
+            Ok(request) => request,
+            Err(error) => return Outcome::Failed { status: 0, error },
         };
         let response = match tokio::time::timeout(self.timeout, self.client.request(request)).await
         {
