@@ -109,6 +109,46 @@ async fn an_ended_session_returns_to_sign_in_and_then_to_the_page_asked_for() {
         week.body
     );
 
+    // "Sign out everywhere else" in Settings ends the other browser's session, not this one.
+    let mut phone = Browser::new(stack.web);
+    let signin = phone.get("/signin").await;
+    let signed_in = submit(
+        &mut phone,
+        &signin,
+        "/signin",
+        &[
+            ("tenant", &chain.tenant),
+            ("login", &chain.employee.email),
+            ("password", onboard::PASSWORD),
+            ("next", "/week"),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    assert_eq!(phone.get("/week").await.status, 200);
+    let settings = browser.get("/settings").await;
+    assert!(
+        settings.body.contains("Overal anders afmelden") && settings.body.contains("deze browser"),
+        "{}",
+        settings.body
+    );
+    let ended = submit(
+        &mut browser,
+        &settings,
+        "/settings/sessions/end-others",
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (ended.status, ended.location()),
+        (303, "/settings"),
+        "{}",
+        ended.body
+    );
+    let out = phone.get("/week").await;
+    assert_eq!((out.status, out.location()), (303, "/signin?next=/week"));
+    assert_eq!(browser.get("/week").await.status, 200);
+
     // A cookie that does not open (tampered, or sealed by another key) is no session.
     let mut tampered = browser.clone();
     tampered

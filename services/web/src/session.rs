@@ -50,6 +50,9 @@ pub struct Session {
     pub issued: i64,
     /// Random id of this browser session: the CSRF token's seed.
     pub sid: String,
+    /// identity's session, `tenants/{t}/users/{u}/sessions/{s}` (kept when others end).
+    #[serde(default)]
+    pub session: String,
     /// The chain's locale (`nl-NL`), the default language.
     pub locale: String,
     /// The chain's time zone, for instants (post times).

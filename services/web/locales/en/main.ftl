@@ -119,6 +119,14 @@ push-unsupported = This browser cannot show notifications.
 push-install-hint = On iPhone: tap Share, then "Add to Home Screen", and open Breakroom from there to turn on notifications.
 push-needs-js = Turning on notifications needs JavaScript.
 
+settings-sessions = Where you are signed in
+session-this-one = this browser
+session-last-use = Last used { $time }
+session-end-others = Sign out everywhere else
+device-phone = Phone or tablet
+device-computer = Computer
+device-other = Other device
+
 inbox-title = Inbox
 inbox-mark-read = Mark all as read
 inbox-empty = No notifications yet.

@@ -119,6 +119,14 @@ push-unsupported = Deze browser kan geen meldingen tonen.
 push-install-hint = Op de iPhone: tik op Deel, dan "Zet op beginscherm", en open Breakroom daar om meldingen aan te zetten.
 push-needs-js = Voor meldingen is JavaScript nodig.
 
+settings-sessions = Waar je bent aangemeld
+session-this-one = deze browser
+session-last-use = Laatst gebruikt { $time }
+session-end-others = Overal anders afmelden
+device-phone = Telefoon of tablet
+device-computer = Computer
+device-other = Ander apparaat
+
 inbox-title = Berichten
 inbox-mark-read = Alles gelezen
 inbox-empty = Nog geen meldingen.

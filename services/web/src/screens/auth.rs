@@ -224,6 +224,7 @@ async fn open_session(
         expires: reply.access_token_expire_time.map_or(0, |t| t.seconds),
         issued: jiff::Timestamp::now().as_second(),
         sid: uuid::Uuid::new_v4().to_string(),
+        session: reply.session.clone(),
         locale: chain.locale,
         time_zone: chain.time_zone,
     })

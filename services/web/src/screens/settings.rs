@@ -17,7 +17,11 @@ use crate::{
     error::page,
     i18n::Lang,
     layout::{Chrome, Nav},
-    screens::{auth::lang_cookie, home::unread},
+    screens::{
+        auth::lang_cookie,
+        home::unread,
+        sessions::{self, SessionRow},
+    },
 };
 
 #[derive(Template)]
@@ -28,6 +32,7 @@ struct SettingsPage {
     vapid_key: String,
     devices: Vec<String>,
     dutch: bool,
+    sessions: Vec<SessionRow>,
 }
 
 /// `GET /settings`.
@@ -45,7 +50,8 @@ pub async fn page_settings(Extension(ctx): Extension<Ctx>) -> Response {
         page_size: 50,
         page_token: String::new(),
     }));
-    let (key, devices, unread) = tokio::join!(key, devices, unread(&ctx));
+    let (key, devices, unread, sessions) =
+        tokio::join!(key, devices, unread(&ctx), sessions::list(&ctx));
     page(
         StatusCode::OK,
         SettingsPage {
@@ -63,6 +69,7 @@ pub async fn page_settings(Extension(ctx): Extension<Ctx>) -> Response {
                 })
                 .unwrap_or_default(),
             dutch: ctx.t.lang == Lang::Nl,
+            sessions,
         },
     )
 }
