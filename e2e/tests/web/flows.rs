@@ -306,6 +306,32 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     )
     .await;
 
+    // Home shows the newest 20 entries and links to older ones.
+    for n in 0..8 {
+        let made = submit(
+            &mut browser,
+            &compose,
+            "/new",
+            &[("group", &group), ("body", &format!("Filler {n}"))],
+        )
+        .await;
+        assert_eq!(made.status, 303);
+    }
+    let home = browser.get("/").await;
+    let older = home
+        .body
+        .split(r#"<a class="button" href="/?page="#)
+        .nth(1)
+        .expect("an Older posts link");
+    let older = format!("/?page={}", older.split('"').next().unwrap());
+    let page_two = browser.get(&older).await;
+    assert_eq!(page_two.status, 200, "{}", page_two.body);
+    assert!(
+        !page_two.body.contains("Your next shift") && page_two.body.contains("Welcome to Breakroom!"),
+        "{}",
+        page_two.body
+    );
+
     // Signing out ends the session at identity and clears the cookie.
     let settings = browser.get("/settings").await;
     let out = submit(&mut browser, &settings, "/signout", &[]).await;

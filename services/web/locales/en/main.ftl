@@ -51,6 +51,7 @@ home-with = With { $names }
 home-no-shift = No shift planned in the coming weeks.
 home-must-reads = To read and confirm
 home-timeline = News
+home-older = Older posts
 home-empty = Nothing here yet.
 paid-length = Paid: { $length }
 acknowledge-post = Read and understood

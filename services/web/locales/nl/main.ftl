@@ -51,6 +51,7 @@ home-with = Met { $names }
 home-no-shift = Geen dienst gepland in de komende weken.
 home-must-reads = Lezen en bevestigen
 home-timeline = Nieuws
+home-older = Oudere berichten
 home-empty = Hier staat nog niets.
 paid-length = Betaald: { $length }
 acknowledge-post = Gelezen en begrepen

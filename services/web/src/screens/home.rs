@@ -39,6 +39,16 @@ struct HomePage {
     next: Option<NextShift>,
     must_reads: Vec<PostView>,
     items: Vec<Item>,
+    /// `/?page=<token>` of the next (older) page; empty on the last.
+    older: String,
+    /// Whether this is a later page (the next shift and must-reads are on the first).
+    later: bool,
+}
+
+/// `?page=` of Home: feed's page token of the timeline.
+#[derive(Debug, serde::Deserialize)]
+pub struct HomeQuery {
+    page: Option<String>,
 }
 
 fn ts(t: jiff::Timestamp) -> prost_types::Timestamp {
@@ -148,12 +158,17 @@ async fn colleagues(ctx: &Ctx, shift: &scheduling::Shift) -> Vec<String> {
 }
 
 /// `GET /`.
-pub async fn page_home(Extension(ctx): Extension<Ctx>) -> Response {
+pub async fn page_home(
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Query(q): axum::extract::Query<HomeQuery>,
+) -> Response {
+    let page_token = q.page.unwrap_or_default();
+    let later = !page_token.is_empty();
     let mut feed = ctx.app.feed();
     let timeline = feed.list_timeline(ctx.req(feed::ListTimelineRequest {
         parent: ctx.session.tenant.clone(),
         page_size: 20,
-        page_token: String::new(),
+        page_token,
     }));
     let (next, timeline, unread) = tokio::join!(next_shift(&ctx), timeline, unread(&ctx));
     let (next, timeline) = match (next, timeline) {
@@ -191,6 +206,15 @@ pub async fn page_home(Extension(ctx): Extension<Ctx>) -> Response {
             next,
             must_reads,
             items,
+            older: if timeline.next_page_token.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "/?page={}",
+                    crate::layout::encode(&timeline.next_page_token)
+                )
+            },
+            later,
         },
     )
 }
