@@ -318,6 +318,14 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
         assert_eq!(made.status, 303);
     }
     let home = browser.get("/").await;
+    assert!(
+        home.body.len() < 30 * 1024,
+        "a full Home page stays within its budget"
+    );
+    eprintln!(
+        "Home HTML, a full page (20 entries): {} bytes",
+        home.body.len()
+    );
     let older = home
         .body
         .split(r#"<a class="button" href="/?page="#)
@@ -327,7 +335,8 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     let page_two = browser.get(&older).await;
     assert_eq!(page_two.status, 200, "{}", page_two.body);
     assert!(
-        !page_two.body.contains("Your next shift") && page_two.body.contains("Welcome to Breakroom!"),
+        !page_two.body.contains("Your next shift")
+            && page_two.body.contains("Welcome to Breakroom!"),
         "{}",
         page_two.body
     );
