@@ -41,6 +41,12 @@ async fn an_ended_session_returns_to_sign_in_and_then_to_the_page_asked_for() {
     assert_eq!(again.status, 200, "{}", again.body);
     browser = tab1;
 
+    // A refused POST (no CSRF token) still hands over the renewed session: its old
+    // refresh token is spent, and the next page must not find the session ended.
+    let refused = browser.post("/settings/language", &[("lang", "en")]).await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(browser.get("/week?week=2026-W50").await.status, 200);
+
     // HQ ends every session of the person (as "sign out elsewhere" will).
     let mut auth = AuthServiceClient::new(identity.clone());
     let sessions = auth

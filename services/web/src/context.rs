@@ -12,6 +12,7 @@ use axum::{
 use axum_extra::extract::{PrivateCookieJar, cookie::Cookie};
 
 use crate::{
+    config::WebConfig,
     csrf,
     error::{self, WebError},
     i18n::{Lang, Tr},
@@ -181,6 +182,18 @@ fn here(request: &Request) -> String {
         .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
 }
 
+/// A POST whose origin and token check out, its body buffered again; `None` when refused.
+async fn verified(request: Request, config: &WebConfig, seed: &str) -> Result<Request, Response> {
+    let origin_ok = csrf::same_origin(request.headers(), config.origin.as_deref());
+    let (request, token) = csrf_of(request).await?;
+    let key = config.cookie_key.signing();
+    if origin_ok && token.is_some_and(|tok| csrf::verify(key, seed, &tok)) {
+        Ok(request)
+    } else {
+        Err(axum::http::StatusCode::FORBIDDEN.into_response())
+    }
+}
+
 /// Middleware of signed-in pages.
 pub async fn signed_in(
     State(app): State<AppState>,
@@ -190,77 +203,90 @@ pub async fn signed_in(
 ) -> Response {
     let config = &app.0.config;
     let here = here(&request);
+    let get = request.method() == Method::GET;
+    let back = if get { here.as_str() } else { "/" };
     let t = language(&jar, None, request.headers());
+    let guest = Guest {
+        app: app.clone(),
+        t,
+        csrf: String::new(),
+    };
     let Some(mut session) = Session::from_jar(&jar) else {
-        let target = if request.method() == Method::GET {
-            here.as_str()
-        } else {
-            "/"
-        };
-        return (jar, Redirect::to(&layout::signin_url(target))).into_response();
+        return (jar, Redirect::to(&layout::signin_url(back))).into_response();
     };
     let mut renewed = false;
     if session.needs_renewal(config.session_check) {
         match session.renew(&app).await {
-            Ok(fresh) => {
-                session = fresh;
-                renewed = true;
-            }
+            Ok(fresh) => (session, renewed) = (fresh, true),
             Err(session::Renewal::Refused) => {
-                let target = if request.method() == Method::GET {
-                    here.as_str()
-                } else {
-                    "/"
-                };
                 let jar = jar.remove(session::removal(SESSION_COOKIE));
-                return (jar, Redirect::to(&layout::signin_url(target))).into_response();
+                return (jar, Redirect::to(&layout::signin_url(back))).into_response();
             }
             Err(session::Renewal::Unavailable(status)) => {
                 tracing::warn!(%status, "identity did not renew a session");
-                let guest = Guest {
-                    app: app.clone(),
-                    t,
-                    csrf: String::new(),
-                };
                 return error::render(guest.chrome(), &WebError::Unavailable, &here);
             }
         }
     }
-    let t = language(&jar, Some(&session.locale), request.headers());
-    let key = config.cookie_key.signing().to_vec();
-    let csrf = csrf::token(&key, &session.sid);
-    let post = request.method() == Method::POST;
-    let request = if post {
-        let origin_ok = csrf::same_origin(request.headers(), config.origin.as_deref());
-        let (request, token) = match csrf_of(request).await {
-            Ok(read) => read,
-            Err(response) => return response,
-        };
-        if !origin_ok || !token.is_some_and(|tok| csrf::verify(&key, &session.sid, &tok)) {
-            let guest = Guest {
-                app: app.clone(),
-                t,
-                csrf: String::new(),
-            };
-            return error::render(guest.chrome(), &WebError::Forbidden, &here);
-        }
-        request
-    } else {
-        request
-    };
     let min_seq = jar.get(SEQUENCE_COOKIE).map(|c| c.value().to_owned());
-    let ctx = Ctx {
+    let response = if get || request.method() == Method::HEAD {
+        serve(&app, &jar, &session, min_seq.clone(), here, request, next).await
+    } else {
+        match verified(request, config, &session.sid).await {
+            Ok(request) => serve(&app, &jar, &session, min_seq.clone(), here, request, next).await,
+            Err(refused) if refused.status() == axum::http::StatusCode::FORBIDDEN => {
+                error::render(guest.chrome(), &WebError::Forbidden, &here)
+            }
+            Err(refused) => refused,
+        }
+    };
+    // Whatever the answer, a renewed session must reach the browser: its old refresh
+    // token is spent.
+    finish(
+        jar,
+        response,
+        &session,
+        renewed,
+        min_seq,
+        get,
+        !config.insecure_cookies,
+    )
+}
+
+/// Runs the handler with the request's `Ctx`.
+async fn serve(
+    app: &AppState,
+    jar: &PrivateCookieJar,
+    session: &Session,
+    min_seq: Option<String>,
+    here: String,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let t = language(jar, Some(&session.locale), request.headers());
+    let csrf = csrf::token(app.0.config.cookie_key.signing(), &session.sid);
+    request.extensions_mut().insert(Ctx {
         app: app.clone(),
         session: session.clone(),
         t,
         csrf,
-        min_seq: min_seq.clone(),
+        min_seq,
         here,
-    };
-    let mut request = request;
-    request.extensions_mut().insert(ctx);
-    let response = next.run(request).await;
-    let secure = !config.insecure_cookies;
+    });
+    next.run(request).await
+}
+
+/// The cookies an answer sets: the session (renewed, or cleared when refused), and the
+/// consistency tokens of a write (kept for the next page, dropped once a page read them).
+fn finish(
+    jar: PrivateCookieJar,
+    response: Response,
+    session: &Session,
+    renewed: bool,
+    min_seq: Option<String>,
+    get: bool,
+    secure: bool,
+) -> Response {
     let mut jar = jar;
     if response.extensions().get::<SignedOut>().is_some() {
         jar = jar.remove(session::removal(SESSION_COOKIE));
@@ -276,7 +302,7 @@ pub async fn signed_in(
         session::harden(&mut cookie, secure);
         cookie.set_max_age(cookie::time::Duration::seconds(60));
         jar = jar.add(cookie);
-    } else if min_seq.is_some() && !post {
+    } else if min_seq.is_some() && get {
         jar = jar.remove(session::removal(SEQUENCE_COOKIE));
     }
     (jar, response).into_response()
@@ -291,30 +317,27 @@ pub async fn guest(
 ) -> Response {
     let config = &app.0.config;
     let t = language(&jar, None, request.headers());
-    let key = config.cookie_key.signing().to_vec();
     let existing = jar.get(NONCE_COOKIE).map(|c| c.value().to_owned());
     let nonce = existing
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let mut request = request;
     if request.method() == Method::POST {
-        let origin_ok = csrf::same_origin(request.headers(), config.origin.as_deref());
-        let (read, token) = match csrf_of(request).await {
-            Ok(read) => read,
-            Err(response) => return response,
-        };
         let seed = existing.clone().unwrap_or_default();
-        if !origin_ok || !token.is_some_and(|tok| csrf::verify(&key, &seed, &tok)) {
-            let guest = Guest {
-                app: app.clone(),
-                t,
-                csrf: String::new(),
-            };
-            return error::render(guest.chrome(), &WebError::Forbidden, "/");
-        }
-        request = read;
+        request = match verified(request, config, &seed).await {
+            Ok(request) => request,
+            Err(refused) if refused.status() == axum::http::StatusCode::FORBIDDEN => {
+                let guest = Guest {
+                    app: app.clone(),
+                    t,
+                    csrf: String::new(),
+                };
+                return error::render(guest.chrome(), &WebError::Forbidden, "/");
+            }
+            Err(refused) => return refused,
+        };
     }
-    let csrf = csrf::token(&key, &nonce);
+    let csrf = csrf::token(config.cookie_key.signing(), &nonce);
     request.extensions_mut().insert(Guest {
         app: app.clone(),
         t,

@@ -37,15 +37,9 @@ struct SettingsPage {
 
 /// `GET /settings`.
 pub async fn page_settings(Extension(ctx): Extension<Ctx>) -> Response {
-    let client = ctx.app.notifications();
-    let mut devices_client = ctx.app.notifications();
-    let key = async move {
-        let mut client = client;
-        client
-            .get_vapid_public_key(pb::GetVapidPublicKeyRequest {})
-            .await
-    };
-    let devices = devices_client.list_devices(ctx.req(pb::ListDevicesRequest {
+    let (mut keys, mut devices) = (ctx.app.notifications(), ctx.app.notifications());
+    let key = keys.get_vapid_public_key(pb::GetVapidPublicKeyRequest {});
+    let devices = devices.list_devices(ctx.req(pb::ListDevicesRequest {
         parent: ctx.session.user.clone(),
         page_size: 50,
         page_token: String::new(),
