@@ -220,6 +220,30 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
     let settings = browser.get("/settings").await;
     assert_security_headers(&settings, "Settings");
     assert!(settings.body.contains("Meldingen aanzetten"));
+    // Quiet hours, kept at notifications.
+    let quiet = submit(
+        &mut browser,
+        &settings,
+        "/settings/quiet",
+        &[("enabled", "on"), ("start", "21:30"), ("end", "06:45")],
+    )
+    .await;
+    assert_eq!(
+        (quiet.status, quiet.location()),
+        (303, "/settings"),
+        "{}",
+        quiet.body
+    );
+    let settings = browser.get("/settings").await;
+    assert!(
+        settings
+            .body
+            .contains(r#"name="enabled" value="on" checked"#)
+            && settings.body.contains(r#"value="21:30""#)
+            && settings.body.contains(r#"value="06:45""#),
+        "{}",
+        settings.body
+    );
     let chosen = submit(
         &mut browser,
         &settings,

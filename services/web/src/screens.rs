@@ -7,6 +7,7 @@ pub mod home;
 pub mod inbox;
 pub mod open_shifts;
 pub mod post;
+pub mod preferences;
 pub mod sessions;
 pub mod settings;
 pub mod time_off;

@@ -19,8 +19,8 @@ use crate::{
     error::{self, WebError},
     headers,
     screens::{
-        auth, calendar, compose, home, inbox, open_shifts, post as posts, sessions, settings,
-        time_off, week,
+        auth, calendar, compose, home, inbox, open_shifts, post as posts, preferences, sessions,
+        settings, time_off, week,
     },
     state::AppState,
 };
@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .route("/settings", get(settings::page_settings))
         .route("/settings/language", post(settings::language))
         .route("/settings/push", post(settings::register_device))
+        .route("/settings/quiet", post(preferences::save))
         .route("/settings/sessions/end-others", post(sessions::end_others))
         .route("/push-messages.json", get(settings::push_messages))
         .route("/signout", post(auth::signout))

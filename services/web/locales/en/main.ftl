@@ -120,6 +120,12 @@ push-unsupported = This browser cannot show notifications.
 push-install-hint = On iPhone: tap Share, then "Add to Home Screen", and open Breakroom from there to turn on notifications.
 push-needs-js = Turning on notifications needs JavaScript.
 
+quiet-title = Quiet hours
+quiet-enabled = Hold notifications during quiet hours (urgent ones still come)
+quiet-from = Quiet from
+quiet-until = Quiet until
+quiet-off-shift = Outside my shifts, bundle notifications into one summary
+quiet-zone = Times in { $zone }
 settings-sessions = Where you are signed in
 session-this-one = this browser
 session-last-use = Last used { $time }

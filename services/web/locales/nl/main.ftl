@@ -120,6 +120,12 @@ push-unsupported = Deze browser kan geen meldingen tonen.
 push-install-hint = Op de iPhone: tik op Deel, dan "Zet op beginscherm", en open Breakroom daar om meldingen aan te zetten.
 push-needs-js = Voor meldingen is JavaScript nodig.
 
+quiet-title = Rustige uren
+quiet-enabled = Meldingen vasthouden tijdens rustige uren (dringende komen wel)
+quiet-from = Rustig vanaf
+quiet-until = Rustig tot
+quiet-off-shift = Buiten mijn diensten meldingen bundelen tot één overzicht
+quiet-zone = Tijden in { $zone }
 settings-sessions = Waar je bent aangemeld
 session-this-one = deze browser
 session-last-use = Laatst gebruikt { $time }

@@ -20,6 +20,7 @@ use crate::{
     screens::{
         auth::lang_cookie,
         home::unread,
+        preferences::{self, QuietView},
         sessions::{self, SessionRow},
     },
 };
@@ -33,6 +34,7 @@ struct SettingsPage {
     devices: Vec<String>,
     dutch: bool,
     sessions: Vec<SessionRow>,
+    quiet: QuietView,
 }
 
 /// `GET /settings`.
@@ -44,8 +46,13 @@ pub async fn page_settings(Extension(ctx): Extension<Ctx>) -> Response {
         page_size: 50,
         page_token: String::new(),
     }));
-    let (key, devices, unread, sessions) =
-        tokio::join!(key, devices, unread(&ctx), sessions::list(&ctx));
+    let (key, devices, unread, sessions, quiet) = tokio::join!(
+        key,
+        devices,
+        unread(&ctx),
+        sessions::list(&ctx),
+        preferences::load(&ctx)
+    );
     page(
         StatusCode::OK,
         SettingsPage {
@@ -64,6 +71,7 @@ pub async fn page_settings(Extension(ctx): Extension<Ctx>) -> Response {
                 .unwrap_or_default(),
             dutch: ctx.t.lang == Lang::Nl,
             sessions,
+            quiet,
         },
     )
 }
