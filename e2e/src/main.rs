@@ -49,7 +49,13 @@ fn main() -> anyhow::Result<()> {
                 let cluster = breakroom_e2e::private::NatsCluster::start(3).await?;
                 println!("NATS_URL={}", cluster.url());
                 println!("BREAKROOM_STREAM_REPLICAS=3");
-                tokio::signal::ctrl_c().await?;
+                // Stopped by Ctrl-C or SIGTERM alike, so the servers and their folders go too.
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+                tokio::select! {
+                    stopped = tokio::signal::ctrl_c() => stopped?,
+                    _ = term.recv() => {}
+                }
                 drop(cluster);
                 Ok(())
             })
