@@ -6,12 +6,14 @@
 //! - `groups`: custom groups, group details, explicit members, derived groups.
 //! - `posts`: posting, editing, deleting, pinning, reporting, moderating.
 //! - `announcements`: audiences resolved into obligations, acknowledgements, reminders.
+//! - `moderation`: whose reported posts a caller may list (the moderation queue).
 //! - `social`: comments, reactions, read markers.
 //! - `visibility`: who sees a post, the one rule of every path that returns one.
 
 pub mod access;
 pub mod announcements;
 pub mod groups;
+pub mod moderation;
 pub mod posts;
 pub mod social;
 pub mod visibility;

@@ -2,12 +2,13 @@
 //! `queries`, render, and reply with the consistency token of what was written.
 //!
 //! - `convert`: validation and wire views.
-//! - `groups`, `posts`, `social`, `announcements`, `report`: the handlers by concept; this module
-//!   only routes `FeedService` to them.
+//! - `groups`, `posts`, `social`, `announcements`, `report`, `moderation`: the handlers
+//!   by concept; this module only routes `FeedService` to them.
 
 mod announcements;
 mod convert;
 mod groups;
+mod moderation;
 mod posts;
 mod report;
 mod social;
@@ -132,5 +133,11 @@ impl FeedService for FeedGrpc {
     }
     async fn moderate_post(&self, r: Request<pb::ModeratePostRequest>) -> Reply<pb::Post> {
         posts::moderate(&self.app, r).await
+    }
+    async fn list_reported_posts(
+        &self,
+        r: Request<pb::ListReportedPostsRequest>,
+    ) -> Reply<pb::ListReportedPostsResponse> {
+        moderation::list_reported(&self.app, r).await
     }
 }

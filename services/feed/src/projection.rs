@@ -9,10 +9,14 @@
 //! - `roster_cards`: scheduling's roster events as cards.
 //! - `card_rows`: cards of a batch, written in bulk at its end.
 //! - `read_markers`: the unread markers.
+//!
+//! `moderation_queue` is a second projection beside this one (its own checkpoint): the
+//! posts with open reports.
 
 mod card_rows;
 pub mod cards;
 mod content;
+pub mod moderation_queue;
 pub mod read_markers;
 mod roster_cards;
 mod social;

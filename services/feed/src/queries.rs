@@ -5,10 +5,12 @@
 //! - `posts`: posts and cards as rows, the timeline, a group's feed.
 //! - `announcements`: audiences resolved from the directory, obligations, the report.
 //! - `comments`: a post's comments.
+//! - `moderation`: the moderation queue (posts with open reports) and their reports.
 
 pub mod announcements;
 pub mod comments;
 pub mod groups;
+pub mod moderation;
 pub mod posts;
 
 use chrono::{DateTime, Utc};

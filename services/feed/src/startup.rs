@@ -1,6 +1,7 @@
 //! Wires feed together: infrastructure, the kit's replica of identity's directory (which
-//! also verifies tokens), the command side, the gRPC service, the read model and the
-//! reaction that keeps store, department and chain groups in step with identity.
+//! also verifies tokens), the command side, the gRPC service, the read model, the
+//! moderation queue, and the reaction that keeps store, department and chain groups in
+//! step with identity.
 
 use std::sync::Arc;
 
@@ -11,7 +12,10 @@ use breakroom_kit::{
 use breakroom_proto::feed::v1::feed_service_server::FeedServiceServer;
 
 use crate::{
-    app::App, config::FeedConfig, grpc::FeedGrpc, projection::FeedProjection,
+    app::App,
+    config::FeedConfig,
+    grpc::FeedGrpc,
+    projection::{FeedProjection, moderation_queue::ModerationQueue},
     reactions::DirectoryGroups,
 };
 
@@ -28,5 +32,6 @@ pub async fn build(config: FeedConfig) -> Result<Server> {
         .with_directory(&directory)
         .add_service(FeedServiceServer::new(FeedGrpc::new(app.clone())))
         .add_projection(Arc::new(FeedProjection))
+        .add_projection(Arc::new(ModerationQueue))
         .add_projection(Arc::new(DirectoryGroups::new(app))))
 }

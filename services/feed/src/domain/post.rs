@@ -33,6 +33,9 @@ pub struct Post {
     pub hidden: bool,
     /// Deleted.
     pub deleted: bool,
+    /// Reported since a moderator last acted on it: hiding or restoring then settles the
+    /// reports even when it does not change `hidden` (the moderation queue).
+    pub open_reports: bool,
 }
 
 /// New content of a post.
@@ -197,7 +200,9 @@ impl Aggregate for Post {
                 reporter_id: reporter_id.clone(),
                 reason: reason.clone(),
             }))],
-            PostCommand::Moderate { hidden, .. } if *hidden == self.hidden => vec![],
+            PostCommand::Moderate { hidden, .. } if *hidden == self.hidden && !self.open_reports => {
+                vec![]
+            }
             PostCommand::Moderate { hidden, reason } => {
                 vec![event(Ev::Moderated(pb::PostModerated {
                     hidden: *hidden,
@@ -232,10 +237,17 @@ impl Aggregate for Post {
                     self.acknowledgement_revision = e.revision;
                 }
             }
-            Some(Ev::Deleted(_)) => self.deleted = true,
+            Some(Ev::Deleted(_)) => {
+                self.deleted = true;
+                self.open_reports = false;
+            }
             Some(Ev::Pinned(e)) => self.pinned = e.pinned,
-            Some(Ev::Moderated(e)) => self.hidden = e.hidden,
-            Some(Ev::Reported(_)) | None => {}
+            Some(Ev::Moderated(e)) => {
+                self.hidden = e.hidden;
+                self.open_reports = false;
+            }
+            Some(Ev::Reported(_)) => self.open_reports = true,
+            None => {}
         }
         self
     }
@@ -335,5 +347,45 @@ mod tests {
                 reason: String::new(),
             })
             .then([]);
+    }
+
+    fn reported() -> pb::PostEvent {
+        event(Ev::Reported(pb::PostReported {
+            reporter_id: "ann".into(),
+            reason: "rude".into(),
+        }))
+    }
+
+    fn moderated(hidden: bool) -> pb::PostEvent {
+        event(Ev::Moderated(pb::PostModerated {
+            hidden,
+            reason: "checked".into(),
+        }))
+    }
+
+    #[test]
+    fn restoring_a_reported_post_that_is_not_hidden_settles_its_reports() {
+        given::<Post>([announcement(), reported()])
+            .when(PostCommand::Moderate {
+                hidden: false,
+                reason: "checked".into(),
+            })
+            .then([moderated(false)]);
+    }
+
+    #[test]
+    fn once_settled_moderating_again_changes_nothing_until_a_new_report() {
+        given::<Post>([announcement(), reported(), moderated(true)])
+            .when(PostCommand::Moderate {
+                hidden: true,
+                reason: "checked".into(),
+            })
+            .then([]);
+        given::<Post>([announcement(), reported(), moderated(true), reported()])
+            .when(PostCommand::Moderate {
+                hidden: true,
+                reason: "checked".into(),
+            })
+            .then([moderated(true)]);
     }
 }

@@ -109,6 +109,31 @@ pub async fn get(pool: &PgPool, tenant: &str, group: &str, user: &str) -> Result
     Ok(found.map(row))
 }
 
+/// The groups `user` may hold a role in beyond the chain-wide ones: those of `stores`
+/// (store and department groups) and those listing them (custom groups, the help group).
+/// Whom they let moderate is `app::access`'s to say.
+pub async fn of_stores_and_lists(
+    pool: &PgPool,
+    tenant: &str,
+    user: &str,
+    stores: &[&str],
+) -> Result<Vec<GroupRow>> {
+    let found: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM groups g LEFT JOIN group_members gm \
+         ON gm.tenant = g.tenant AND gm.group_id = g.id AND gm.user_id = $2 \
+         WHERE g.tenant = $1 AND g.id IN ( \
+           SELECT s.id FROM groups s WHERE s.tenant = $1 AND s.store_id <> '' \
+             AND s.store_id = ANY($3) \
+           UNION SELECT l.group_id FROM group_members l WHERE l.tenant = $1 AND l.user_id = $2)"
+    )))
+    .bind(tenant)
+    .bind(user)
+    .bind(stores)
+    .fetch_all(pool)
+    .await?;
+    Ok(found.into_iter().map(row).collect())
+}
+
 /// The ids of `user`'s groups (`$1` tenant, `$2` user): news and help, the groups of their stores and
 /// departments (identity's memberships as projected now), their custom groups.
 pub const MY_GROUP_IDS: &str = "\

@@ -72,7 +72,7 @@ pub struct PostRow {
 /// The columns of `PostRow` from `p`, the reader being `$3`. The reader's own reaction and
 /// obligation are looked up only where there can be one: a post somebody reacted to (its
 /// counts are kept in the same transaction as the reactions) and an announcement.
-const COLUMNS: &str = "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
+pub(crate) const COLUMNS: &str = "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
     (SELECT u.display_name FROM kit_directory_users u WHERE u.tenant = p.tenant AND u.id = p.author_id) AS author_display_name, \
     p.title, p.body, p.attachments, p.mention_ids, p.announcement, p.card, p.targeted, p.requires_ack, \
     p.revision, p.ack_revision, p.pinned, p.hidden, p.deleted, p.comment_count, p.reaction_counts, \
@@ -186,7 +186,7 @@ fn newest(cursor: &str, limit: i64) -> String {
 }
 
 /// The cursor of a first page: later than any row's create time (9999-12-31).
-fn after_every_row() -> DateTime<Utc> {
+pub(crate) fn after_every_row() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
