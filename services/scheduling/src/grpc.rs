@@ -4,11 +4,13 @@
 //! - `convert`: validation and proto <-> domain.
 //! - `shifts`, `rosters`, `claims`, `swaps`, `notices`, `time_off`, `import`, `calendar`:
 //!   the handlers by resource; this module only routes `SchedulingService` to them.
+//! - `filter`: the state filter of the claim and swap lists.
 //! - `views`: rosters converted once per version.
 
 mod calendar;
 mod claims;
 mod convert;
+mod filter;
 mod import;
 mod notices;
 mod rosters;
@@ -89,6 +91,12 @@ impl SchedulingService for SchedulingGrpc {
     async fn decide_claim(&self, r: Request<pb::DecideClaimRequest>) -> Reply<pb::ShiftClaim> {
         claims::decide(&self.app, r).await
     }
+    async fn list_shift_claims(
+        &self,
+        r: Request<pb::ListShiftClaimsRequest>,
+    ) -> Reply<pb::ListShiftClaimsResponse> {
+        claims::list(&self.app, r).await
+    }
     async fn offer_shift(&self, r: Request<pb::OfferShiftRequest>) -> Reply<pb::ShiftSwap> {
         swaps::offer(&self.app, r).await
     }
@@ -100,6 +108,12 @@ impl SchedulingService for SchedulingGrpc {
     }
     async fn decide_swap(&self, r: Request<pb::DecideSwapRequest>) -> Reply<pb::ShiftSwap> {
         swaps::decide(&self.app, r).await
+    }
+    async fn list_shift_swaps(
+        &self,
+        r: Request<pb::ListShiftSwapsRequest>,
+    ) -> Reply<pb::ListShiftSwapsResponse> {
+        swaps::list(&self.app, r).await
     }
     async fn acknowledge_shift_change(
         &self,

@@ -50,6 +50,30 @@ pub fn shift(field: &str, name: &str) -> Result<(String, String, String)> {
     ))
 }
 
+/// The parent of a list of claims or swaps: one shift,
+/// `tenants/{tenant}/stores/{store}/shifts/{shift}`, or every shift of a store,
+/// `tenants/{tenant}/stores/{store}/shifts/-` (AIP-159) -> (tenant, store, shift or `None`).
+/// Only the shift may be `-`: listing across stores or tenants is refused.
+pub fn shifts_parent(field: &str, name: &str) -> Result<(String, String, Option<String>)> {
+    let pattern = "tenants/{tenant}/stores/{store}/shifts/{shift} or \
+                   tenants/{tenant}/stores/{store}/shifts/-";
+    if name.is_empty() {
+        return Err(breakroom_kit::Error::invalid(
+            field,
+            format!("is required: {pattern}"),
+        ));
+    }
+    let (tenant, store, shift) = shift(field, name)
+        .map_err(|_| breakroom_kit::Error::invalid(field, format!("must be {pattern}")))?;
+    if tenant == "-" || store == "-" {
+        return Err(breakroom_kit::Error::invalid(
+            field,
+            "must name one store: only the shift may be `-`",
+        ));
+    }
+    Ok((tenant, store, Some(shift).filter(|s| s != "-")))
+}
+
 /// `tenants/{tenant}/stores/{store}/shifts/{shift}/claims/{claim}` -> (tenant, store, shift, claim).
 pub fn claim(field: &str, name: &str) -> Result<(String, String, String, String)> {
     let mut ids = parse(

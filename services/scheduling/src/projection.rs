@@ -3,9 +3,14 @@
 //!
 //! - `rosters`: shifts, per-employee calendar entries, calendar feeds, change notices.
 //! - `time_off`: time-off requests.
+//! - `claims_swaps`: open-shift claims and swaps, a projection of its own
+//!   (`ClaimsAndSwaps`).
 
+mod claims_swaps;
 mod rosters;
 mod time_off;
+
+pub use claims_swaps::ClaimsAndSwaps;
 
 use breakroom_kit::{
     Result,

@@ -12,8 +12,12 @@ use breakroom_proto::scheduling::v1::scheduling_service_server::SchedulingServic
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    app::App, config::SchedulingConfig, grpc::SchedulingGrpc, http,
-    projection::SchedulingProjection, reactions::Offboarding,
+    app::App,
+    config::SchedulingConfig,
+    grpc::SchedulingGrpc,
+    http,
+    projection::{ClaimsAndSwaps, SchedulingProjection},
+    reactions::Offboarding,
 };
 
 /// Scheduling's migrations.
@@ -57,6 +61,7 @@ pub async fn build(config: SchedulingConfig, cancel: CancellationToken) -> Resul
             app.clone(),
         )))
         .add_projection(Arc::new(SchedulingProjection))
+        .add_projection(Arc::new(ClaimsAndSwaps))
         .add_projection(Arc::new(Offboarding::new(app.clone())));
     Ok(Built {
         server,

@@ -3,7 +3,7 @@
 
 use breakroom_kit::{Error, Result, directory::Caller};
 
-use crate::queries::shifts::OpenShiftScope;
+use crate::queries::{claims_swaps::Viewer, shifts::OpenShiftScope};
 
 /// Scheduling's rules about a caller and a store.
 pub trait Access {
@@ -19,6 +19,9 @@ pub trait Access {
     /// Which open shifts of `stores` the caller may see: every one of a store they plan or
     /// work in store-wide, those of their departments, and those without a department.
     fn open_shift_scope(&self, stores: Vec<String>) -> OpenShiftScope;
+    /// What the caller may see of `store`'s claims and swaps: planners (who decide them)
+    /// everything; anyone else their own, and the open offers they could accept.
+    fn viewer(&self, store: &str) -> Viewer;
 }
 
 impl Access for Caller {
@@ -63,5 +66,20 @@ impl Access for Caller {
             scope.member_stores.push(store);
         }
         scope
+    }
+
+    fn viewer(&self, store: &str) -> Viewer {
+        let departments = self.departments_in(store);
+        Viewer {
+            everything: self.plans(store),
+            user: self.id().to_owned(),
+            member: !self.is_integration() && !departments.is_empty(),
+            whole_store: departments.iter().any(|d| d.is_empty()),
+            departments: departments
+                .into_iter()
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
     }
 }

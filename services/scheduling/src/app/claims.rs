@@ -1,15 +1,21 @@
-//! Claiming open shifts and deciding claims.
+//! Claiming open shifts, deciding claims, and listing them (with the check of a list's
+//! parent that swaps share).
 
 use breakroom_kit::directory::Caller;
 use breakroom_kit::{
     Error, Result,
     envelope::{CommandMeta, new_aggregate_id},
+    paging::Page,
 };
 
 use super::{App, Recorded, access::Access};
 use crate::{
     domain::roster::{ClaimState, ClaimStatus, NewClaim, Roster, RosterCommand, roster_id},
     names,
+    queries::{
+        self,
+        claims_swaps::{ClaimRow, ListScope, Viewer},
+    },
 };
 
 /// A claim's place: `tenants/{tenant}/stores/{store}/shifts/{shift}/claims/{claim}`.
@@ -144,5 +150,52 @@ impl App {
         };
         let committed = self.plan(tenant, &roster, meta, command).await?;
         recorded(&committed.state, claim_id, committed.sequence).ok_or(Error::NotFound(name))
+    }
+}
+
+impl App {
+    /// What the caller may see of the claims and swaps of `scope`: NOT_FOUND for another
+    /// tenant's or an unknown store, and for a shift the read model does not have (or, to
+    /// anyone but planners, a draft); PERMISSION_DENIED `NOT_IN_STORE` for people who
+    /// neither plan nor work in the store.
+    pub(super) async fn list_viewer(
+        &self,
+        caller: &Caller,
+        scope: &ListScope<'_>,
+    ) -> Result<Viewer> {
+        let store_name = names::store_name(scope.tenant, scope.store);
+        caller.see_tenant(scope.tenant, &store_name)?;
+        self.store(scope.tenant, scope.store).await?;
+        caller.require_sees(
+            scope.store,
+            "only people of the store see its claims and swaps",
+        )?;
+        let viewer = caller.viewer(scope.store);
+        if let Some(shift) = scope.shift {
+            let found =
+                queries::shifts::shift(self.read().pool(), scope.tenant, scope.store, shift)
+                    .await?;
+            if !found.is_some_and(|s| s.published || viewer.everything) {
+                return Err(Error::NotFound(names::shift_name(
+                    scope.tenant,
+                    scope.store,
+                    shift,
+                )));
+            }
+        }
+        Ok(viewer)
+    }
+
+    /// A page of the claims of `scope` in `states` (all when empty), newest first, that
+    /// the caller may see: planners every claim, employees their own.
+    pub async fn list_claims(
+        &self,
+        caller: &Caller,
+        scope: &ListScope<'_>,
+        states: &[ClaimStatus],
+        page: &Page,
+    ) -> Result<(Vec<ClaimRow>, String)> {
+        let viewer = self.list_viewer(caller, scope).await?;
+        queries::claims_swaps::claims(self.read().pool(), scope, states, &viewer, page).await
     }
 }

@@ -1,15 +1,21 @@
-//! Shift swaps: offering one's shift, accepting an offer, a manager's decision.
+//! Shift swaps: offering one's shift, accepting an offer, a manager's decision, and
+//! listing them.
 
 use breakroom_kit::directory::Caller;
 use breakroom_kit::{
     Error, Result,
     envelope::{CommandMeta, new_aggregate_id},
+    paging::Page,
 };
 
 use super::{App, Recorded, access::Access, claims::ClaimRef};
 use crate::{
-    domain::roster::{RosterCommand, SwapCommand, SwapState, roster_id},
+    domain::roster::{RosterCommand, SwapCommand, SwapState, SwapStatus, roster_id},
     names,
+    queries::{
+        self,
+        claims_swaps::{ListScope, SwapRow},
+    },
 };
 
 /// Whether an accepted swap needs a manager.
@@ -154,5 +160,19 @@ impl App {
             change_id: uuid::Uuid::now_v7().to_string(),
         };
         self.run_swap(place, command, &place.claim, meta).await
+    }
+
+    /// A page of the swaps of `scope` in `states` (all when empty), newest first, that the
+    /// caller may see: planners every swap; employees those they offered, were offered or
+    /// accepted, and open offers to anyone they could accept.
+    pub async fn list_swaps(
+        &self,
+        caller: &Caller,
+        scope: &ListScope<'_>,
+        states: &[SwapStatus],
+        page: &Page,
+    ) -> Result<(Vec<SwapRow>, String)> {
+        let viewer = self.list_viewer(caller, scope).await?;
+        queries::claims_swaps::swaps(self.read().pool(), scope, states, &viewer, page).await
     }
 }

@@ -1,13 +1,14 @@
-//! Open-shift claim handlers: ClaimOpenShift, DecideClaim.
+//! Open-shift claim handlers: ClaimOpenShift, DecideClaim, ListShiftClaims.
 
-use breakroom_kit::consistency::reply;
+use breakroom_kit::{consistency::reply, error::Violations, paging::Page};
 use breakroom_proto::scheduling::v1 as pb;
-use tonic::Request;
+use tonic::{Request, Response};
 
-use super::{Reply, convert, token};
+use super::{Reply, convert, filter, token};
 use crate::{
     app::{App, claims::ClaimRef},
     names,
+    queries::claims_swaps::ListScope,
 };
 
 /// `ClaimOpenShift`.
@@ -46,4 +47,35 @@ pub async fn decide(app: &App, request: Request<pb::DecideClaimRequest>) -> Repl
         convert::claim(&place.tenant, &place.store, &claim, meta.now()),
         token(claim.sequence),
     ))
+}
+
+/// `ListShiftClaims`.
+pub async fn list(
+    app: &App,
+    request: Request<pb::ListShiftClaimsRequest>,
+) -> Reply<pb::ListShiftClaimsResponse> {
+    let caller = app.caller(&request).await?;
+    let body = request.get_ref();
+    let mut v = Violations::new();
+    let parent = v.check(names::shifts_parent("parent", &body.parent));
+    let states = v.check(filter::states(&body.filter, &convert::CLAIM_STATES));
+    let bound = format!("{}|{:?}", body.parent, states);
+    let page = v.check(Page::parse(body.page_size, &body.page_token, &bound));
+    v.finish()?;
+    let (Some((tenant, store, shift)), Some(states), Some(page)) = (parent, states, page) else {
+        return Err(breakroom_kit::Error::invalid("parent", "invalid request").into());
+    };
+    let scope = ListScope {
+        tenant: &tenant,
+        store: &store,
+        shift: shift.as_deref(),
+    };
+    let (rows, next_page_token) = app.list_claims(&caller, &scope, &states, &page).await?;
+    Ok(Response::new(pb::ListShiftClaimsResponse {
+        shift_claims: rows
+            .into_iter()
+            .map(|row| convert::claim_row(&tenant, row))
+            .collect(),
+        next_page_token,
+    }))
 }

@@ -13,7 +13,12 @@ use crate::{
         time_off::{TimeOff, TimeOffStatus},
     },
     names,
-    queries::{notices::Notice, shifts::ShiftRow, time_off::TimeOffRow},
+    queries::{
+        claims_swaps::{ClaimRow, SwapRow},
+        notices::Notice,
+        shifts::ShiftRow,
+        time_off::TimeOffRow,
+    },
 };
 
 /// Longest position label.
@@ -261,12 +266,40 @@ pub fn claim(
             names::shift_name(tenant, store, &state.shift_id)
         ),
         claimant: names::user_name(tenant, &state.claimant_id),
-        state: match state.status {
-            ClaimStatus::Pending => pb::shift_claim::State::Pending,
-            ClaimStatus::Approved => pb::shift_claim::State::Approved,
-            ClaimStatus::Rejected => pb::shift_claim::State::Rejected,
-        } as i32,
+        state: claim_state(state.status) as i32,
         create_time: Some(at.into()),
+        shift: None,
+    }
+}
+
+fn claim_state(status: ClaimStatus) -> pb::shift_claim::State {
+    match status {
+        ClaimStatus::Pending => pb::shift_claim::State::Pending,
+        ClaimStatus::Approved => pb::shift_claim::State::Approved,
+        ClaimStatus::Rejected => pb::shift_claim::State::Rejected,
+    }
+}
+
+/// The `ShiftClaim.State` names a list filter accepts, with their statuses.
+pub const CLAIM_STATES: [(&str, ClaimStatus); 3] = [
+    ("PENDING", ClaimStatus::Pending),
+    ("APPROVED", ClaimStatus::Approved),
+    ("REJECTED", ClaimStatus::Rejected),
+];
+
+/// A listed claim with its shift as a resource.
+pub fn claim_row(tenant: &str, row: ClaimRow) -> pb::ShiftClaim {
+    let state = claim_state(row.status()) as i32;
+    pb::ShiftClaim {
+        name: format!(
+            "{}/claims/{}",
+            names::shift_name(tenant, &row.shift.store_id, &row.shift.id),
+            row.claim_id
+        ),
+        claimant: names::user_name(tenant, &row.claimant_id),
+        state,
+        create_time: Some(timestamp(row.claim_create_time)),
+        shift: Some(shift_row(tenant, row.shift)),
     }
 }
 
@@ -293,13 +326,50 @@ pub fn swap(
         offered_by: user(&state.offered_by),
         offered_to: user(&state.offered_to),
         accepted_by: user(&state.accepted_by),
-        state: match state.status {
-            SwapStatus::Offered => pb::shift_swap::State::Offered,
-            SwapStatus::Accepted => pb::shift_swap::State::Accepted,
-            SwapStatus::Approved => pb::shift_swap::State::Approved,
-            SwapStatus::Rejected => pb::shift_swap::State::Rejected,
-        } as i32,
+        state: swap_state(state.status) as i32,
         create_time: Some(at.into()),
+        shift: None,
+    }
+}
+
+fn swap_state(status: SwapStatus) -> pb::shift_swap::State {
+    match status {
+        SwapStatus::Offered => pb::shift_swap::State::Offered,
+        SwapStatus::Accepted => pb::shift_swap::State::Accepted,
+        SwapStatus::Approved => pb::shift_swap::State::Approved,
+        SwapStatus::Rejected => pb::shift_swap::State::Rejected,
+    }
+}
+
+/// The `ShiftSwap.State` names a list filter accepts, with their statuses.
+pub const SWAP_STATES: [(&str, SwapStatus); 4] = [
+    ("OFFERED", SwapStatus::Offered),
+    ("ACCEPTED", SwapStatus::Accepted),
+    ("APPROVED", SwapStatus::Approved),
+    ("REJECTED", SwapStatus::Rejected),
+];
+
+/// A listed swap with its shift as a resource.
+pub fn swap_row(tenant: &str, row: SwapRow) -> pb::ShiftSwap {
+    let user = |id: &str| {
+        if id.is_empty() {
+            String::new()
+        } else {
+            names::user_name(tenant, id)
+        }
+    };
+    pb::ShiftSwap {
+        name: format!(
+            "{}/swaps/{}",
+            names::shift_name(tenant, &row.shift.store_id, &row.shift.id),
+            row.swap_id
+        ),
+        offered_by: user(&row.offered_by),
+        offered_to: user(&row.offered_to),
+        accepted_by: user(&row.accepted_by),
+        state: swap_state(row.status()) as i32,
+        create_time: Some(timestamp(row.swap_create_time)),
+        shift: Some(shift_row(tenant, row.shift)),
     }
 }
 

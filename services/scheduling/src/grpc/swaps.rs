@@ -1,13 +1,14 @@
-//! Swap handlers: OfferShift, AcceptShiftOffer, DecideSwap.
+//! Swap handlers: OfferShift, AcceptShiftOffer, DecideSwap, ListShiftSwaps.
 
-use breakroom_kit::{Error, consistency::reply};
+use breakroom_kit::{Error, consistency::reply, error::Violations, paging::Page};
 use breakroom_proto::scheduling::v1 as pb;
-use tonic::Request;
+use tonic::{Request, Response};
 
-use super::{Reply, convert, token};
+use super::{Reply, convert, filter, token};
 use crate::{
     app::{App, claims::ClaimRef},
     names,
+    queries::claims_swaps::ListScope,
 };
 
 /// `OfferShift`.
@@ -78,4 +79,35 @@ pub async fn decide(app: &App, request: Request<pb::DecideSwapRequest>) -> Reply
         convert::swap(&place.tenant, &place.store, &swap, meta.now()),
         token(swap.sequence),
     ))
+}
+
+/// `ListShiftSwaps`.
+pub async fn list(
+    app: &App,
+    request: Request<pb::ListShiftSwapsRequest>,
+) -> Reply<pb::ListShiftSwapsResponse> {
+    let caller = app.caller(&request).await?;
+    let body = request.get_ref();
+    let mut v = Violations::new();
+    let parent = v.check(names::shifts_parent("parent", &body.parent));
+    let states = v.check(filter::states(&body.filter, &convert::SWAP_STATES));
+    let bound = format!("{}|{:?}", body.parent, states);
+    let page = v.check(Page::parse(body.page_size, &body.page_token, &bound));
+    v.finish()?;
+    let (Some((tenant, store, shift)), Some(states), Some(page)) = (parent, states, page) else {
+        return Err(Error::invalid("parent", "invalid request").into());
+    };
+    let scope = ListScope {
+        tenant: &tenant,
+        store: &store,
+        shift: shift.as_deref(),
+    };
+    let (rows, next_page_token) = app.list_swaps(&caller, &scope, &states, &page).await?;
+    Ok(Response::new(pb::ListShiftSwapsResponse {
+        shift_swaps: rows
+            .into_iter()
+            .map(|row| convert::swap_row(&tenant, row))
+            .collect(),
+        next_page_token,
+    }))
 }

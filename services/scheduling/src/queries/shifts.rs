@@ -1,5 +1,5 @@
-//! Shifts as the read model holds them: an employee's, a store's, the open ones; the
-//! week a shift belongs to; an employee's published shifts in a period.
+//! Shifts as the read model holds them: an employee's, a store's, the open ones; one
+//! shift; the week a shift belongs to; an employee's published shifts in a period.
 
 use breakroom_kit::{Result, paging::Page};
 use chrono::{DateTime, Utc};
@@ -42,6 +42,15 @@ pub struct ShiftRow {
 
 const COLUMNS: &str = "id, store_id, week, employee_id, start_local, end_local, start_time, end_time, \
      department_id, position, unpaid_break_minutes, note, external_id, revision, published";
+
+/// The shift columns read into `ShiftRow`, qualified by the table alias `alias` (for joins).
+pub(super) fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|column| format!("{alias}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 async fn page_of(
     pool: &PgPool,
@@ -151,6 +160,23 @@ pub async fn open_shifts(
         .fetch_all(pool)
         .await?;
     Ok(page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone())))
+}
+
+/// One shift of a store, draft or published, if the read model has it.
+pub async fn shift(
+    pool: &PgPool,
+    tenant: &str,
+    store: &str,
+    shift: &str,
+) -> Result<Option<ShiftRow>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND store_id = $2 AND id = $3");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(tenant)
+        .bind(store)
+        .bind(shift)
+        .fetch_optional(pool)
+        .await?)
 }
 
 /// The ISO week (`<year>W<week>`) of a stored shift, if the read model has it.
