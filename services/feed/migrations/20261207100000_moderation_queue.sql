@@ -7,17 +7,20 @@
 -- the read model does not say which reports a moderator has acted on since) and can be
 -- rebuilt alone.
 
--- One row per post with open reports: how many, and when the latest was made (the
--- queue's order, newest first, and its page cursor with the post id).
+-- One row per post with open reports: how many, when the latest was made, and where
+-- it sits in the stream. The stream sequence is the queue's order (newest report first)
+-- and its page cursor: unique, and the order reports were really made in, whatever the
+-- clocks of the replicas that recorded them.
 CREATE TABLE IF NOT EXISTS moderation_queue (
-    tenant           TEXT        NOT NULL,
-    post_id          TEXT        NOT NULL,
-    report_count     BIGINT      NOT NULL,
-    last_report_time TIMESTAMPTZ NOT NULL,
+    tenant               TEXT        NOT NULL,
+    post_id              TEXT        NOT NULL,
+    report_count         BIGINT      NOT NULL,
+    last_report_time     TIMESTAMPTZ NOT NULL,
+    last_report_sequence BIGINT      NOT NULL,
     PRIMARY KEY (tenant, post_id)
 );
 CREATE INDEX IF NOT EXISTS moderation_queue_newest
-    ON moderation_queue (tenant, last_report_time DESC, post_id DESC);
+    ON moderation_queue (tenant, last_report_sequence DESC);
 
 -- The open reports themselves, keyed by where their event sits in the stream (commit
 -- sequence, event index), which also orders a post's reports newest first.

@@ -200,7 +200,9 @@ impl Aggregate for Post {
                 reporter_id: reporter_id.clone(),
                 reason: reason.clone(),
             }))],
-            PostCommand::Moderate { hidden, .. } if *hidden == self.hidden && !self.open_reports => {
+            PostCommand::Moderate { hidden, .. }
+                if *hidden == self.hidden && !self.open_reports =>
+            {
                 vec![]
             }
             PostCommand::Moderate { hidden, reason } => {

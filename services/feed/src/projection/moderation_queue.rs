@@ -81,11 +81,13 @@ impl Projection for ModerationQueue {
 /// report twice could not make it drift.
 async fn count(conn: &mut PgConnection, tenant: &str, post: &str) -> Result<()> {
     sqlx::query(
-        "INSERT INTO moderation_queue (tenant, post_id, report_count, last_report_time) \
-         SELECT $1, $2, count(*), max(report_time) FROM moderation_queue_reports \
+        "INSERT INTO moderation_queue (tenant, post_id, report_count, last_report_time, \
+           last_report_sequence) \
+         SELECT $1, $2, count(*), max(report_time), max(sequence) FROM moderation_queue_reports \
          WHERE tenant = $1 AND post_id = $2 \
          ON CONFLICT (tenant, post_id) DO UPDATE SET report_count = EXCLUDED.report_count, \
-           last_report_time = EXCLUDED.last_report_time",
+           last_report_time = EXCLUDED.last_report_time, \
+           last_report_sequence = EXCLUDED.last_report_sequence",
     )
     .bind(tenant)
     .bind(post)

@@ -4,13 +4,14 @@
 //!
 //! The queue holds only open reports (moderators empty it), so a statement reads the
 //! tenant's queue newest first through `moderation_queue_newest` and keeps the rows of the
-//! caller's groups; no index per group is needed for a queue of that size.
+//! caller's groups; no index per group is needed for a queue of that size. "Newest" is
+//! the stream's order of the reports (their commits' sequence), not the clock.
 
-use breakroom_kit::{Result, paging::Page};
-use chrono::{DateTime, SecondsFormat, Utc};
+use breakroom_kit::{Error, Result, paging::Page};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::posts::{COLUMNS, PostRow, after_every_row, for_reader};
+use super::posts::{COLUMNS, PostRow, for_reader};
 
 /// Reports shown per post (the latest; the count covers them all).
 pub const REPORTS_SHOWN: i64 = 5;
@@ -36,6 +37,8 @@ pub struct QueuedRow {
     pub report_count: i64,
     /// The latest open report's time.
     pub last_report_time: DateTime<Utc>,
+    /// The latest open report's stream sequence (the order, and the cursor).
+    pub last_report_sequence: i64,
 }
 
 /// One open report.
@@ -53,13 +56,19 @@ pub struct ReportRow {
     pub report_time: DateTime<Utc>,
 }
 
-/// The cursor of a row: its latest report's time (microseconds, as stored) and post id.
+/// The cursor of a row: its latest report's stream sequence (and its id).
 pub fn cursor(row: &QueuedRow) -> (String, String) {
-    (
-        row.last_report_time
-            .to_rfc3339_opts(SecondsFormat::Micros, true),
-        row.post.id.clone(),
-    )
+    (row.last_report_sequence.to_string(), row.post.id.clone())
+}
+
+/// The sequence after which a page starts: past every row on a first page.
+fn after(page: &Page) -> Result<i64> {
+    match page.after_key() {
+        (None, _) => Ok(i64::MAX),
+        (Some(key), _) => key
+            .parse()
+            .map_err(|_| Error::invalid("page_token", "is not a token of this list")),
+    }
 }
 
 /// One page of the queue over `scope` as `reader` sees it: not deleted (the read model
@@ -72,27 +81,26 @@ pub async fn page(
     reader: &str,
     page: &Page,
 ) -> Result<Vec<QueuedRow>> {
-    let (after, after_id) = page.after_instant()?;
+    let after = after(page)?;
     let in_scope = match scope {
         QueueScope::All => "TRUE",
-        QueueScope::Groups(_) => "p.group_id = ANY($5)",
+        QueueScope::Groups(_) => "p.group_id = ANY($4)",
     };
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS}, g.display_name AS group_display_name, q.report_count, \
-           q.last_report_time \
+           q.last_report_time, q.last_report_sequence \
          FROM moderation_queue q \
          JOIN posts p ON p.tenant = q.tenant AND p.id = q.post_id \
          JOIN groups g ON g.tenant = p.tenant AND g.id = p.group_id \
-         WHERE q.tenant = $1 AND (q.last_report_time, q.post_id) < ($2, $4) \
+         WHERE q.tenant = $1 AND q.last_report_sequence < $2 \
            AND {in_scope} AND NOT p.deleted AND p.kind <> 'card' AND {visible} \
-         ORDER BY q.last_report_time DESC, q.post_id DESC LIMIT {limit}",
+         ORDER BY q.last_report_sequence DESC LIMIT {limit}",
         visible = for_reader("$1", "$3"),
         limit = page.limit(),
     )))
     .bind(tenant)
-    .bind(after.unwrap_or_else(after_every_row))
-    .bind(reader)
-    .bind(after_id);
+    .bind(after)
+    .bind(reader);
     if let QueueScope::Groups(groups) = scope {
         query = query.bind(groups);
     }

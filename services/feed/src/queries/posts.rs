@@ -186,7 +186,7 @@ fn newest(cursor: &str, limit: i64) -> String {
 }
 
 /// The cursor of a first page: later than any row's create time (9999-12-31).
-pub(crate) fn after_every_row() -> DateTime<Utc> {
+fn after_every_row() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 

@@ -18,6 +18,7 @@ mod content;
 mod groups;
 mod hostile;
 mod isolation;
+mod moderation;
 mod permission;
 mod posts;
 mod reasons;

@@ -107,6 +107,11 @@ impl Platform {
         tokens
     }
 
+    /// The highest feed sequence any reply carried so far.
+    pub fn feed_seen(&self) -> u64 {
+        self.feed_seen.load(Ordering::SeqCst)
+    }
+
     /// A request as `token`, asking feed to answer only once it has seen every write.
     pub fn req<T>(&self, token: &str, message: T) -> Request<T> {
         let mut request = testing::bearer(token, message);
