@@ -4,6 +4,7 @@
 
 mod booking;
 mod calendar;
+mod claim_swap_lists;
 mod claims;
 mod consistency;
 mod hostile;
