@@ -9,6 +9,7 @@ mod browser;
 mod defences;
 mod flows;
 mod inert;
+mod manager;
 mod onboard;
 mod session;
 

@@ -386,3 +386,40 @@ pub async fn other_store_post(identity: &Channel, feed: &Channel, chain: &Chain)
     })
     .await
 }
+
+/// An active store manager of the chain's store; returns their e-mail.
+pub async fn store_manager(identity: &Channel, chain: &Chain) -> String {
+    let email = format!("manager@{}.example", chain.tenant);
+    let mut directory = IdentityServiceClient::new(identity.clone());
+    let invited = directory
+        .invite_user(bearer(
+            &chain.hq,
+            pb::InviteUserRequest {
+                parent: format!("tenants/{}", chain.tenant),
+                user: Some(pb::User {
+                    display_name: "Fatima el Amrani".into(),
+                    email: email.clone(),
+                    memberships: vec![pb::Membership {
+                        store: chain.store.clone(),
+                        role: pb::Role::StoreManager as i32,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+                request_id: request_id(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    directory
+        .activate_user(pb::ActivateUserRequest {
+            tenant: format!("tenants/{}", chain.tenant),
+            invite_code: invited.invite_code,
+            password: PASSWORD.into(),
+            request_id: request_id(),
+        })
+        .await
+        .unwrap();
+    email
+}

@@ -77,6 +77,7 @@ impl Ctx {
                 .strftime("%H:%M")
                 .to_string(),
             offline: matches!(nav, Nav::Home | Nav::Week),
+            manages: self.session.manages,
         }
     }
 
@@ -134,6 +135,7 @@ impl Guest {
             nav: Nav::None,
             rendered_at: String::new(),
             offline: false,
+            manages: false,
         }
     }
 }

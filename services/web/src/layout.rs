@@ -15,6 +15,8 @@ pub enum Nav {
     Inbox,
     /// Settings.
     Settings,
+    /// The managers' screens.
+    Manage,
     /// None (sign-in, errors, a post).
     None,
 }
@@ -42,6 +44,8 @@ pub struct Chrome {
     pub rendered_at: String,
     /// Whether the service worker keeps this page for offline reading.
     pub offline: bool,
+    /// Whether the navigation offers the managers' screens.
+    pub manages: bool,
 }
 
 impl Chrome {
@@ -52,6 +56,7 @@ impl Chrome {
             Nav::Week => "week",
             Nav::Inbox => "inbox",
             Nav::Settings => "settings",
+            Nav::Manage => "manage",
             Nav::None => "",
         };
         current == entry

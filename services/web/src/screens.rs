@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod compose;
 pub mod home;
 pub mod inbox;
+pub mod manage;
 pub mod open_shifts;
 pub mod post;
 pub mod preferences;

@@ -57,6 +57,10 @@ pub struct Session {
     pub locale: String,
     /// The chain's time zone, for instants (post times).
     pub time_zone: String,
+    /// Whether the person plans a store or is an HQ admin at sign-in: shows the managers'
+    /// entry in the navigation (the services decide what they may really do).
+    #[serde(default)]
+    pub manages: bool,
 }
 
 /// Why a session could not be renewed.

@@ -19,8 +19,9 @@ use crate::{
     error::{self, WebError},
     headers,
     screens::{
-        auth, calendar, compose, home, inbox, open_shifts, post as posts, preferences, sessions,
-        settings, time_off, week,
+        auth, calendar, compose, home, inbox,
+        manage::{self, announce, moderation, report, requests, roster},
+        open_shifts, post as posts, preferences, sessions, settings, time_off, week,
     },
     state::AppState,
 };
@@ -69,6 +70,42 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/sessions/end-others", post(sessions::end_others))
         .route("/push-messages.json", get(settings::push_messages))
         .route("/signout", post(auth::signout))
+        .route("/manage", get(manage::page_manage))
+        .route("/manage/stores/{store}/week", get(roster::page_week))
+        .route("/manage/stores/{store}/publish", post(roster::publish))
+        .route("/manage/stores/{store}/shifts", post(roster::create))
+        .route(
+            "/manage/stores/{store}/shifts/{shift}",
+            get(roster::page_shift).post(roster::update),
+        )
+        .route(
+            "/manage/stores/{store}/shifts/{shift}/delete",
+            post(roster::delete),
+        )
+        .route(
+            "/manage/stores/{store}/requests",
+            get(requests::page_requests).post(requests::decide),
+        )
+        .route(
+            "/manage/announce",
+            get(announce::page_announce).post(announce::create),
+        )
+        .route(
+            "/manage/announcements/{group}/{post}",
+            get(report::page_report),
+        )
+        .route(
+            "/manage/announcements/{group}/{post}/report.csv",
+            get(report::csv),
+        )
+        .route(
+            "/manage/announcements/{group}/{post}/remind",
+            post(report::remind),
+        )
+        .route(
+            "/manage/moderation",
+            get(moderation::page_moderation).post(moderation::moderate),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             context::signed_in,

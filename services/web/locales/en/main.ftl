@@ -196,3 +196,96 @@ kind-reply = New reply
 kind-mention = You were mentioned
 kind-test = Test notification
 kind-digest = Your summary
+
+nav-manage = Manage
+manage-title = Manage
+manage-announce = New announcement
+manage-moderation = Reported posts
+manage-stores = Your stores
+manage-no-stores = You do not plan a store.
+manage-week = Roster
+manage-requests = Requests
+back-to-manage = Back to Manage
+back-to-week = Back to the week
+roster-published = Published { $time }
+roster-draft = Draft: employees do not see this week yet
+roster-unpublished = There are changes employees do not see yet.
+roster-publish = Publish the week
+roster-up-to-date = Employees see everything planned.
+roster-unacknowledged = { $count ->
+    [one] 1 change notice not yet acknowledged
+   *[other] { $count } change notices not yet acknowledged
+}
+roster-open-count = { $count ->
+    [one] 1 open shift
+   *[other] { $count } open shifts
+}
+roster-day-empty = No shifts.
+open-shift = Open shift
+shift-draft = Not yet published
+shift-edit = Change
+shift-add = Add a shift
+shift-save = Save shift
+shift-delete = Remove this shift
+field-employee = Who
+field-day = Day
+field-start = From
+field-end = Until
+field-position = Position (optional)
+field-department = Department
+department-whole-store = Whole store
+field-unpaid-break = Unpaid break in minutes
+field-note = Note for the employee (optional)
+error-shift-field = Check this value.
+error-shift-times = Choose a start and an end time; a shift lasts at most 12 hours.
+error-shift-refused = This shift clashes with another shift of the same person or with the week's rules.
+requests-time-off = Time off
+requests-claims = Open shifts claimed
+requests-swaps = Swaps to approve
+requests-none = Nothing waiting.
+swap-from = Taking over from { $name }
+decision-approve = Approve
+decision-reject = Reject
+audience-title = Who is it for?
+audience-help = Tick nothing to reach everyone the group reaches.
+audience-stores = Stores
+audience-regions = Regions
+audience-roles = Roles
+audience-departments = Departments
+role-employee = Employees
+role-team-lead = Team leads
+role-store-manager = Store managers
+role-hq-admin = Head office
+role-none = No role
+announce-acknowledge = Readers must confirm "Read and understood"
+field-due = Confirm by (optional)
+announce-urgent = Urgent: notify even during quiet hours
+announce-submit = Publish announcement
+error-audience-out-of-reach = You can only announce to stores you manage.
+error-audience-too-large = This audience is too large for one announcement.
+report-title = Who has read it
+report-progress = { $done } of { $total } confirmed
+report-remind = Remind those who have not
+report-reminded = { $count ->
+    [one] Reminder sent to 1 person.
+   *[other] Reminder sent to { $count } people.
+}
+report-csv = Download the list (CSV)
+report-per-store = Per store and role
+report-store = Store
+report-role = Role
+report-confirmed = Confirmed
+report-not-yet = Not yet confirmed
+report-everyone = Everyone has confirmed.
+report-more = More names are in the CSV list.
+report-link = Who has read it
+store-head-office = Head office
+moderation-empty = No reported posts. Nice.
+moderation-reports = { $count ->
+    [one] Reported once
+   *[other] Reported { $count } times
+}
+moderation-hidden = Hidden: only moderators see it.
+moderation-hide = Hide
+moderation-restore = Show again
+moderation-delete = Delete

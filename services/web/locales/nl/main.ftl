@@ -196,3 +196,96 @@ kind-reply = Nieuw antwoord
 kind-mention = Je bent genoemd
 kind-test = Testmelding
 kind-digest = Je overzicht
+
+nav-manage = Beheer
+manage-title = Beheer
+manage-announce = Nieuwe mededeling
+manage-moderation = Gemelde berichten
+manage-stores = Jouw winkels
+manage-no-stores = Je plant geen winkel.
+manage-week = Rooster
+manage-requests = Verzoeken
+back-to-manage = Terug naar Beheer
+back-to-week = Terug naar de week
+roster-published = Gepubliceerd { $time }
+roster-draft = Concept: medewerkers zien deze week nog niet
+roster-unpublished = Er zijn wijzigingen die medewerkers nog niet zien.
+roster-publish = Week publiceren
+roster-up-to-date = Medewerkers zien alles wat gepland is.
+roster-unacknowledged = { $count ->
+    [one] 1 wijziging nog niet bevestigd
+   *[other] { $count } wijzigingen nog niet bevestigd
+}
+roster-open-count = { $count ->
+    [one] 1 open dienst
+   *[other] { $count } open diensten
+}
+roster-day-empty = Geen diensten.
+open-shift = Open dienst
+shift-draft = Nog niet gepubliceerd
+shift-edit = Wijzigen
+shift-add = Dienst toevoegen
+shift-save = Dienst opslaan
+shift-delete = Deze dienst verwijderen
+field-employee = Wie
+field-day = Dag
+field-start = Van
+field-end = Tot
+field-position = Functie (optioneel)
+field-department = Afdeling
+department-whole-store = Hele winkel
+field-unpaid-break = Onbetaalde pauze in minuten
+field-note = Notitie voor de medewerker (optioneel)
+error-shift-field = Controleer deze waarde.
+error-shift-times = Kies een begin- en eindtijd; een dienst duurt hoogstens 12 uur.
+error-shift-refused = Deze dienst botst met een andere dienst van dezelfde persoon of met de regels van de week.
+requests-time-off = Verlof
+requests-claims = Opgeëiste open diensten
+requests-swaps = Ruilingen om goed te keuren
+requests-none = Niets te doen.
+swap-from = Neemt over van { $name }
+decision-approve = Goedkeuren
+decision-reject = Afwijzen
+audience-title = Voor wie is het?
+audience-help = Vink niets aan om iedereen in de groep te bereiken.
+audience-stores = Winkels
+audience-regions = Regio's
+audience-roles = Rollen
+audience-departments = Afdelingen
+role-employee = Medewerkers
+role-team-lead = Teamleiders
+role-store-manager = Winkelmanagers
+role-hq-admin = Hoofdkantoor
+role-none = Geen rol
+announce-acknowledge = Lezers moeten "Gelezen en begrepen" bevestigen
+field-due = Bevestigen vóór (optioneel)
+announce-urgent = Dringend: ook tijdens stille uren melden
+announce-submit = Mededeling publiceren
+error-audience-out-of-reach = Je kunt alleen mededelingen sturen aan winkels die je beheert.
+error-audience-too-large = Deze doelgroep is te groot voor één mededeling.
+report-title = Wie heeft het gelezen
+report-progress = { $done } van { $total } bevestigd
+report-remind = Herinner wie nog niet bevestigde
+report-reminded = { $count ->
+    [one] Herinnering gestuurd aan 1 persoon.
+   *[other] Herinnering gestuurd aan { $count } personen.
+}
+report-csv = Lijst downloaden (CSV)
+report-per-store = Per winkel en rol
+report-store = Winkel
+report-role = Rol
+report-confirmed = Bevestigd
+report-not-yet = Nog niet bevestigd
+report-everyone = Iedereen heeft bevestigd.
+report-more = Meer namen staan in de CSV-lijst.
+report-link = Wie heeft het gelezen
+store-head-office = Hoofdkantoor
+moderation-empty = Geen gemelde berichten.
+moderation-reports = { $count ->
+    [one] Eén keer gemeld
+   *[other] { $count } keer gemeld
+}
+moderation-hidden = Verborgen: alleen moderatoren zien het.
+moderation-hide = Verbergen
+moderation-restore = Weer tonen
+moderation-delete = Verwijderen

@@ -227,6 +227,12 @@ async fn open_session(
         session: reply.session.clone(),
         locale: chain.locale,
         time_zone: chain.time_zone,
+        manages: person.memberships.iter().any(|m| {
+            matches!(
+                m.role(),
+                pb::Role::StoreManager | pb::Role::TeamLead | pb::Role::HqAdmin
+            )
+        }),
     })
 }
 

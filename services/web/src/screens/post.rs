@@ -28,7 +28,7 @@ struct PostPage {
 
 /// A group or post id from the path: letters, digits, `-` and `_` only, so a path can only
 /// name a resource of the person's own tenant.
-fn id(segment: &str) -> Option<&str> {
+pub(crate) fn id(segment: &str) -> Option<&str> {
     (!segment.is_empty()
         && segment.len() <= 80
         && segment
@@ -39,7 +39,7 @@ fn id(segment: &str) -> Option<&str> {
 
 /// A post of a group the person is not in (another store's) is shown as missing, like
 /// another chain's: a URL reveals nothing about what exists.
-fn foreign(status: tonic::Status) -> WebError {
+pub(crate) fn foreign(status: tonic::Status) -> WebError {
     match WebError::from(status) {
         WebError::Forbidden => WebError::NotFound,
         other => other,

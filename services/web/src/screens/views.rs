@@ -33,6 +33,8 @@ pub struct PostView {
     pub pending: bool,
     /// The reader acknowledged it.
     pub acknowledged: bool,
+    /// An announcement to confirm: its read-and-understood report for managers.
+    pub report_path: Option<String>,
 }
 
 /// `/posts/{group}/{post}` for `tenants/{t}/groups/{g}/posts/{p}`.
@@ -60,6 +62,14 @@ impl PostView {
             announcement: post.kind() == PostKind::Announcement,
             pending: ack == AcknowledgementState::Pending,
             acknowledged: ack == AcknowledgementState::Acknowledged,
+            report_path: (post.kind() == PostKind::Announcement
+                && post.acknowledgement_revision > 0)
+                .then(|| {
+                    format!(
+                        "/manage/announcements{}",
+                        post_path(&post.name).trim_start_matches("/posts")
+                    )
+                }),
         }
     }
 }

@@ -64,7 +64,7 @@ pub struct WeekQuery {
 }
 
 /// The ISO week `label` (`2026-W50`) or this week, as its Monday.
-fn monday(label: Option<&str>, zone: &TimeZone) -> civil::Date {
+pub(crate) fn monday(label: Option<&str>, zone: &TimeZone) -> civil::Date {
     let parsed = label.and_then(|l| {
         let (year, week) = l.split_once("-W")?;
         civil::ISOWeekDate::new(
@@ -82,12 +82,12 @@ fn monday(label: Option<&str>, zone: &TimeZone) -> civil::Date {
     week.date()
 }
 
-fn label(date: civil::Date) -> String {
+pub(crate) fn label(date: civil::Date) -> String {
     let iso = date.iso_week_date();
     format!("{:04}-W{:02}", iso.year(), iso.week())
 }
 
-fn ts(z: &jiff::Zoned) -> prost_types::Timestamp {
+pub(crate) fn ts(z: &jiff::Zoned) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: z.timestamp().as_second(),
         nanos: 0,
