@@ -78,6 +78,8 @@ fn tokens(filter: &str) -> Option<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::states;
 
     const STATES: [(&str, u8); 3] = [("PENDING", 1), ("APPROVED", 2), ("REJECTED", 3)];
