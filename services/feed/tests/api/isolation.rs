@@ -434,6 +434,23 @@ async fn another_chain_finds_nothing_through_any_rpc() {
         )
         .await,
     );
+    for parent in [group.clone(), "tenants/acme/groups/-".to_owned()] {
+        not_found(
+            "ListReportedPosts",
+            rpc!(
+                p,
+                list_reported_posts,
+                p.req(
+                    &t,
+                    pb::ListReportedPostsRequest {
+                        parent,
+                        ..Default::default()
+                    }
+                )
+            )
+            .await,
+        );
+    }
     // And acme's own post is untouched.
     let still = rpc!(
         p,

@@ -158,19 +158,31 @@ async fn reported_posts_appear_for_the_store_manager_and_not_for_an_employee() {
     let mine = s.queue(&s.ann, &every_group("acme"), 0, "").await.unwrap();
     assert!(mine.reported_posts.is_empty(), "{mine:?}");
 
-    // A manager of another store sees nothing of this one.
+    // A manager of another store sees their store's reports and nothing of this one.
     let other_store = s.p.people.store("acme", "S-2", &s.chain.admin.token).await;
     let other =
         s.p.manager(&s.chain, &other_store, "olaf@acme.example")
             .await;
     let refused = s.queue(&other, &s.group, 0, "").await.unwrap_err();
     assert_eq!(reason(&refused), "NOT_A_MODERATOR");
-    assert!(
-        s.queue(&other, &every_group("acme"), 0, "")
+    let theirs =
+        s.p.post(&other, &store_group("acme", &other_store), "S-2 news")
             .await
             .unwrap()
-            .reported_posts
-            .is_empty()
+            .name;
+    s.report(&other, &theirs, "typo").await;
+    let every = every_group("acme");
+    assert_eq!(
+        names(&s.queue(&other, &every, 0, "").await.unwrap()),
+        vec![theirs.clone()]
+    );
+    assert_eq!(
+        names(&s.queue(&s.manager, &every, 0, "").await.unwrap()),
+        vec![post.clone()]
+    );
+    assert_eq!(
+        names(&s.queue(&s.chain.admin, &every, 0, "").await.unwrap()),
+        vec![theirs, post]
     );
 }
 
