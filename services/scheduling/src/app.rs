@@ -7,9 +7,10 @@
 //! - `booking`: the per-employee bookings every assignment passes first (no double booking
 //!   across stores), run around each roster command that changes who works when.
 //! - `planning`: upserting and removing shifts, publishing weeks.
-//! - `claims`: claiming open shifts and deciding claims.
+//! - `claims`: claiming open shifts, deciding and listing claims (and the check of a claim
+//!   or swap list's parent).
 //! - `import`: the workforce-management import (structured and CSV).
-//! - `swaps`: offering, accepting and deciding shift swaps.
+//! - `swaps`: offering, accepting, deciding and listing shift swaps.
 //! - `notices`: acknowledging shift changes.
 //! - `time_off`: requesting and deciding time off.
 //! - `calendar`: calendar feed URLs.
