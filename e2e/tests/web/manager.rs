@@ -53,18 +53,23 @@ async fn sign_in(browser: &mut Browser, tenant: &str, email: &str) {
     );
 }
 
-/// GETs `path` until `ready` holds for its body.
-async fn until(browser: &Browser, path: &str, ready: impl Fn(&str) -> bool + Clone) -> Page {
-    eventually(Duration::from_secs(30), || {
-        let mut browser = browser.clone();
-        let ready = ready.clone();
-        let path = path.to_owned();
-        async move {
-            let page = browser.get(&path).await;
-            (page.status == 200 && ready(&page.body)).then_some(page)
+/// GETs `path` until `ready` holds for its body (30 s; the last page is shown if not).
+async fn until(browser: &Browser, path: &str, ready: impl Fn(&str) -> bool) -> Page {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let mut browser = browser.clone();
+    loop {
+        let page = browser.get(path).await;
+        if page.status == 200 && ready(&page.body) {
+            return page;
         }
-    })
-    .await
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{path} never became ready: {} {}",
+            page.status,
+            page.body
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -90,8 +90,9 @@ pub async fn page_report(
     let (mut a, mut b) = (ctx.app.feed(), ctx.app.feed());
     let got = a.get_post(ctx.req(pb::GetPostRequest { name: name.clone() }));
     let report = b.get_acknowledgement_report(ctx.req(pb::GetAcknowledgementReportRequest {
+        // Every reader, so the totals are the whole audience's; those who have not
+        // confirmed come first, so the page's names are theirs.
         name: name.clone(),
-        pending_only: true,
         page_size: 200,
         ..Default::default()
     }));
@@ -138,7 +139,8 @@ pub async fn page_report(
                 .filter(|e| !e.acknowledged)
                 .map(|e| e.display_name.clone())
                 .collect(),
-            more: !report.next_page_token.is_empty(),
+            more: !report.next_page_token.is_empty()
+                && report.entries.last().is_some_and(|e| !e.acknowledged),
             reminded: q.reminded.map(|n| ctx.t.count("report-reminded", n)),
         },
     )
