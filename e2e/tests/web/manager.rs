@@ -30,8 +30,13 @@ fn link(page: &Page, prefix: &str) -> String {
     page.body[start..start + end].to_owned()
 }
 
-/// Signs `email` in through the sign-in form.
+/// Signs `email` in through the sign-in form, landing on Manage.
 async fn sign_in(browser: &mut Browser, tenant: &str, email: &str) {
+    sign_in_to(browser, tenant, email, "/manage").await;
+}
+
+/// Signs `email` in through the sign-in form, landing on `next`.
+async fn sign_in_to(browser: &mut Browser, tenant: &str, email: &str, next: &str) {
     let form = browser.get("/signin").await;
     let done = submit(
         browser,
@@ -41,16 +46,11 @@ async fn sign_in(browser: &mut Browser, tenant: &str, email: &str) {
             ("tenant", tenant),
             ("login", email),
             ("password", onboard::PASSWORD),
-            ("next", "/manage"),
+            ("next", next),
         ],
     )
     .await;
-    assert_eq!(
-        (done.status, done.location()),
-        (303, "/manage"),
-        "{}",
-        done.body
-    );
+    assert_eq!((done.status, done.location()), (303, next), "{}", done.body);
 }
 
 /// GETs `path` until `ready` holds for its body (30 s; the last page is shown if not).
@@ -470,4 +470,100 @@ async fn a_store_manager_announces_follows_reads_reminds_and_moderates() {
     activate(&mut sanne, &chain).await;
     let attempt = sanne.get(&report_path).await;
     assert_eq!(attempt.status, 404, "{}", attempt.body);
+}
+
+/// Every value of the hidden field `name` on a page, in order.
+fn values(page: &Page, name: &str) -> Vec<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    page.body
+        .match_indices(&marker)
+        .map(|(at, _)| {
+            let from = at + marker.len();
+            let to = page.body[from..].find('"').unwrap();
+            page.body[from..from + to].to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shift_offered_on_my_week_is_taken_by_a_colleague_once_the_manager_approves() {
+    let stack = Stack::start(Duration::from_secs(60)).await;
+    let identity = stack.channel(Service::Identity).await;
+    let scheduling_channel = stack.channel(Service::Scheduling).await;
+    let chain = onboard::onboard(&identity, "web-swap").await;
+    let manager = onboard::store_manager(&identity, &chain).await;
+    let store_id = chain.store.rsplit('/').next().unwrap().to_owned();
+    let (week, _) = onboard::next_week();
+    let week_path = format!("/week?week={week}");
+
+    // Sanne (Monday and Wednesday next week) offers her Wednesday shift.
+    let mut sanne = Browser::new(stack.web);
+    activate(&mut sanne, &chain).await;
+    onboard::publish_next_week(&scheduling_channel, &chain).await;
+    let mine = until(&sanne, &week_path, |b| b.contains("14:00–18:00")).await;
+    let offerable = values(&mine, "shift");
+    assert!(offerable.len() >= 2, "Monday and Wednesday: {}", mine.body);
+    let offered = submit(
+        &mut sanne,
+        &mine,
+        "/week/offer",
+        &[("shift", offerable[1].as_str())],
+    )
+    .await;
+    assert_eq!(offered.status, 303, "{}", offered.body);
+    let waiting = until(&sanne, &week_path, |b| {
+        b.contains("een collega moet nog reageren")
+    })
+    .await;
+    assert_eq!(
+        values(&waiting, "shift")
+            .iter()
+            .filter(|s| **s == offerable[1])
+            .count(),
+        0,
+        "an offered shift is not offered twice: {}",
+        waiting.body
+    );
+
+    // Daan sees the offer with her name and takes it.
+    let mut daan = Browser::new(stack.web);
+    sign_in_to(&mut daan, &chain.tenant, &chain.colleague.email, "/week").await;
+    let offer = until(&daan, &week_path, |b| {
+        b.contains("Aangeboden door Sanne de Vries")
+    })
+    .await;
+    let swap = values(&offer, "swap");
+    assert_eq!(swap.len(), 1, "{}", offer.body);
+    let accepted = submit(
+        &mut daan,
+        &offer,
+        "/week/accept",
+        &[("swap", swap[0].as_str())],
+    )
+    .await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+
+    // The manager approves the swap; the shift is Daan's.
+    let mut boss = Browser::new(stack.web);
+    sign_in(&mut boss, &chain.tenant, &manager).await;
+    let requests_path = format!("/manage/stores/{store_id}/requests");
+    let requests = until(&boss, &requests_path, |b| {
+        b.contains("Neemt over van Sanne de Vries")
+    })
+    .await;
+    assert!(requests.body.contains("Daan Jansen"), "{}", requests.body);
+    let decided = submit(
+        &mut boss,
+        &requests,
+        &requests_path,
+        &[("name", swap[0].as_str()), ("decision", "approve")],
+    )
+    .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    let daans = until(&daan, &week_path, |b| b.contains("14:00–18:00")).await;
+    assert!(
+        daans.body.contains("10:00–14:00"),
+        "his own Monday too: {}",
+        daans.body
+    );
 }

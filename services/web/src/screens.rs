@@ -11,6 +11,7 @@ pub mod post;
 pub mod preferences;
 pub mod sessions;
 pub mod settings;
+pub mod swaps;
 pub mod time_off;
 pub mod views;
 pub mod week;

@@ -21,7 +21,7 @@ use crate::{
     screens::{
         auth, calendar, compose, home, inbox,
         manage::{self, announce, moderation, report, requests, roster},
-        open_shifts, post as posts, preferences, sessions, settings, time_off, week,
+        open_shifts, post as posts, preferences, sessions, settings, swaps, time_off, week,
     },
     state::AppState,
 };
@@ -49,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/week/acknowledge", post(week::acknowledge))
         .route("/week/calendar", post(calendar::create))
         .route("/week/claim", post(open_shifts::claim))
+        .route("/week/offer", post(swaps::offer))
+        .route("/week/accept", post(swaps::accept))
         .route(
             "/time-off",
             get(time_off::page_time_off).post(time_off::request),

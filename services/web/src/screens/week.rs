@@ -17,12 +17,17 @@ use crate::{
     screens::{
         home::{store_name, unread},
         open_shifts::{self, OpenRow},
+        swaps::{self, Swaps},
     },
 };
 
 /// A shift of the week.
 #[derive(Debug, Clone)]
 pub struct ShiftRow {
+    /// Its resource name (the offer form posts it back).
+    pub name: String,
+    /// It may be offered to a colleague (published, ahead, not yet offered).
+    pub offerable: bool,
     /// When (local).
     pub when: String,
     /// Store name.
@@ -55,6 +60,7 @@ struct WeekPage {
     total: String,
     notices: Vec<NoticeRow>,
     open: Vec<OpenRow>,
+    swaps: Swaps,
 }
 
 /// `?week=2026-W50`.
@@ -138,8 +144,13 @@ pub async fn page_week(Extension(ctx): Extension<Ctx>, Query(q): Query<WeekQuery
         page_size: 20,
         page_token: String::new(),
     }));
-    let (shifts, notices, unread, open) =
-        tokio::join!(shifts, notices, unread(&ctx), open_shifts::list(&ctx));
+    let (shifts, notices, unread, open, swaps) = tokio::join!(
+        shifts,
+        notices,
+        unread(&ctx),
+        open_shifts::list(&ctx),
+        swaps::list(&ctx)
+    );
     let (shifts, notices) = match (shifts, notices) {
         (Ok(s), Ok(n)) => (s.into_inner().shifts, n.into_inner().shift_change_notices),
         (Err(status), _) | (_, Err(status)) => return ctx.fail(status),
@@ -164,7 +175,13 @@ pub async fn page_week(Extension(ctx): Extension<Ctx>, Query(q): Query<WeekQuery
         };
         let paid = shift.paid_duration.map_or(0, |d| d.seconds);
         paid_total += paid;
+        let ahead = shift
+            .start_time
+            .as_ref()
+            .is_some_and(|t| t.seconds > jiff::Timestamp::now().as_second());
         rows.push(ShiftRow {
+            name: shift.name.clone(),
+            offerable: ahead && !swaps.offered_shifts.contains(&shift.name),
             when: fmt::shift_when(&ctx.t, &shift.start_local, &shift.end_local),
             store,
             position: shift.position.clone(),
@@ -190,6 +207,7 @@ pub async fn page_week(Extension(ctx): Extension<Ctx>, Query(q): Query<WeekQuery
             total: fmt::duration(&ctx.t, paid_total),
             notices,
             open,
+            swaps,
         },
     )
 }
