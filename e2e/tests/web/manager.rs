@@ -383,7 +383,6 @@ async fn a_store_manager_announces_follows_reads_reminds_and_moderates() {
                 feed::AcknowledgePostRequest {
                     name,
                     request_id: uuid::Uuid::new_v4().to_string(),
-                    ..Default::default()
                 },
             ))
             .await
