@@ -389,6 +389,14 @@ impl Projector {
                 }
             }
             let mut tx = self.pool.begin().await?;
+            // Asynchronous commit: PostgreSQL acknowledges before the WAL is flushed. A
+            // crash can lose the last fraction of a second of batches, and with them their
+            // checkpoint (same transaction); the next batch finds the stored checkpoint
+            // behind `position` and resubscribes from it, so the stream replays them. The
+            // log, not this table, is what must not lose an event.
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
             let stored = checkpoint::lock(&mut tx, name, &stream_name).await?;
             if stored != position {
                 tracing::info!(
