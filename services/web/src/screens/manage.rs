@@ -9,6 +9,7 @@ pub mod moderation;
 pub mod report;
 pub mod requests;
 pub mod roster;
+pub mod shift_form;
 
 use std::collections::{HashMap, HashSet};
 
