@@ -158,6 +158,21 @@ Then, for example:
     );
 }
 
+/// Prints the web app's address and whom to sign in as there: the sign-in form asks for
+/// the company (the chain's id), an e-mail address (or phone number) and the password.
+pub fn print_browser_guide(web_url: &str) {
+    let employee = people::email("employee", STORES[0].code, 1);
+    let manager = people::email("manager", STORES[0].code, 0);
+    println!(
+        r#"The app in your browser: {web_url}/
+Sign in there with Company (Bedrijf) "{TENANT}", Password (Wachtwoord) "{PASSWORD}" and one of these e-mail addresses:
+  employee       {employee}
+  store manager  {manager}
+  HQ admin       {HQ_ADMIN}
+"#
+    );
+}
+
 /// A plaintext channel, retried for a few seconds while the service comes up.
 pub async fn channel(addr: &str) -> anyhow::Result<Channel> {
     let endpoint = Channel::from_shared(format!("http://{addr}"))?
