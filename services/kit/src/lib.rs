@@ -13,6 +13,8 @@
 //!   followed from identity's events.
 //! - `error`: the one error type and its mapping to gRPC statuses.
 //! - `text`: what text every request field may hold, checked by a server layer.
+//! - `outbox`: durable job queues in PostgreSQL (claims with a lease, retries, dead letters).
+//! - `retry`: the one retry policy (backon) of every loop that tries again.
 //! - `invite_delivery`: invite codes sealed by identity for notifications to e-mail.
 //! - `testing` (feature `testing`): per-test namespaces and databases, spawn helpers.
 #![forbid(unsafe_code)]
@@ -28,9 +30,11 @@ pub mod error;
 pub mod event_store;
 pub mod invite_delivery;
 pub mod names;
+pub mod outbox;
 pub mod paging;
 pub mod projector;
 pub mod repository;
+pub mod retry;
 pub mod server;
 pub mod signing_keys;
 pub mod telemetry;

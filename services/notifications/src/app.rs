@@ -1,30 +1,40 @@
-//! Command handling: who may act on what, then the aggregates through the kit's
-//! repositories. Devices, preferences and inbox actions are events on notifications' own
-//! stream; the projections turn them into rows (and test notifications into pushes).
+//! Command handling: who may act on what (`access`), then the aggregates through the
+//! kit's repositories. Devices, preferences and inbox actions are events on
+//! notifications' own stream; the projections turn them into rows (and test
+//! notifications into pushes). No SQL here: reads go through `queries`, the outbox's
+//! through `delivery` and `email`.
+//!
+//! - `access`: only the person themselves acts on their devices, preferences and inbox.
+//! - `devices`: registering and removing Web Push subscriptions (also when a push
+//!   service says one is gone).
+//! - `preferences`: replacing a person's preferences.
+//! - `inbox`: read marks and test notifications.
+//!
+//! `App` is also what the handlers, projections and workers share: settings, the clock,
+//! the database, the push provider, the SMTP relay and the two outboxes.
+
+pub mod access;
+pub mod devices;
+pub mod inbox;
+pub mod preferences;
 
 use std::sync::Arc;
 
 use breakroom_kit::{
-    Error, Result,
-    directory::{Caller, Directory},
-    envelope::CommandMeta,
-    repository::{Committed, Repository},
+    directory::Directory,
+    outbox::{self, Outbox},
+    repository::Repository,
     server::Infra,
 };
-use breakroom_proto::notifications::v1::{DeviceRegistered, UnregisterReason};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
 use crate::{
     clock::Clock,
     config::NotificationsConfig,
-    delivery::{Provider, egress::Egress, vapid::Vapid},
-    domain::{
-        device::{Device, DeviceCommand, device_id},
-        inbox::{Inbox, InboxCommand},
-        preferences::{Preferences, Settings},
-    },
-    email::Mailer,
+    delivery::{self, Provider, egress::Egress, vapid::Vapid},
+    domain::{device::Device, inbox::Inbox, preferences::Preferences},
+    email::{self, Mailer},
 };
 
 /// The command side and everything handlers and workers share.
@@ -44,6 +54,10 @@ struct Inner {
     vapid: Arc<Vapid>,
     provider: Arc<dyn Provider>,
     mailer: Option<Mailer>,
+    /// The outbox of pushes (`deliveries`).
+    pushes: Outbox,
+    /// The outbox of e-mails (`emails`).
+    emails: Outbox,
     devices: Arc<Repository<Device>>,
     preferences: Arc<Repository<Preferences>>,
     inboxes: Arc<Repository<Inbox>>,
@@ -63,9 +77,16 @@ impl App {
         mailer: Option<Mailer>,
     ) -> Self {
         let cache = infra.config.cache_size;
+        let retries = outbox::Settings {
+            lease: config.delivery.lease,
+            max_attempts: config.delivery.max_attempts,
+            backoff: config.delivery.backoff,
+        };
         Self {
             inner: Arc::new(Inner {
                 egress: Egress::from_settings(&config.delivery),
+                pushes: Outbox::new(delivery::worker::PUSHES, retries),
+                emails: Outbox::new(email::EMAILS, retries),
                 config,
                 pool: infra.pool.clone(),
                 directory,
@@ -86,7 +107,7 @@ impl App {
         &self.inner.config
     }
 
-    /// The database.
+    /// The database (read models and outboxes).
     pub fn pool(&self) -> &PgPool {
         &self.inner.pool
     }
@@ -121,6 +142,16 @@ impl App {
         self.inner.mailer.as_ref()
     }
 
+    /// The outbox of pushes.
+    pub fn pushes(&self) -> &Outbox {
+        &self.inner.pushes
+    }
+
+    /// The outbox of e-mails.
+    pub fn emails(&self) -> &Outbox {
+        &self.inner.emails
+    }
+
     /// Tells the delivery worker there may be work.
     pub fn wake(&self) {
         self.inner.wake.notify_one();
@@ -131,151 +162,15 @@ impl App {
         self.inner.wake.notified().await
     }
 
-    /// Refuses anyone but the person `user` of `tenant` (another tenant's: NOT_FOUND).
-    pub fn require_self(caller: &Caller, tenant: &str, user: &str, resource: &str) -> Result<()> {
-        caller.see_tenant(tenant, resource)?;
-        if caller.is_integration() || caller.id() != user {
-            return Err(Error::denied(
-                "NOT_YOURS",
-                "only the person themselves may do this",
-            ));
-        }
-        Ok(())
+    pub(crate) fn devices(&self) -> &Repository<Device> {
+        &self.inner.devices
     }
 
-    /// Registers a subscription for `user`; returns the device id and the commit.
-    pub async fn register_device(
-        &self,
-        caller: &Caller,
-        tenant: &str,
-        registration: DeviceRegistered,
-        request_id: &str,
-    ) -> Result<(String, Committed<Device>)> {
-        let meta = caller.meta(request_id)?;
-        let id = device_id(&registration.endpoint);
-        let committed = self
-            .inner
-            .devices
-            .execute(tenant, &id, &meta, &DeviceCommand::Register(registration))
-            .await?;
-        Ok((id, committed))
+    pub(crate) fn preferences(&self) -> &Repository<Preferences> {
+        &self.inner.preferences
     }
 
-    /// Removes one of the caller's devices.
-    pub async fn unregister_device(
-        &self,
-        caller: &Caller,
-        tenant: &str,
-        device: &str,
-        request_id: &str,
-    ) -> Result<Committed<Device>> {
-        let meta = caller.meta(request_id)?;
-        let command = DeviceCommand::Unregister {
-            by: Some(caller.id().to_owned()),
-            reason: UnregisterReason::User,
-            status_code: 0,
-        };
-        self.inner
-            .devices
-            .execute(tenant, device, &meta, &command)
-            .await
-    }
-
-    /// Removes a device its push service says is gone; `delivery` makes the request id,
-    /// so a retried removal appends nothing twice.
-    pub async fn device_gone(
-        &self,
-        tenant: &str,
-        device: &str,
-        status: u16,
-        delivery: &str,
-    ) -> Result<()> {
-        let meta =
-            CommandMeta::new("system/delivery").with_request_id(Some(format!("gone-{delivery}")));
-        let command = DeviceCommand::Unregister {
-            by: None,
-            reason: UnregisterReason::Gone,
-            status_code: i32::from(status),
-        };
-        self.inner
-            .devices
-            .execute(tenant, device, &meta, &command)
-            .await?;
-        Ok(())
-    }
-
-    /// Replaces `user`'s preferences.
-    pub async fn update_preferences(
-        &self,
-        caller: &Caller,
-        tenant: &str,
-        settings: Settings,
-        request_id: &str,
-    ) -> Result<Committed<Preferences>> {
-        let meta = caller.meta(request_id)?;
-        self.inner
-            .preferences
-            .execute(tenant, caller.id(), &meta, &settings)
-            .await
-    }
-
-    /// The current preferences aggregate of the caller (for partial updates).
-    pub async fn current_preferences(&self, tenant: &str, user: &str) -> Result<Settings> {
-        Ok(self
-            .inner
-            .preferences
-            .load_current(tenant, user)
-            .await?
-            .state
-            .settings)
-    }
-
-    /// Marks notifications (or all) of the caller read.
-    pub async fn mark_read(
-        &self,
-        caller: &Caller,
-        tenant: &str,
-        ids: Vec<String>,
-        all: bool,
-        request_id: &str,
-    ) -> Result<Committed<Inbox>> {
-        let meta = caller.meta(request_id)?;
-        self.inner
-            .inboxes
-            .execute(
-                tenant,
-                caller.id(),
-                &meta,
-                &InboxCommand::MarkRead { ids, all },
-            )
-            .await
-    }
-
-    /// Asks for a test notification; its id is derived from the request id.
-    pub async fn request_test(
-        &self,
-        caller: &Caller,
-        tenant: &str,
-        request_id: &str,
-    ) -> Result<(String, Committed<Inbox>)> {
-        let meta = caller.meta(request_id)?;
-        let id = crate::delivery::outbox::notification_id(
-            tenant,
-            &format!("test:{request_id}"),
-            caller.id(),
-        );
-        let committed = self
-            .inner
-            .inboxes
-            .execute(
-                tenant,
-                caller.id(),
-                &meta,
-                &InboxCommand::RequestTest {
-                    notification_id: id.to_string(),
-                },
-            )
-            .await?;
-        Ok((id.to_string(), committed))
+    pub(crate) fn inboxes(&self) -> &Repository<Inbox> {
+        &self.inner.inboxes
     }
 }

@@ -9,7 +9,11 @@
 //! - `webpush`: RFC 8030/8291/8292 requests sent with hyper + rustls.
 //! - `worker`: claims (`FOR UPDATE SKIP LOCKED`, safe with any number of replicas),
 //!   sends, records outcomes; releases held pushes as digests.
-//! - `outbox`: the SQL of the deliveries table.
+//! - `outbox`: the inbox and the pushes in SQL: notifications and their deliveries as
+//!   routing creates them, holds, collapses and drops.
+//!
+//! Sending goes through the kit's outbox (`kit::outbox`): pushes and e-mails are two
+//! kinds of job of it.
 
 pub mod egress;
 pub mod encrypt;

@@ -5,11 +5,11 @@
 //! read or acknowledged. Called inside the routing projection's checkpointed transaction.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     time::{Duration, SystemTime},
 };
 
-use breakroom_kit::Result;
+use breakroom_kit::{Result, directory::delivery};
 use chrono::{DateTime, Utc};
 use jiff::tz::TimeZone;
 use sqlx::PgConnection;
@@ -113,7 +113,7 @@ pub async fn create(
     if stale {
         return Ok(inserted.len());
     }
-    let new: std::collections::HashSet<Uuid> = inserted.iter().copied().collect();
+    let new: HashSet<Uuid> = inserted.iter().copied().collect();
     let fresh: Vec<(Uuid, &Routed)> = ids
         .iter()
         .copied()
@@ -265,16 +265,24 @@ async fn recipients<'a>(
     }
     let users: Vec<&str> = map.keys().copied().collect();
     let devices: Vec<(String, String)> = sqlx::query_as(
-        // Offboarded people get nothing pushed (their inbox items stay for the record).
-        "SELECT d.user_id, d.id FROM devices d WHERE d.tenant = $1 AND d.user_id = ANY($2) \
-         AND NOT EXISTS (SELECT 1 FROM kit_directory_users u WHERE u.tenant = d.tenant \
-                         AND u.id = d.user_id AND u.state = 'deactivated') ORDER BY d.id",
+        "SELECT user_id, id FROM devices WHERE tenant = $1 AND user_id = ANY($2) ORDER BY id",
     )
     .bind(tenant)
     .bind(&users)
     .fetch_all(&mut *conn)
     .await?;
+    // Offboarded people get nothing pushed (their inbox items stay for the record).
+    let with_devices: HashSet<&str> = devices.iter().map(|(user, _)| user.as_str()).collect();
+    let with_devices: Vec<&str> = with_devices.into_iter().collect();
+    let offboarded: HashSet<String> =
+        delivery::deactivated_among(&mut *conn, tenant, &with_devices)
+            .await?
+            .into_iter()
+            .collect();
     for (user, device) in devices {
+        if offboarded.contains(&user) {
+            continue;
+        }
         if let Some(r) = map.get_mut(user.as_str()) {
             r.devices.push(device);
         }

@@ -1,14 +1,11 @@
-//! The delivery worker. Every replica runs one; they share the outbox safely:
-//! - a claim is `FOR UPDATE SKIP LOCKED` + state `sending` with a lease, so two replicas
-//!   never claim one push, and a replica that dies mid-send leaves its claims to another
-//!   once the lease runs out;
-//! - an outcome is written only if the row is still the claim it made (same attempt), so a
-//!   replica whose lease ran out cannot overwrite a newer attempt;
+//! The delivery worker. Every replica runs one; pushes (`deliveries`) and e-mails
+//! (`emails`) are two kinds of job of the kit's outbox (`kit::outbox`), which makes
+//! sharing them safe: claims with `FOR UPDATE SKIP LOCKED` and a lease, outcomes fenced on
+//! the claim, retries with backoff and jitter (honouring `Retry-After`), dead letters after
+//! `max_attempts` or an answer that will never change (`ListFailedDeliveries`). Here:
 //! - the delivery id is the idempotency key (in the payload, and the `Topic` of the push),
 //!   the same on every retry;
-//! - retries back off exponentially with jitter, honouring `Retry-After`; 404/410 removes
-//!   the device (an event); after `max_attempts`, or an answer that will never change, the
-//!   push is dead-lettered (`ListFailedDeliveries`);
+//! - 404/410 removes the device (an event) and ends the push as `gone`;
 //! - held pushes due for release become one digest per person.
 //!
 //! It wakes on PostgreSQL `NOTIFY` (sent by routing when its transaction commits) and
@@ -16,8 +13,12 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use breakroom_kit::{Result, telemetry};
-use chrono::{DateTime, Utc};
+use breakroom_kit::{
+    Result,
+    outbox::{Claim, Spec},
+    retry::{self, BackoffBuilder},
+    telemetry,
+};
 use futures::{StreamExt, stream::FuturesUnordered};
 use sqlx::postgres::PgListener;
 use tokio::{task::JoinHandle, time::MissedTickBehavior};
@@ -30,6 +31,17 @@ use crate::{app::App, domain::Kind};
 
 mod digest;
 mod record;
+
+/// The outbox of pushes: a claimed delivery comes with its notification and its device
+/// (gone: no row) in the claim's statement.
+pub const PUSHES: Spec = Spec {
+    table: "deliveries",
+    select: "SELECT c.id, c.tenant, c.device_id, c.attempts, c.collapsed, c.collapse_key, c.notification_id, \
+                    n.kind, n.urgent, n.fields, v.endpoint, v.p256dh, v.auth, c.traceparent \
+             FROM claimed c JOIN notifications n ON n.id = c.notification_id \
+             LEFT JOIN devices v ON v.tenant = c.tenant AND v.id = c.device_id AND v.user_id = c.user_id",
+    on_finish: "",
+};
 
 /// A claimed push with what sending it needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -64,6 +76,16 @@ pub struct Claimed {
     pub traceparent: Option<String>,
 }
 
+impl Claimed {
+    /// The claim it was sent under.
+    pub fn claim(&self) -> Claim {
+        Claim {
+            id: self.id,
+            attempts: self.attempts,
+        }
+    }
+}
+
 /// Starts the worker; it stops after its current round when `cancel` fires.
 pub fn spawn(app: App, cancel: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move { run(app, cancel).await })
@@ -72,20 +94,21 @@ pub fn spawn(app: App, cancel: CancellationToken) -> JoinHandle<()> {
 async fn run(app: App, cancel: CancellationToken) {
     let mut listener: Option<PgListener> = None;
     let poll = app.config().delivery.poll;
-    let mut failures = 0u32;
+    // After failed rounds: twice the poll interval, doubling up to 32 times it.
+    let policy = retry::doubling(poll * 2, poll * 32);
+    let mut pauses = policy.build();
     while !cancel.is_cancelled() {
         if listener.is_none() {
             listener = listen(&app).await;
         }
         let worked = match round(&app, &cancel).await {
             Ok(n) => {
-                failures = 0;
+                pauses = policy.build();
                 n
             }
             Err(e) => {
-                failures += 1;
                 tracing::warn!(error = %e, "delivery round failed; retrying");
-                let pause = poll * 2u32.pow(failures.min(5));
+                let pause = pauses.next().unwrap_or(poll * 32);
                 tokio::select! {
                     _ = cancel.cancelled() => break,
                     _ = tokio::time::sleep(pause) => {}
@@ -187,30 +210,9 @@ pub async fn round(app: &App, cancel: &CancellationToken) -> Result<usize> {
 /// Claims up to `limit` due pushes (pending and due, or left by a replica whose lease ran
 /// out) with what sending them needs.
 async fn claim(app: &App, limit: usize) -> Result<Vec<Claimed>> {
-    let settings = &app.config().delivery;
-    let now = app.clock().utc();
-    Ok(sqlx::query_as(
-        "WITH due AS ( \
-             SELECT id FROM deliveries \
-             WHERE state IN ('pending', 'sending') AND next_attempt_at <= $1 \
-               AND (state = 'pending' OR lease_until < $1) \
-             ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED), \
-         claimed AS ( \
-             UPDATE deliveries d SET state = 'sending', lease_until = $3, attempts = d.attempts + 1 \
-             FROM due WHERE d.id = due.id \
-             RETURNING d.id, d.tenant, d.device_id, d.attempts, d.collapsed, d.collapse_key, d.notification_id, d.user_id, d.traceparent) \
-         SELECT c.id, c.tenant, c.device_id, c.attempts, c.collapsed, c.collapse_key, c.notification_id, \
-                n.kind, n.urgent, n.fields, v.endpoint, v.p256dh, v.auth, c.traceparent \
-         FROM claimed c JOIN notifications n ON n.id = c.notification_id \
-         LEFT JOIN devices v ON v.tenant = c.tenant AND v.id = c.device_id AND v.user_id = c.user_id",
-    )
-    .bind(now)
-    .bind(limit as i64)
-    .bind(later(now, settings.lease))
-    // Planned on every call (see `record::outcomes`).
-    .persistent(false)
-    .fetch_all(app.pool())
-    .await?)
+    app.pushes()
+        .claim(app.pool(), app.clock().utc(), limit)
+        .await
 }
 
 /// Sends one claimed push on a task of its own, so that pushes progress while the round
@@ -240,22 +242,14 @@ fn send(app: &App, c: Claimed) -> Sending {
 /// for a dead replica; a claim whose outcome was written is no longer `sending` and is
 /// left alone.
 async fn renew_claims(app: &App, claims: &HashMap<Uuid, i32>) {
-    if claims.is_empty() {
-        return;
-    }
-    let (ids, attempts): (Vec<Uuid>, Vec<i32>) = claims.iter().map(|(id, a)| (*id, *a)).unzip();
-    let until = later(app.clock().utc(), app.config().delivery.lease);
-    let renewed = sqlx::query(
-        "UPDATE deliveries d SET lease_until = $3 \
-         FROM unnest($1::uuid[], $2::int[]) AS s(id, attempts) \
-         WHERE d.id = s.id AND d.state = 'sending' AND d.attempts = s.attempts",
-    )
-    .bind(&ids)
-    .bind(&attempts)
-    .bind(until)
-    .persistent(false)
-    .execute(app.pool())
-    .await;
+    let claims: Vec<Claim> = claims
+        .iter()
+        .map(|(&id, &attempts)| Claim { id, attempts })
+        .collect();
+    let renewed = app
+        .pushes()
+        .renew(app.pool(), &claims, app.clock().utc())
+        .await;
     if let Err(e) = renewed {
         tracing::warn!(error = %e, "could not renew the claims of the pushes in flight");
     }
@@ -299,39 +293,10 @@ pub fn topic(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(key.as_bytes()))[..32].to_owned()
 }
 
-/// The delay before attempt `attempts + 1`: the base doubled per attempt (at most an
-/// hour) with jitter between half and all of it, and never before `Retry-After`.
-pub fn backoff(base: Duration, attempts: i32, retry_after: Option<Duration>) -> Duration {
-    let exp = base.saturating_mul(2u32.saturating_pow(attempts.clamp(1, 30) as u32 - 1));
-    let capped = exp.min(Duration::from_secs(3600));
-    let jittered = capped.mul_f64(0.5 + rand::random::<f64>() * 0.5);
-    jittered.max(retry_after.unwrap_or_default())
-}
-
-/// Now plus `delay`, for SQL.
-fn later(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(delay).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_honours_retry_after() {
-        let base = Duration::from_secs(1);
-        for attempt in 1..6 {
-            let full = Duration::from_secs(1 << (attempt - 1));
-            let d = backoff(base, attempt, None);
-            assert!(d >= full / 2 && d <= full, "{attempt}: {d:?}");
-        }
-        assert!(backoff(base, 40, None) <= Duration::from_secs(3600));
-        assert_eq!(
-            backoff(base, 1, Some(Duration::from_secs(30))),
-            Duration::from_secs(30)
-        );
-    }
 
     #[test]
     fn topics_are_short_url_safe_and_stable() {

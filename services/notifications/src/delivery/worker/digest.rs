@@ -3,7 +3,7 @@
 //! notifications"), a notification of its own that is not an inbox item. Each person is
 //! released in one transaction with `SKIP LOCKED`, so replicas never release twice.
 
-use breakroom_kit::Result;
+use breakroom_kit::{Result, directory};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -118,14 +118,7 @@ async fn email_digest(
     notifications: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let who: Option<(String, String)> = sqlx::query_as(
-        "SELECT u.email, coalesce(t.locale, 'en') FROM kit_directory_users u \
-         LEFT JOIN kit_directory_tenants t ON t.tenant = u.tenant WHERE u.tenant = $1 AND u.id = $2",
-    )
-    .bind(tenant)
-    .bind(user)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let who = directory::delivery::mail_address(&mut *tx, tenant, user).await?;
     let Some((address, locale)) = who.filter(|(address, _)| !address.is_empty()) else {
         return Ok(());
     };
