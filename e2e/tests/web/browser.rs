@@ -185,6 +185,23 @@ pub fn hidden(page: &Page, name: &str) -> String {
     page.body[start..start + end].to_owned()
 }
 
+/// The value of the hidden field `name` in the first form posting to `action`.
+pub fn hidden_in(page: &Page, action: &str, name: &str) -> String {
+    let form = format!(r#"action="{action}""#);
+    let at = page
+        .body
+        .find(&form)
+        .unwrap_or_else(|| panic!("no form to {action}: {}", page.body));
+    hidden(
+        &Page {
+            status: page.status,
+            headers: page.headers.clone(),
+            body: page.body[at..].to_owned(),
+        },
+        name,
+    )
+}
+
 /// `/posts/{g}/{p}` of a post's resource name.
 pub fn path_of(post: &str) -> String {
     let parts: Vec<&str> = post.split('/').collect();

@@ -7,7 +7,7 @@ use breakroom_kit::testing::eventually;
 
 use crate::{
     Stack, activate, assert_security_headers,
-    browser::{Browser, hidden, path_of, submit},
+    browser::{Browser, hidden, hidden_in, path_of, submit},
     defences, onboard,
 };
 
@@ -144,7 +144,7 @@ async fn an_employee_activates_reads_acknowledges_and_posts_through_the_web_app(
         "{}",
         after.body
     );
-    let open = hidden(&after, "shift");
+    let open = hidden_in(&after, "/week/claim", "shift");
     let claimed = submit(&mut browser, &after, "/week/claim", &[("shift", &open)]).await;
     assert_eq!(
         (claimed.status, claimed.location()),

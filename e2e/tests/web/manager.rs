@@ -499,7 +499,11 @@ async fn a_shift_offered_on_my_week_is_taken_by_a_colleague_once_the_manager_app
     let mut sanne = Browser::new(stack.web);
     activate(&mut sanne, &chain).await;
     onboard::publish_next_week(&scheduling_channel, &chain).await;
-    let mine = until(&sanne, &week_path, |b| b.contains("14:00–18:00")).await;
+    // Her shifts with their offer buttons (the change notice names them earlier).
+    let mine = until(&sanne, &week_path, |b| {
+        b.matches(r#"action="/week/offer""#).count() == 2
+    })
+    .await;
     let offerable = values(&mine, "shift");
     assert!(offerable.len() >= 2, "Monday and Wednesday: {}", mine.body);
     let offered = submit(
@@ -559,10 +563,9 @@ async fn a_shift_offered_on_my_week_is_taken_by_a_colleague_once_the_manager_app
     )
     .await;
     assert_eq!(decided.status, 303, "{}", decided.body);
-    let daans = until(&daan, &week_path, |b| b.contains("14:00–18:00")).await;
-    assert!(
-        daans.body.contains("10:00–14:00"),
-        "his own Monday too: {}",
-        daans.body
-    );
+    // His week lists two shifts now, Monday's and the Wednesday he took over.
+    let daans = until(&daan, &week_path, |b| b.matches("Betaald: ").count() == 2).await;
+    let listed = &daans.body[..daans.body.find("Verlof aanvragen").unwrap()];
+    assert!(listed.contains("10:00–14:00"), "his Monday: {listed}");
+    assert!(listed.contains("14:00–18:00"), "her Wednesday: {listed}");
 }
