@@ -20,15 +20,6 @@ pub mod visibility;
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    Result,
-    consistency::ReadModel,
-    directory::{Caller, Directory},
-    repository::Repository,
-    server::Infra,
-};
-use sqlx::PgPool;
-
 use crate::{
     config::FeedConfig,
     domain::{
@@ -37,6 +28,13 @@ use crate::{
         records::{Acknowledgement, AudienceChunk, Comment, Reaction, ReadState, ReminderChunk},
     },
     projection::PROJECTION,
+};
+use breakroom_kit::{
+    Result,
+    consistency::ReadModel,
+    directory::{Caller, Directory},
+    repository::Repository,
+    server::Infra,
 };
 
 /// Feed's command side, shared by the handlers and the reaction.
@@ -91,12 +89,8 @@ impl App {
         &self.inner.config
     }
 
-    /// The read model (and the directory replica beside it).
-    pub fn pool(&self) -> &PgPool {
-        self.inner.read.pool()
-    }
-
-    /// The read model's position, for waits.
+    /// The read model (its pool, with the directory replica beside it, and its position,
+    /// for waits).
     pub fn read(&self) -> &ReadModel {
         &self.inner.read
     }

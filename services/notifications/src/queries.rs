@@ -1,7 +1,7 @@
 //! Read paths over notifications' tables: devices, preferences, the inbox, dead letters,
 //! and the lookups routing needs (preferences and zones of recipients).
 
-use breakroom_kit::{Result, paging::Page};
+use breakroom_kit::{Result, directory, paging::Page};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -99,23 +99,14 @@ pub async fn settings_of<'e>(
         .collect())
 }
 
-/// The time zone of each of `users`: their (first) store's, else their chain's.
+/// The time zone of each of `users`: their (first) store's, else their chain's (from the
+/// directory, `directory::read::time_zones`).
 pub async fn zones_of<'e>(
     db: impl sqlx::PgExecutor<'e>,
     tenant: &str,
     users: &[String],
 ) -> Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
-        "SELECT u.id, coalesce((SELECT s.time_zone FROM kit_directory_memberships m \
-                  JOIN kit_directory_stores s ON s.tenant = m.tenant AND s.id = m.store_id \
-                  WHERE m.tenant = u.tenant AND m.user_id = u.id ORDER BY m.store_id LIMIT 1), \
-                 (SELECT t.time_zone FROM kit_directory_tenants t WHERE t.tenant = u.tenant), 'UTC') \
-         FROM kit_directory_users u WHERE u.tenant = $1 AND u.id = ANY($2)",
-    )
-    .bind(tenant)
-    .bind(users)
-    .fetch_all(db)
-    .await?)
+    directory::read::time_zones(db, tenant, users).await
 }
 
 /// One device.

@@ -47,7 +47,7 @@ impl App {
         author: &str,
     ) -> Result<Vec<Reader>> {
         let audience = announcement.audience.clone().unwrap_or_default();
-        let readers = announcements::resolve(self.pool(), tenant, &audience, author).await?;
+        let readers = announcements::resolve(self.read().pool(), tenant, &audience, author).await?;
         if readers.len() > self.config().max_audience {
             return Err(Error::precondition(
                 "AUDIENCE_TOO_LARGE",
@@ -92,12 +92,12 @@ impl App {
                 post_id: post.to_owned(),
                 chunk: i as i32,
                 chunk_count: count,
-                user_ids: users.iter().map(|r| r.user_id.clone()).collect(),
+                user_ids: users.iter().map(|r| r.user.clone()).collect(),
                 revision,
-                store_ids: users.iter().map(|r| r.store_id.clone()).collect(),
+                store_ids: users.iter().map(|r| r.store.clone()).collect(),
                 roles: users
                     .iter()
-                    .map(|r| Role::parse(&r.role).map_or(0, |role| role.to_proto() as i32))
+                    .map(|r| r.role.map_or(0, |role| role.to_proto() as i32))
                     .collect(),
                 display_names: users.iter().map(|r| r.display_name.clone()).collect(),
             };
@@ -131,12 +131,14 @@ impl App {
             ));
         }
         let mut obligation =
-            announcements::obligation(self.pool(), &at.tenant, &at.post, caller.id()).await?;
+            announcements::obligation(self.read().pool(), &at.tenant, &at.post, caller.id())
+                .await?;
         if obligation.is_none() {
             // The snapshot may have been written a moment ago.
             self.catch_up().await?;
             obligation =
-                announcements::obligation(self.pool(), &at.tenant, &at.post, caller.id()).await?;
+                announcements::obligation(self.read().pool(), &at.tenant, &at.post, caller.id())
+                    .await?;
         }
         if obligation.is_none() {
             return Err(Error::precondition(
@@ -205,7 +207,7 @@ impl App {
             ..Default::default()
         };
         let pending: Vec<String> = announcements::entries(
-            self.pool(),
+            self.read().pool(),
             &at.tenant,
             &at.post,
             &filter,

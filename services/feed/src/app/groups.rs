@@ -44,7 +44,7 @@ impl App {
     ) -> Result<(GroupRow, GroupAccess)> {
         let name = names::group_name(tenant, group);
         caller.see_tenant(tenant, &name)?;
-        let row = groups::get(self.pool(), tenant, group, caller.id())
+        let row = groups::get(self.read().pool(), tenant, group, caller.id())
             .await?
             .ok_or(Error::NotFound(name))?;
         let access = GroupAccess::of(caller, &row);
@@ -141,7 +141,7 @@ impl App {
         if users.is_empty() {
             return Ok(());
         }
-        let known = groups::known_users(self.pool(), tenant, users).await?;
+        let known = groups::known_users(self.read().pool(), tenant, users).await?;
         if let Some(missing) = users.iter().find(|u| !known.contains(u)) {
             return Err(Error::precondition(
                 "UNKNOWN_USER",

@@ -62,7 +62,8 @@ impl App {
         // The groups the caller could moderate at all (their stores' and those listing
         // them), kept by the one rule of `access`.
         let candidates =
-            groups::of_stores_and_lists(self.pool(), tenant, caller.id(), &caller.stores()).await?;
+            groups::of_stores_and_lists(self.read().pool(), tenant, caller.id(), &caller.stores())
+                .await?;
         Ok(ModerationScope::Groups(
             candidates
                 .into_iter()

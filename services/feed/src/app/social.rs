@@ -49,10 +49,11 @@ impl App {
             let parent_name =
                 names::comment_name(&at.tenant, &at.group, &at.post, &comment.parent_comment_id);
             let mut parent =
-                comments::get(self.pool(), &at.tenant, &comment.parent_comment_id).await?;
+                comments::get(self.read().pool(), &at.tenant, &comment.parent_comment_id).await?;
             if parent.is_none() {
                 self.catch_up().await?;
-                parent = comments::get(self.pool(), &at.tenant, &comment.parent_comment_id).await?;
+                parent = comments::get(self.read().pool(), &at.tenant, &comment.parent_comment_id)
+                    .await?;
             }
             let parent = parent
                 .filter(|p| p.post_id == at.post)
@@ -188,7 +189,8 @@ impl App {
         let group = group.unwrap_or_default();
         // The marker itself is UI state a person moves many times a minute: written
         // directly (only ever forward); the log keeps the coalesced record.
-        projection::read_markers::advance(self.pool(), tenant, caller.id(), group, through).await?;
+        projection::read_markers::advance(self.read().pool(), tenant, caller.id(), group, through)
+            .await?;
         let command = MarkRead {
             group_id: group.to_owned(),
             through: through.timestamp(),

@@ -78,7 +78,7 @@ impl App {
             return Ok(true);
         }
         let obligation =
-            || announcements::obligation(self.pool(), &at.tenant, &at.post, caller.id());
+            || announcements::obligation(self.read().pool(), &at.tenant, &at.post, caller.id());
         if obligation().await?.is_some() {
             return Ok(true);
         }
@@ -99,7 +99,7 @@ impl App {
     ) -> Result<(PostRow, GroupAccess)> {
         let (_, access) = self.group(caller, &at.tenant, &at.group).await?;
         access.require_member()?;
-        let row = posts::get(self.pool(), &at.tenant, &at.post, caller.id())
+        let row = posts::get(self.read().pool(), &at.tenant, &at.post, caller.id())
             .await?
             .filter(|r| r.group_id == at.group && r.kind != "card" && !r.deleted)
             .ok_or_else(|| Error::NotFound(at.name()))?;

@@ -100,7 +100,7 @@ pub async fn get(app: &App, request: Request<pb::GetGroupRequest>) -> Reply<pb::
     let (tenant, group) = names::group("name", &request.get_ref().name)?;
     let (row, access) = app.group(&caller, &tenant, &group).await?;
     access.require_member()?;
-    let unread = groups::unread(app.pool(), &tenant, &group, caller.id()).await?;
+    let unread = groups::unread(app.read().pool(), &tenant, &group, caller.id()).await?;
     Ok(Response::new(convert::group(
         &tenant, &row, &access, unread,
     )))
@@ -117,7 +117,7 @@ pub async fn list_mine(
     caller.see_tenant(&tenant, &body.parent)?;
     let page = Page::parse(body.page_size, &body.page_token, "my_groups")?;
     let rank = |row: &GroupRow| format!("{:02}", row.kind as i32);
-    let all = groups::my_groups(app.pool(), &tenant, caller.id()).await?;
+    let all = groups::my_groups(app.read().pool(), &tenant, caller.id()).await?;
     let (after_rank, after_id) = page.after_key();
     let mut rows: Vec<(GroupRow, i64)> = all
         .into_iter()

@@ -48,11 +48,18 @@ pub async fn list_reported(
     if scope.is_empty() {
         return Ok(Response::new(pb::ListReportedPostsResponse::default()));
     }
-    let rows = moderation::page(app.pool(), &tenant, scope.query(), caller.id(), &page).await?;
+    let rows = moderation::page(
+        app.read().pool(),
+        &tenant,
+        scope.query(),
+        caller.id(),
+        &page,
+    )
+    .await?;
     let (rows, next_page_token) = page.finish(rows, moderation::cursor);
     let ids: Vec<String> = rows.iter().map(|r| r.post.id.clone()).collect();
     let mut reports: HashMap<String, Vec<ReportRow>> = HashMap::new();
-    for report in moderation::latest_reports(app.pool(), &tenant, &ids).await? {
+    for report in moderation::latest_reports(app.read().pool(), &tenant, &ids).await? {
         reports
             .entry(report.post_id.clone())
             .or_default()

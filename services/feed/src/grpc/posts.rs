@@ -46,7 +46,7 @@ pub async fn view(app: &App, caller: &Caller, at: &PostRef, sequence: u64) -> Re
         let loaded = app.posts().load(&at.tenant, &at.post).await?;
         return Ok(convert::post_of(at, &loaded.state));
     }
-    let row = posts::get(app.pool(), &at.tenant, &at.post, caller.id())
+    let row = posts::get(app.read().pool(), &at.tenant, &at.post, caller.id())
         .await?
         .ok_or_else(|| Error::NotFound(at.name()))?;
     Ok(convert::post(&at.tenant, &row))
@@ -162,11 +162,11 @@ pub async fn list_group(
     let page = Page::parse_with_default(body.page_size, &body.page_token, &group, DEFAULT_PAGE)?;
     let mut items = Vec::new();
     if body.page_token.is_empty() {
-        for row in posts::pinned(app.pool(), &tenant, &group, caller.id()).await? {
+        for row in posts::pinned(app.read().pool(), &tenant, &group, caller.id()).await? {
             items.push(convert::item(&tenant, &row));
         }
     }
-    let rows = posts::group_page(app.pool(), &tenant, &group, caller.id(), &page).await?;
+    let rows = posts::group_page(app.read().pool(), &tenant, &group, caller.id(), &page).await?;
     let (rows, next_page_token) = page.finish(rows, posts::cursor);
     items.extend(rows.iter().map(|r| convert::item(&tenant, r)));
     Ok(Response::new(pb::ListGroupPostsResponse {
@@ -176,7 +176,7 @@ pub async fn list_group(
 }
 
 /// `ListTimeline`: the most frequent call, so it is one statement. The caller's state is
-/// read by the page's statement (`kit::directory::state_of_caller`); only an empty page,
+/// read by the page's statement (`kit::directory::read::inline::state_of`); only an empty page,
 /// a service account or bad input looks the caller up on its own.
 pub async fn timeline(
     app: &App,
@@ -204,7 +204,7 @@ pub async fn timeline(
             return Err(error.into());
         }
     };
-    let rows = posts::timeline(app.pool(), &tenant, &principal.user, &page).await?;
+    let rows = posts::timeline(app.read().pool(), &tenant, &principal.user, &page).await?;
     match rows.first() {
         Some(row) => refuse_offboarded(row.reader_state.as_deref())?,
         None => {

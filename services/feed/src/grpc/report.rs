@@ -79,10 +79,10 @@ pub async fn report(
         pending_only: body.pending_only,
     };
     let (rollups, total, acknowledged) =
-        announcements::rollup(app.pool(), &at.tenant, &at.post, &filter).await?;
+        announcements::rollup(app.read().pool(), &at.tenant, &at.post, &filter).await?;
     let order = order_after(&page, body.csv);
     let rows = announcements::entries(
-        app.pool(),
+        app.read().pool(),
         &at.tenant,
         &at.post,
         &filter,

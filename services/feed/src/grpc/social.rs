@@ -74,7 +74,7 @@ pub async fn add_comment(app: &App, request: Request<pb::AddCommentRequest>) -> 
     };
     let (id, sequence) = app.add_comment(&caller, &at, new, &meta).await?;
     app.read().catch_up_to(sequence).await?;
-    let row = comments::get(app.pool(), &at.tenant, &id)
+    let row = comments::get(app.read().pool(), &at.tenant, &id)
         .await?
         .ok_or_else(|| {
             Error::NotFound(names::comment_name(&at.tenant, &at.group, &at.post, &id))
@@ -95,7 +95,7 @@ pub async fn list_comments(
     let at = post_ref("parent", &body.parent)?;
     app.visible_post(&caller, &at).await?;
     let page = Page::parse_with_default(body.page_size, &body.page_token, &at.post, DEFAULT_PAGE)?;
-    let rows = comments::list(app.pool(), &at.tenant, &at.post, &page).await?;
+    let rows = comments::list(app.read().pool(), &at.tenant, &at.post, &page).await?;
     let (rows, next_page_token) = page.finish(rows, |r| {
         (
             r.thread_time

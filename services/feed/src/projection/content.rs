@@ -1,6 +1,10 @@
 //! Feed's own events into the read model.
 
-use breakroom_kit::{Result, directory::Role, envelope::RecordedCommit};
+use breakroom_kit::{
+    Result,
+    directory::{self, Role},
+    envelope::RecordedCommit,
+};
 use breakroom_proto::feed::v1::{
     self as pb, acknowledgement_event::Event as Ack, audience_event::Event as Aud,
     group_event::Event as Gr, post_event::Event as Po, read_state_event::Event as Rs,
@@ -88,7 +92,7 @@ async fn obligations(
     resolved: &pb::AudienceResolved,
 ) -> Result<()> {
     let readers = resolved.user_ids.len();
-    if resolved.store_ids.len() == readers
+    let (users, stores, roles, names) = if resolved.store_ids.len() == readers
         && resolved.roles.len() == readers
         && resolved.display_names.len() == readers
     {
@@ -97,36 +101,41 @@ async fn obligations(
             .iter()
             .map(|r| Role::from_proto(*r).map_or("", Role::as_str))
             .collect();
-        sqlx::query(
-            "INSERT INTO obligations (tenant, post_id, user_id, store_id, role, display_name) \
-             SELECT $1, $2, u, s, r, n FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[]) \
-               AS t(u, s, r, n) \
-             ON CONFLICT DO NOTHING",
+        (
+            resolved.user_ids.clone(),
+            resolved.store_ids.clone(),
+            roles,
+            resolved.display_names.clone(),
         )
-        .bind(tenant)
-        .bind(&resolved.post_id)
-        .bind(&resolved.user_ids)
-        .bind(&resolved.store_ids)
-        .bind(&roles)
-        .bind(&resolved.display_names)
-        .execute(&mut *conn)
-        .await?;
-        return Ok(());
-    }
+    } else {
+        let found = directory::read::readers(&mut *conn, tenant, &resolved.user_ids).await?;
+        let roles = found
+            .iter()
+            .map(|r| r.role.map_or("", Role::as_str))
+            .collect();
+        let (stores, names) = found
+            .iter()
+            .map(|r| (r.store.clone(), r.display_name.clone()))
+            .unzip();
+        (
+            found.into_iter().map(|r| r.user).collect(),
+            stores,
+            roles,
+            names,
+        )
+    };
     sqlx::query(
         "INSERT INTO obligations (tenant, post_id, user_id, store_id, role, display_name) \
-         SELECT $1, $2, u, COALESCE(m.store_id, ''), COALESCE(m.role, ''), \
-           COALESCE(du.display_name, '') \
-         FROM UNNEST($3::text[]) AS u \
-         LEFT JOIN LATERAL (SELECT store_id, role FROM kit_directory_memberships \
-           WHERE tenant = $1 AND user_id = u ORDER BY store_id = '', store_id, role \
-           LIMIT 1) m ON TRUE \
-         LEFT JOIN kit_directory_users du ON du.tenant = $1 AND du.id = u \
+         SELECT $1, $2, u, s, r, n FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[]) \
+           AS t(u, s, r, n) \
          ON CONFLICT DO NOTHING",
     )
     .bind(tenant)
     .bind(&resolved.post_id)
-    .bind(&resolved.user_ids)
+    .bind(&users)
+    .bind(&stores)
+    .bind(&roles)
+    .bind(&names)
     .execute(&mut *conn)
     .await?;
     Ok(())

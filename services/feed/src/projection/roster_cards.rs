@@ -11,9 +11,13 @@
 //! publication's snapshot. Should scheduling ever record another publication of a week,
 //! it is another commit and so another card.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_kit::{
+    Result,
+    directory::{self, Role, UserState},
+    envelope::RecordedCommit,
+};
 use breakroom_proto::{
     feed::v1::{self as pb, CardKind},
     scheduling::v1::{self as sc, roster_event::Event as Ro, shift_diff::Kind},
@@ -194,8 +198,9 @@ fn paid_minutes(shift: &sc::ShiftData) -> i64 {
 }
 
 /// An OPEN_SHIFT card for everyone who may claim `shift`: people of the store (not
-/// offboarded, employees and team leads) whose membership covers its department. One
-/// card per shift and person, written by one statement whatever the store's size.
+/// offboarded, employees and team leads) whose membership covers its department (read
+/// from the directory). One card per shift and person, written by one statement whatever
+/// the store's size.
 async fn open_shift(
     conn: &mut PgConnection,
     commit: &RecordedCommit,
@@ -214,20 +219,26 @@ async fn open_shift(
         format!("tenants/{tenant}/stores/{store}/shifts/{}", shift.shift_id),
     );
     let card = Card::new(CardKind::OpenShift, fields, vec![change]);
+    let recipients: BTreeSet<String> = directory::read::store_members(&mut *conn, tenant, store)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.state != UserState::Deactivated
+                && matches!(m.role, Role::Employee | Role::TeamLead)
+                && m.covers(&shift.department_id)
+        })
+        .map(|m| m.user)
+        .collect();
+    let recipients: Vec<String> = recipients.into_iter().collect();
     sqlx::query(
         "INSERT INTO posts (tenant, id, group_id, recipient_id, kind, card, create_time) \
-         SELECT DISTINCT $1, 'open-' || $3 || '-' || m.user_id, '', m.user_id, 'card', $5::bytea, $6 \
-         FROM kit_directory_memberships m \
-         JOIN kit_directory_users u ON u.tenant = m.tenant AND u.id = m.user_id \
-         WHERE m.tenant = $1 AND m.store_id = $2 AND u.state <> 'deactivated' \
-         AND m.role IN ('employee', 'team_lead') \
-         AND (m.department_id = '' OR $4 = '' OR m.department_id = $4) \
+         SELECT $1, 'open-' || $2 || '-' || u, '', u, 'card', $4::bytea, $5 \
+         FROM UNNEST($3::text[]) AS u \
          ON CONFLICT (tenant, id) DO NOTHING",
     )
     .bind(tenant)
-    .bind(store)
     .bind(&shift.shift_id)
-    .bind(&shift.department_id)
+    .bind(&recipients)
     .bind(card.encoded())
     .bind(occurred(commit))
     .execute(&mut *conn)

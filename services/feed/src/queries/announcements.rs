@@ -5,68 +5,38 @@
 //! name as they were when the audience was snapshotted (their first membership), so a
 //! roll-up of 60,000 readers is one scan of the announcement's rows.
 
-use breakroom_kit::{Result, directory::Role};
+use breakroom_kit::{
+    Result,
+    directory::{self, Role},
+};
 use breakroom_proto::feed::v1 as pb;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-/// A reader of an announcement as snapshotted at publication.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Reader {
-    /// User id.
-    pub user_id: String,
-    /// Store id of their first membership by store, then role (empty: chain-wide).
-    pub store_id: String,
-    /// That membership's role (`Role::as_str`).
-    pub role: String,
-    /// Display name.
-    pub display_name: String,
-}
+/// A reader of an announcement as snapshotted at publication: their store and role of
+/// their first membership by store, then role (empty store: chain-wide), and their name.
+pub use breakroom_kit::directory::Reader;
 
-/// Resolves an audience: people of the tenant who are not offboarded, with a membership
-/// matching every non-empty list (a whole-store membership counts in every department,
-/// as for department groups; chain-wide roles match only audiences naming no store,
-/// region or department), the author excluded. Each with the store, role and name the
-/// roll-up snapshots. Ordered by user id.
+/// Resolves an audience from the directory (`directory::read::audience`: people not
+/// offboarded with a membership matching every non-empty list, the author excluded),
+/// each with the store, role and name the roll-up snapshots. Ordered by user id.
 pub async fn resolve(
     pool: &PgPool,
     tenant: &str,
     audience: &pb::Audience,
     author: &str,
 ) -> Result<Vec<Reader>> {
-    let roles: Vec<&str> = audience
-        .roles
-        .iter()
-        .filter_map(|r| Role::from_proto(*r))
-        .map(Role::as_str)
-        .collect();
-    Ok(sqlx::query_as(
-        "SELECT r.user_id, COALESCE(f.store_id, '') AS store_id, COALESCE(f.role, '') AS role, \
-           r.display_name \
-         FROM (SELECT DISTINCT m.user_id, u.display_name FROM kit_directory_memberships m \
-           JOIN kit_directory_users u ON u.tenant = m.tenant AND u.id = m.user_id \
-           LEFT JOIN kit_directory_stores s ON s.tenant = m.tenant AND s.id = m.store_id \
-           WHERE m.tenant = $1 AND u.state <> 'deactivated' AND m.user_id <> $2 \
-           AND (cardinality($3::text[]) = 0 OR m.store_id = ANY($3)) \
-           AND (cardinality($4::text[]) = 0 OR s.region = ANY($4)) \
-           AND (cardinality($5::text[]) = 0 OR m.role = ANY($5)) \
-           AND (cardinality($6::text[]) = 0 OR m.department_id = ANY($6) \
-                OR (m.department_id = '' AND m.store_id <> '')) \
-           AND (m.store_id <> '' OR (cardinality($3) = 0 AND cardinality($4) = 0 \
-                AND cardinality($6) = 0))) r \
-         LEFT JOIN LATERAL (SELECT store_id, role FROM kit_directory_memberships \
-           WHERE tenant = $1 AND user_id = r.user_id ORDER BY store_id = '', store_id, role \
-           LIMIT 1) f ON TRUE \
-         ORDER BY r.user_id",
-    )
-    .bind(tenant)
-    .bind(author)
-    .bind(&audience.store_ids)
-    .bind(&audience.regions)
-    .bind(&roles)
-    .bind(&audience.department_ids)
-    .fetch_all(pool)
-    .await?)
+    let audience = directory::Audience {
+        stores: audience.store_ids.clone(),
+        regions: audience.regions.clone(),
+        roles: audience
+            .roles
+            .iter()
+            .filter_map(|r| Role::from_proto(*r))
+            .collect(),
+        departments: audience.department_ids.clone(),
+    };
+    directory::read::audience(pool, tenant, &audience, author).await
 }
 
 /// The revision `user` acknowledged, when they hold an obligation on `post`.
@@ -147,15 +117,7 @@ pub async fn rollup(
     // Store names by key, apart: a join inside the aggregate lets a planner without fresh
     // statistics loop over every store per reader.
     let stores: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
-    let names: std::collections::HashMap<String, String> = sqlx::query_as(
-        "SELECT id, display_name FROM kit_directory_stores WHERE tenant = $1 AND id = ANY($2)",
-    )
-    .bind(tenant)
-    .bind(&stores)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .collect();
+    let names = directory::read::store_names(pool, tenant, &stores).await?;
     let rows: Vec<RollupRow> = counts
         .into_iter()
         .map(|(store, role, total, acked)| {

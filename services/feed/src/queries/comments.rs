@@ -1,6 +1,7 @@
-//! A post's comments, oldest first, replies right after their comment.
+//! A post's comments, oldest first, replies right after their comment; their authors'
+//! names from the directory, read apart by id.
 
-use breakroom_kit::{Result, paging::Page};
+use breakroom_kit::{Result, directory, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -15,7 +16,8 @@ pub struct CommentRow {
     pub parent_id: String,
     /// Author.
     pub author_id: String,
-    /// Author's display name.
+    /// Author's display name (from the directory: `with_names`).
+    #[sqlx(default)]
     pub author_display_name: Option<String>,
     /// Text.
     pub body: String,
@@ -32,7 +34,6 @@ pub struct CommentRow {
 }
 
 const SELECT: &str = "SELECT c.id, c.post_id, c.parent_id, c.author_id, \
-    (SELECT u.display_name FROM kit_directory_users u WHERE u.tenant = c.tenant AND u.id = c.author_id) AS author_display_name, \
     c.body, c.mention_ids, c.deleted, c.create_time, \
     COALESCE((SELECT t.create_time FROM comments t WHERE t.tenant = c.tenant AND t.id = c.parent_id), c.create_time) AS thread_time, \
     to_char(c.create_time AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') || c.id AS sort_key \
@@ -40,19 +41,22 @@ const SELECT: &str = "SELECT c.id, c.post_id, c.parent_id, c.author_id, \
 
 /// One comment; `None` when unknown.
 pub async fn get(pool: &PgPool, tenant: &str, comment: &str) -> Result<Option<CommentRow>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let found: Option<CommentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE c.tenant = $1 AND c.id = $2"
     )))
     .bind(tenant)
     .bind(comment)
     .fetch_optional(pool)
-    .await?)
+    .await?;
+    Ok(with_names(pool, tenant, found.into_iter().collect())
+        .await?
+        .pop())
 }
 
 /// One page of a post's comments that are not deleted, threads oldest first.
 pub async fn list(pool: &PgPool, tenant: &str, post: &str, page: &Page) -> Result<Vec<CommentRow>> {
     let (after, after_key) = page.after_instant()?;
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT * FROM ({SELECT} WHERE c.tenant = $1 AND c.post_id = $2 AND NOT c.deleted) x \
          WHERE ($3::timestamptz IS NULL OR (x.thread_time, x.sort_key) > ($3, $4)) \
          ORDER BY x.thread_time, x.sort_key LIMIT $5"
@@ -63,5 +67,23 @@ pub async fn list(pool: &PgPool, tenant: &str, post: &str, page: &Page) -> Resul
     .bind(after_key)
     .bind(page.limit())
     .fetch_all(pool)
-    .await?)
+    .await?;
+    with_names(pool, tenant, rows).await
+}
+
+/// `rows` with their authors' display names (one read of the directory for them all).
+async fn with_names(
+    pool: &PgPool,
+    tenant: &str,
+    mut rows: Vec<CommentRow>,
+) -> Result<Vec<CommentRow>> {
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let authors: Vec<String> = rows.iter().map(|r| r.author_id.clone()).collect();
+    let names = directory::read::display_names(pool, tenant, &authors).await?;
+    for row in &mut rows {
+        row.author_display_name = names.get(&row.author_id).cloned();
+    }
+    Ok(rows)
 }

@@ -2,7 +2,10 @@
 //! caller's groups (driven from their memberships, so a chain of 1,000 stores costs the
 //! caller's few rows, not a scan of every group).
 
-use breakroom_kit::Result;
+use breakroom_kit::{
+    Result,
+    directory::{self, read::inline::store_memberships_of},
+};
 use breakroom_proto::feed::v1::{GroupKind, PostingPolicy};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -135,18 +138,21 @@ pub async fn of_stores_and_lists(
 }
 
 /// The ids of `user`'s groups (`$1` tenant, `$2` user): news and help, the groups of their stores and
-/// departments (identity's memberships as projected now), their custom groups.
-pub const MY_GROUP_IDS: &str = "\
-    SELECT g.id FROM groups g WHERE g.tenant = $1 AND g.id IN ('news', 'help') \
+/// departments (identity's memberships as the directory holds them now), their custom groups.
+pub fn my_group_ids() -> String {
+    format!(
+        "SELECT g.id FROM groups g WHERE g.tenant = $1 AND g.id IN ('news', 'help') \
     UNION \
-    SELECT g.id FROM kit_directory_memberships m JOIN groups g \
+    SELECT g.id FROM {} m JOIN groups g \
       ON g.tenant = m.tenant AND g.store_id = m.store_id AND (g.kind = 'store' \
          OR (g.kind = 'department' AND (m.department_id = '' OR g.department_id = m.department_id))) \
-      WHERE m.tenant = $1 AND m.user_id = $2 AND m.store_id <> '' \
     UNION \
     SELECT gm.group_id FROM group_members gm JOIN groups g \
       ON g.tenant = gm.tenant AND g.id = gm.group_id AND g.kind = 'custom' \
-      WHERE gm.tenant = $1 AND gm.user_id = $2";
+      WHERE gm.tenant = $1 AND gm.user_id = $2",
+        store_memberships_of("$1", "$2")
+    )
+}
 
 /// Posts in group `g.id` that `$2` (of tenant `$1`) sees in lists (not deleted or
 /// hidden, `posts::for_reader`) newer than their read marker (of the group, or else of
@@ -166,8 +172,9 @@ pub async fn my_groups(pool: &PgPool, tenant: &str, user: &str) -> Result<Vec<(G
     let rows: Vec<RowWithUnread> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS}, {} FROM groups g LEFT JOIN group_members gm \
              ON gm.tenant = g.tenant AND gm.group_id = g.id AND gm.user_id = $2 \
-             WHERE g.tenant = $1 AND g.id IN ({MY_GROUP_IDS})",
-        unread_count()
+             WHERE g.tenant = $1 AND g.id IN ({})",
+        unread_count(),
+        my_group_ids()
     )))
     .bind(tenant)
     .bind(user)
@@ -195,12 +202,5 @@ pub async fn unread(pool: &PgPool, tenant: &str, group: &str, user: &str) -> Res
 
 /// Which of `users` the directory knows as people of `tenant` (not offboarded).
 pub async fn known_users(pool: &PgPool, tenant: &str, users: &[String]) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM kit_directory_users WHERE tenant = $1 AND id = ANY($2) \
-         AND state <> 'deactivated'",
-    )
-    .bind(tenant)
-    .bind(users)
-    .fetch_all(pool)
-    .await?)
+    directory::read::people(pool, tenant, users).await
 }

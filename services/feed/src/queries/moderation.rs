@@ -7,11 +7,11 @@
 //! caller's groups; no index per group is needed for a queue of that size. "Newest" is
 //! the stream's order of the reports (their commits' sequence), not the clock.
 
-use breakroom_kit::{Error, Result, paging::Page};
+use breakroom_kit::{Error, Result, directory, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use super::posts::{COLUMNS, PostRow, for_reader};
+use super::posts::{PostRow, columns, for_reader};
 
 /// Reports shown per post (the latest; the count covers them all).
 pub const REPORTS_SHOWN: i64 = 5;
@@ -49,6 +49,7 @@ pub struct ReportRow {
     /// Who reported it.
     pub reporter_id: String,
     /// Their display name, when the directory knows them.
+    #[sqlx(default)]
     pub reporter_display_name: Option<String>,
     /// Why.
     pub reason: String,
@@ -87,7 +88,7 @@ pub async fn page(
         QueueScope::Groups(_) => "p.group_id = ANY($4)",
     };
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, g.display_name AS group_display_name, q.report_count, \
+        "SELECT {columns}, g.display_name AS group_display_name, q.report_count, \
            q.last_report_time, q.last_report_sequence \
          FROM moderation_queue q \
          JOIN posts p ON p.tenant = q.tenant AND p.id = q.post_id \
@@ -95,6 +96,7 @@ pub async fn page(
          WHERE q.tenant = $1 AND q.last_report_sequence < $2 \
            AND {in_scope} AND NOT p.deleted AND p.kind <> 'card' AND {visible} \
          ORDER BY q.last_report_sequence DESC LIMIT {limit}",
+        columns = columns(),
         visible = for_reader("$1", "$3"),
         limit = page.limit(),
     )))
@@ -113,11 +115,8 @@ pub async fn latest_reports(
     tenant: &str,
     posts: &[String],
 ) -> Result<Vec<ReportRow>> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT r.post_id, r.reporter_id, \
-           (SELECT u.display_name FROM kit_directory_users u \
-            WHERE u.tenant = $1 AND u.id = r.reporter_id) AS reporter_display_name, \
-           r.reason, r.report_time \
+    let mut rows: Vec<ReportRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT r.post_id, r.reporter_id, r.reason, r.report_time \
          FROM UNNEST($2::text[]) AS ids(id) CROSS JOIN LATERAL ( \
            SELECT * FROM moderation_queue_reports m WHERE m.tenant = $1 AND m.post_id = ids.id \
            ORDER BY m.sequence DESC, m.event_index DESC LIMIT {REPORTS_SHOWN}) r \
@@ -126,5 +125,14 @@ pub async fn latest_reports(
     .bind(tenant)
     .bind(posts)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    let reporters: Vec<String> = rows.iter().map(|r| r.reporter_id.clone()).collect();
+    let names = directory::read::display_names(pool, tenant, &reporters).await?;
+    for row in &mut rows {
+        row.reporter_display_name = names.get(&row.reporter_id).cloned();
+    }
+    Ok(rows)
 }

@@ -2,11 +2,15 @@
 //! one short index range per group of the caller, merged, plus their personal cards) and
 //! a group's feed (pinned first).
 
-use breakroom_kit::{Result, directory::state_of_caller, paging::Page};
+use breakroom_kit::{
+    Result,
+    directory::read::inline::{display_name_of, state_of},
+    paging::Page,
+};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgPool;
 
-use super::groups::MY_GROUP_IDS;
+use super::groups::my_group_ids;
 
 /// A post, announcement or card with the reader's own reaction and obligation.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -69,18 +73,24 @@ pub struct PostRow {
     pub reader_state: Option<String>,
 }
 
-/// The columns of `PostRow` from `p`, the reader being `$3`. The reader's own reaction and
-/// obligation are looked up only where there can be one: a post somebody reacted to (its
-/// counts are kept in the same transaction as the reactions) and an announcement.
-pub(crate) const COLUMNS: &str = "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
-    (SELECT u.display_name FROM kit_directory_users u WHERE u.tenant = p.tenant AND u.id = p.author_id) AS author_display_name, \
+/// The columns of `PostRow` from `p`, the reader being `$3`. The author's name comes
+/// from the directory in the same statement. The reader's own reaction and obligation
+/// are looked up only where there can be one: a post somebody reacted to (its counts are
+/// kept in the same transaction as the reactions) and an announcement.
+pub(crate) fn columns() -> String {
+    format!(
+        "p.id, p.group_id, p.recipient_id, p.kind, p.author_id, \
+    {author} AS author_display_name, \
     p.title, p.body, p.attachments, p.mention_ids, p.announcement, p.card, p.targeted, p.requires_ack, \
     p.revision, p.ack_revision, p.pinned, p.hidden, p.deleted, p.comment_count, p.reaction_counts, \
     p.create_time, p.update_time, \
     CASE WHEN 0 < ANY (p.reaction_counts) THEN (SELECT r.kind FROM reactions r \
       WHERE r.tenant = p.tenant AND r.post_id = p.id AND r.user_id = $3) END AS my_reaction, \
     CASE WHEN p.announcement IS NOT NULL THEN (SELECT o.acknowledged_revision FROM obligations o \
-      WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3) END AS my_acknowledged";
+      WHERE o.tenant = p.tenant AND o.post_id = p.id AND o.user_id = $3) END AS my_acknowledged",
+        author = display_name_of("p.tenant", "p.author_id")
+    )
+}
 
 /// The audience part of the visibility rule (`app::visibility`) in SQL, for the reader
 /// `reader` of `tenant` (parameters or columns): a targeted announcement is for its
@@ -115,7 +125,8 @@ pub fn cursor(row: &PostRow) -> (String, String) {
 /// One post (deleted ones included, for the caller to refuse), as `reader` sees it.
 pub async fn get(pool: &PgPool, tenant: &str, post: &str, reader: &str) -> Result<Option<PostRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.id = $2"
+        "SELECT {} FROM posts p WHERE p.tenant = $1 AND p.id = $2",
+        columns()
     )))
     .bind(tenant)
     .bind(post)
@@ -143,7 +154,7 @@ pub async fn timeline(
     page: &Page,
 ) -> Result<Vec<PostRow>> {
     let (after, after_id) = page.after_instant()?;
-    let state = state_of_caller("$1", "$3");
+    let state = state_of("$1", "$3");
     // The limit is written into the statement: PostgreSQL estimates a `LIMIT $n` at a
     // tenth of the rows, which made every custom plan look cheaper than the generic one
     // and had each call planned again. Clients use one or two page sizes, so each size
@@ -157,8 +168,10 @@ pub async fn timeline(
         ),
     };
     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH mine AS ({MY_GROUP_IDS}) SELECT {COLUMNS}, {unread} AS unread, \
+        "WITH mine AS ({}) SELECT {}, {unread} AS unread, \
            {state} AS reader_state FROM ({}) p ORDER BY p.create_time DESC, p.id DESC LIMIT {limit}",
+        my_group_ids(),
+        columns(),
         newest(cursor, limit)
     )))
     .bind(tenant)
@@ -217,8 +230,9 @@ pub async fn pinned(
     reader: &str,
 ) -> Result<Vec<PostRow>> {
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND p.pinned \
+        "SELECT {} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND p.pinned \
          AND {} ORDER BY p.create_time DESC, p.id DESC LIMIT 50",
+        columns(),
         visible()
     )))
     .bind(tenant)
@@ -239,9 +253,10 @@ pub async fn group_page(
 ) -> Result<Vec<PostRow>> {
     let (after, after_id) = page.after_instant()?;
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND NOT p.pinned \
+        "SELECT {} FROM posts p WHERE p.tenant = $1 AND p.group_id = $2 AND NOT p.pinned \
          AND {} AND (p.create_time, p.id) < ($4, $5) \
          ORDER BY p.create_time DESC, p.id DESC LIMIT {}",
+        columns(),
         visible(),
         page.limit()
     )))

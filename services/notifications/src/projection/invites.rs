@@ -15,6 +15,7 @@
 
 use breakroom_kit::{
     Error, Result,
+    directory::{self, UserState},
     envelope::RecordedCommit,
     invite_delivery::InviteDeliveryKey,
     projector::{Projection, Source},
@@ -78,25 +79,14 @@ impl Invites {
         };
         // The tenant precedes its users on identity's stream, so the directory (its own
         // projection) has it soon; until then, retry rather than guess the language.
-        let chain: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT display_name, locale, time_zone FROM kit_directory_tenants WHERE tenant = $1",
-        )
-        .bind(tenant)
-        .fetch_optional(&mut *conn)
-        .await?;
-        let Some((chain, locale, zone)) = chain else {
+        let Some(chain) = directory::read::tenant(&mut *conn, tenant).await? else {
             return Err(Error::Unavailable(format!(
                 "tenant {tenant} not yet in the directory"
             )));
         };
-        let state: Option<String> = sqlx::query_scalar(
-            "SELECT state FROM kit_directory_users WHERE tenant = $1 AND id = $2",
-        )
-        .bind(tenant)
-        .bind(user)
-        .fetch_optional(&mut *conn)
-        .await?;
-        if state.is_some_and(|s| s != "invited") {
+        let (chain, locale, zone) = (chain.display_name, chain.locale, chain.time_zone);
+        let person = directory::read::user(&mut *conn, tenant, user).await?;
+        if person.is_some_and(|p| p.state != UserState::Invited) {
             tracing::info!(
                 tenant,
                 user,

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
 use futures::StreamExt;
 
-use breakroom_kit::directory::Caller;
+use breakroom_kit::directory::{self, Caller};
 
 use super::{
     App,
@@ -25,7 +25,7 @@ use crate::{
         roster::{RosterCommand, roster_id},
         time::{Week, parse_planned},
     },
-    names, queries,
+    names,
 };
 
 /// Store-weeks written concurrently.
@@ -248,7 +248,7 @@ impl App {
                 format!("the header must be: {}", CSV_COLUMNS.join(",")),
             ));
         }
-        let stores = queries::directory::stores_by_code(self.read().pool(), tenant).await?;
+        let stores = directory::read::store_ids_by_code(self.directory().pool(), tenant).await?;
         let mut v = Violations::new();
         let mut records = Vec::new();
         for (index, record) in reader.records().enumerate() {
@@ -267,7 +267,7 @@ impl App {
             .into_iter()
             .collect();
         let people =
-            queries::directory::people_by_email(self.read().pool(), tenant, &emails).await?;
+            directory::read::people_by_email(self.directory().pool(), tenant, &emails).await?;
         let mut weeks: BTreeMap<(String, Week), Vec<(ShiftInput, String)>> = BTreeMap::new();
         for (line, record) in records {
             let field = |column: &str| format!("csv.line[{line}].{column}");

@@ -17,7 +17,7 @@ use breakroom_kit::{
 use breakroom_proto::scheduling::v1 as pb;
 use jiff::civil::DateTime as Local;
 
-use breakroom_kit::directory::{Caller, Store};
+use breakroom_kit::directory::{Caller, Store, UserState};
 
 use super::{App, access::Access};
 use crate::{
@@ -142,10 +142,18 @@ impl App {
         })
     }
 
-    /// The people who may be scheduled in a store: holding a role there and not
-    /// offboarded (invited people count: the WFM plans them before they open the app).
+    /// The people who may be scheduled in a store: the directory's members of the store
+    /// (holding a role there) who are not offboarded (invited people count: the WFM plans
+    /// them before they open the app).
     pub(crate) async fn store_members(&self, tenant: &str, store: &str) -> Result<HashSet<String>> {
-        queries::directory::store_members(self.read().pool(), tenant, store).await
+        Ok(self
+            .directory()
+            .store_members(tenant, store)
+            .await?
+            .into_iter()
+            .filter(|m| m.state != UserState::Deactivated)
+            .map(|m| m.user)
+            .collect())
     }
 
     /// The week a stored shift belongs to, waiting once for the read model when the shift

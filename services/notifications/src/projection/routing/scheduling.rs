@@ -4,9 +4,13 @@
 //! clears its item. Routing remembers published shifts (open shifts, off-shift quiet) and
 //! who asked for each swap, claim and time off (the decisions do not say).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_kit::{
+    Result,
+    directory::{self, UserState},
+    envelope::RecordedCommit,
+};
 use breakroom_proto::scheduling::v1::{
     RosterEvent, ShiftData, TimeOffEvent, roster_event::Event as Ro, time_off_event::Event as To,
 };
@@ -293,22 +297,19 @@ async fn requester(conn: &mut PgConnection, tenant: &str, key: &str) -> Result<S
 }
 
 /// Active people of `store` whose membership fits `department` (as scheduling's claim
-/// rule: the whole store, or the shift's department, or a shift for the whole store).
+/// rule: the whole store, or the shift's department, or a shift for the whole store),
+/// each once, by id.
 async fn eligible(
     conn: &mut PgConnection,
     tenant: &str,
     store: &str,
     department: &str,
 ) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT m.user_id FROM kit_directory_memberships m \
-         JOIN kit_directory_users u ON u.tenant = m.tenant AND u.id = m.user_id \
-         WHERE m.tenant = $1 AND m.store_id = $2 AND u.state = 'active' \
-           AND ($3 = '' OR m.department_id = '' OR m.department_id = $3) ORDER BY 1",
-    )
-    .bind(tenant)
-    .bind(store)
-    .bind(department)
-    .fetch_all(conn)
-    .await?)
+    let people: BTreeSet<String> = directory::read::store_members(conn, tenant, store)
+        .await?
+        .into_iter()
+        .filter(|m| m.state == UserState::Active && m.covers(department))
+        .map(|m| m.user)
+        .collect();
+    Ok(people.into_iter().collect())
 }
