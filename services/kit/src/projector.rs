@@ -324,20 +324,13 @@ impl Projector {
 
     /// Follows one source until cancelled, restarting from the checkpoint after failures.
     async fn follow_source(&self, source: &Source, cancel: &CancellationToken) {
-        let mut backoff = Duration::from_millis(100);
-        while !cancel.is_cancelled() {
-            match self.follow(source, cancel).await {
-                Ok(()) => return,
-                Err(e) => {
-                    tracing::warn!(source = source.service, error = %e, "projection paused; resuming from its checkpoint");
-                    tokio::select! {
-                        _ = cancel.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        crate::retry::until_cancelled(
+            crate::retry::doubling(Duration::from_millis(100), Duration::from_secs(5)),
+            cancel,
+            || self.follow(source, cancel),
+            |e, _| tracing::warn!(source = source.service, error = %e, "projection paused; resuming from its checkpoint"),
+        )
+        .await;
     }
 
     async fn follow(&self, source: &Source, cancel: &CancellationToken) -> Result<()> {

@@ -396,17 +396,15 @@ async fn prepare_and_project(
     prepared: Arc<AtomicBool>,
     cancel: CancellationToken,
 ) {
-    let mut backoff = Duration::from_millis(200);
-    loop {
-        match infra.prepare_streams(&migrators, &streams).await {
-            Ok(()) => break,
-            Err(e) => tracing::warn!(error = %e, "start-up preparation failed; retrying"),
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(Duration::from_secs(5));
+    let prepared_now = crate::retry::until_cancelled(
+        crate::retry::doubling(Duration::from_millis(200), Duration::from_secs(5)),
+        &cancel,
+        || infra.prepare_streams(&migrators, &streams),
+        |e, _| tracing::warn!(error = %e, "start-up preparation failed; retrying"),
+    )
+    .await;
+    if prepared_now.is_none() {
+        return;
     }
     prepared.store(true, Ordering::SeqCst);
     let handles: Vec<_> = projections

@@ -37,20 +37,23 @@ pub fn follow(
     cancel: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                () = cancel.cancelled() => return,
-                result = follow_once(&js, &namespace, &keys) => {
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, "signing keys not available yet; retrying");
-                    }
+        // Following ends only by failing (a consumer that ended is followed again).
+        let _: Option<()> = crate::retry::until_cancelled(
+            crate::retry::every(RETRY),
+            &cancel,
+            || async {
+                tokio::select! {
+                    () = cancel.cancelled() => Err(None),
+                    result = follow_once(&js, &namespace, &keys) => Err(result.err()),
                 }
-            }
-            tokio::select! {
-                () = cancel.cancelled() => return,
-                () = tokio::time::sleep(RETRY) => {}
-            }
-        }
+            },
+            |e: &Option<Error>, _| {
+                if let Some(e) = e {
+                    tracing::debug!(error = %e, "signing keys not available yet; retrying");
+                }
+            },
+        )
+        .await;
     })
 }
 

@@ -9,7 +9,7 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use breakroom_kit::{Error, Result, auth::Signer, envelope::CommandMeta, signing_keys};
+use breakroom_kit::{Error, Result, auth::Signer, envelope::CommandMeta, retry, signing_keys};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
@@ -134,18 +134,13 @@ impl App {
         let app = self.clone();
         let publish_cancel = cancel.clone();
         tokio::spawn(async move {
-            loop {
-                match app.publish_signing_key().await {
-                    Ok(()) => return,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "signing key not published yet; retrying")
-                    }
-                }
-                tokio::select! {
-                    () = publish_cancel.cancelled() => return,
-                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-                }
-            }
+            retry::until_cancelled(
+                retry::every(std::time::Duration::from_secs(1)),
+                &publish_cancel,
+                || app.publish_signing_key(),
+                |e, _| tracing::debug!(error = %e, "signing key not published yet; retrying"),
+            )
+            .await;
         });
         signing_keys::follow(
             js,

@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use sqlx::{PgConnection, PgPool};
 
-use crate::error::{Error, Result};
+use crate::{
+    error::{Error, Result},
+    retry::BackoffBuilder,
+};
 
 /// Reads (and row-locks, inside a transaction) the checkpoint of a projection source,
 /// creating it at 0.
@@ -125,8 +128,10 @@ pub async fn wait_for(
     timeout: Duration,
 ) -> Result<()> {
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut pause = Duration::from_millis(1);
+    let mut pauses =
+        crate::retry::doubling(Duration::from_millis(1), Duration::from_millis(25)).build();
     loop {
+        let pause = pauses.next().unwrap_or(Duration::from_millis(25));
         if read(pool, projection, stream).await? >= sequence {
             return Ok(());
         }
@@ -136,6 +141,5 @@ pub async fn wait_for(
             )));
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(25));
     }
 }

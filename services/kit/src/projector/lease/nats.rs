@@ -48,20 +48,18 @@ impl NatsKvLeases {
     }
 
     async fn bucket(&self, cancel: &CancellationToken) -> Option<kv::Store> {
-        loop {
-            let created = self
-                .bucket
-                .get_or_try_init(|| bucket(&self.js, &self.namespace, self.ttl, self.replicas))
-                .await;
-            match created {
-                Ok(store) => return Some(store.clone()),
-                Err(e) => tracing::warn!(error = %e, "lease bucket unavailable"),
-            }
-            tokio::select! {
-                _ = cancel.cancelled() => return None,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        }
+        crate::retry::until_cancelled(
+            crate::retry::every(Duration::from_secs(1)),
+            cancel,
+            || async {
+                self.bucket
+                    .get_or_try_init(|| bucket(&self.js, &self.namespace, self.ttl, self.replicas))
+                    .await
+                    .cloned()
+            },
+            |e, _| tracing::warn!(error = %e, "lease bucket unavailable"),
+        )
+        .await
     }
 }
 
