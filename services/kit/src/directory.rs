@@ -9,6 +9,8 @@
 //! - `caller`: the `Caller` and the offboarding rule.
 //! - `read`: every read a service makes of the replica, as functions returning domain
 //!   types (`read::inline`: the few SQL pieces a hot statement embeds).
+//! - `delivery`: what notifications' delivery reads of it (offboarded recipients, e-mail
+//!   addresses and locales).
 //! - this module: `Directory` (the replica in one pool, the key set that verifies tokens,
 //!   catching up with identity).
 //!
@@ -18,6 +20,7 @@
 //! never writes them.
 
 mod caller;
+pub mod delivery;
 mod projection;
 pub mod read;
 mod role;
