@@ -8,6 +8,7 @@
 mod browser;
 mod defences;
 mod flows;
+mod groups;
 mod inert;
 mod manager;
 mod onboard;

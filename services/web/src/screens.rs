@@ -2,7 +2,9 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod colleagues;
 pub mod compose;
+pub mod groups;
 pub mod home;
 pub mod inbox;
 pub mod manage;

@@ -19,7 +19,7 @@ use crate::{
     error::{self, WebError},
     headers,
     screens::{
-        auth, calendar, compose, home, inbox,
+        auth, calendar, colleagues, compose, groups, home, inbox,
         manage::{self, announce, moderation, report, requests, roster},
         open_shifts, post as posts, preferences, sessions, settings, swaps, time_off, week,
     },
@@ -63,6 +63,9 @@ pub fn router(state: AppState) -> Router {
             post(posts::acknowledge),
         )
         .route("/new", get(compose::page_compose).post(compose::create))
+        .route("/groups", get(groups::page_groups))
+        .route("/groups/{group}", get(groups::page_group))
+        .route("/colleagues", get(colleagues::page_colleagues))
         .route("/inbox", get(inbox::page_inbox))
         .route("/inbox/read", post(inbox::mark_read))
         .route("/settings", get(settings::page_settings))

@@ -295,3 +295,16 @@ swap-accept = Take this shift
 swap-offered-by = Offered by { $name }
 swap-offered-waiting = You offered this shift; waiting for a colleague.
 swap-accepted-waiting = A colleague will take it; waiting for a manager.
+groups-title = Groups
+groups-unread = { $count ->
+    [one] 1 new
+   *[other] { $count } new
+}
+colleagues-title = Colleagues
+colleagues-none = You are not in a store yet.
+colleagues-on-shift = { $count ->
+    [0] Nobody is on shift right now.
+    [one] 1 person on shift right now
+   *[other] { $count } people on shift right now
+}
+colleagues-working-until = working until { $time }

@@ -295,3 +295,16 @@ swap-accept = Deze dienst overnemen
 swap-offered-by = Aangeboden door { $name }
 swap-offered-waiting = Je bood deze dienst aan; een collega moet nog reageren.
 swap-accepted-waiting = Een collega neemt hem over; wacht op een manager.
+groups-title = Groepen
+groups-unread = { $count ->
+    [one] 1 nieuw
+   *[other] { $count } nieuw
+}
+colleagues-title = Collega's
+colleagues-none = Je hoort nog niet bij een winkel.
+colleagues-on-shift = { $count ->
+    [0] Er werkt nu niemand.
+    [one] 1 persoon werkt nu
+   *[other] { $count } mensen werken nu
+}
+colleagues-working-until = werkt tot { $time }

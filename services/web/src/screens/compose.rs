@@ -91,9 +91,23 @@ async fn render(ctx: &Ctx, form: Option<&PostForm>, error: Option<WebError>) -> 
     )
 }
 
+/// `?group=` chosen in advance (a group's "New post").
+#[derive(Debug, Deserialize)]
+pub struct ComposeQuery {
+    group: Option<String>,
+}
+
 /// `GET /new`.
-pub async fn page_compose(Extension(ctx): Extension<Ctx>) -> Response {
-    render(&ctx, None, None).await
+pub async fn page_compose(
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Query(q): axum::extract::Query<ComposeQuery>,
+) -> Response {
+    let chosen = q.group.map(|group| PostForm {
+        group,
+        title: String::new(),
+        body: String::new(),
+    });
+    render(&ctx, chosen.as_ref(), None).await
 }
 
 /// `POST /new`.
