@@ -135,6 +135,43 @@ async fn an_employee_finds_their_groups_and_who_is_on_shift_now() {
         "{}",
         form.body
     );
+    // She posts there mentioning Daan: he finds it in his inbox.
+    let composed = until_contains(&mut sanne, &format!("/new?group={group}"), "Daan Jansen").await;
+    let csrf = {
+        let marker = r#"name="csrf" value=""#;
+        let from = composed.find(marker).unwrap() + marker.len();
+        composed[from..from + composed[from..].find('"').unwrap()].to_owned()
+    };
+    let posted = sanne
+        .post(
+            "/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("group", group.as_str()),
+                ("title", ""),
+                ("body", "Wie neemt zaterdag de bakkerij over?"),
+                ("mention", chain.colleague.name.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let mut daan = Browser::new(stack.web);
+    let signin = daan.get("/signin").await;
+    let signed = crate::browser::submit(
+        &mut daan,
+        &signin,
+        "/signin",
+        &[
+            ("tenant", chain.tenant.as_str()),
+            ("login", chain.colleague.email.as_str()),
+            ("password", onboard::PASSWORD),
+            ("next", "/inbox"),
+        ],
+    )
+    .await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    until_contains(&mut daan, "/inbox", "Je bent genoemd").await;
+
     // Another store's group, or one that does not exist, is a 404 (a URL names only
     // groups of the person's own chain).
     let other = onboard::other_store_post(&identity, &feed_channel, &chain).await;

@@ -308,3 +308,5 @@ colleagues-on-shift = { $count ->
    *[other] { $count } people on shift right now
 }
 colleagues-working-until = working until { $time }
+field-mention = Mention colleagues (optional)
+field-mention-help = They get a notification. Hold Ctrl or Cmd to pick several on a computer.

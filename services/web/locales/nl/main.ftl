@@ -308,3 +308,5 @@ colleagues-on-shift = { $count ->
    *[other] { $count } mensen werken nu
 }
 colleagues-working-until = werkt tot { $time }
+field-mention = Collega's noemen (optioneel)
+field-mention-help = Zij krijgen een melding. Houd Ctrl of Cmd ingedrukt om er meer te kiezen op een computer.

@@ -1,9 +1,10 @@
 //! The new-post form: a group the person may post in (ListMyGroups, `can_post`), an
-//! optional title and a markdown body; refusals are shown next to their field.
+//! optional title, a markdown body and colleagues to mention (they are notified);
+//! refusals are shown next to their field.
 
 use askama::Template;
 use axum::{Extension, Form, http::StatusCode, response::Response};
-use breakroom_proto::feed::v1 as pb;
+use breakroom_proto::{feed::v1 as pb, identity::v1 as identity};
 use serde::Deserialize;
 
 use crate::{
@@ -31,18 +32,89 @@ struct ComposePage {
     groups: Vec<GroupOption>,
     title: String,
     body: String,
+    people: Vec<(String, String, bool)>,
     title_error: Option<&'static str>,
     body_error: Option<&'static str>,
     error: Option<&'static str>,
 }
 
 /// The form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct PostForm {
     group: String,
-    #[serde(default)]
     title: String,
     body: String,
+    mentions: Vec<String>,
+}
+
+impl PostForm {
+    /// The form from its fields (`mention` may repeat).
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut form = Self {
+            group: String::new(),
+            title: String::new(),
+            body: String::new(),
+            mentions: Vec::new(),
+        };
+        for (key, value) in pairs {
+            match key.as_str() {
+                "group" => form.group = value,
+                "title" => form.title = value,
+                "body" => form.body = value,
+                "mention" if !value.is_empty() => form.mentions.push(value),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+/// The people of the person's stores who can be mentioned: `(name, label, chosen)`.
+async fn mentionable(ctx: &Ctx, chosen: &[String]) -> Vec<(String, String, bool)> {
+    let person = ctx
+        .app
+        .identity()
+        .get_user(ctx.req(identity::GetUserRequest {
+            name: ctx.session.user.clone(),
+        }))
+        .await;
+    let Ok(person) = person else {
+        return Vec::new();
+    };
+    let mut people = Vec::new();
+    let mut stores: Vec<String> = person
+        .into_inner()
+        .memberships
+        .into_iter()
+        .map(|m| m.store)
+        .filter(|s| !s.is_empty())
+        .collect();
+    stores.dedup();
+    for store in stores {
+        let users = ctx
+            .app
+            .identity()
+            .list_users(ctx.req(identity::ListUsersRequest {
+                parent: ctx.session.tenant.clone(),
+                page_size: 1000,
+                store,
+                ..Default::default()
+            }))
+            .await
+            .map(|r| r.into_inner().users)
+            .unwrap_or_default();
+        for user in users {
+            if user.name != ctx.session.user
+                && user.state() == identity::user::State::Active
+                && !people.iter().any(|(n, _, _)| *n == user.name)
+            {
+                let picked = chosen.contains(&user.name);
+                people.push((user.name, user.display_name, picked));
+            }
+        }
+    }
+    people.sort_by(|a, b| a.1.cmp(&b.1));
+    people
 }
 
 async fn render(ctx: &Ctx, form: Option<&PostForm>, error: Option<WebError>) -> Response {
@@ -52,7 +124,9 @@ async fn render(ctx: &Ctx, form: Option<&PostForm>, error: Option<WebError>) -> 
         page_size: 100,
         page_token: String::new(),
     }));
-    let (groups, unread) = tokio::join!(groups, unread(ctx));
+    let chosen_people = form.map(|f| f.mentions.clone()).unwrap_or_default();
+    let (groups, unread, people) =
+        tokio::join!(groups, unread(ctx), mentionable(ctx, &chosen_people));
     let groups = match groups {
         Ok(g) => g.into_inner().groups,
         Err(status) => return ctx.fail(status),
@@ -84,6 +158,7 @@ async fn render(ctx: &Ctx, form: Option<&PostForm>, error: Option<WebError>) -> 
             groups,
             title: form.map(|f| f.title.clone()).unwrap_or_default(),
             body: form.map(|f| f.body.clone()).unwrap_or_default(),
+            people,
             title_error: error.as_ref().and_then(|e| e.field("post.title")),
             body_error: error.as_ref().and_then(|e| e.field("post.body")),
             error: general,
@@ -106,12 +181,17 @@ pub async fn page_compose(
         group,
         title: String::new(),
         body: String::new(),
+        mentions: Vec::new(),
     });
     render(&ctx, chosen.as_ref(), None).await
 }
 
 /// `POST /new`.
-pub async fn create(Extension(ctx): Extension<Ctx>, Form(form): Form<PostForm>) -> Response {
+pub async fn create(
+    Extension(ctx): Extension<Ctx>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = PostForm::from_pairs(pairs);
     if !form
         .group
         .starts_with(&format!("{}/groups/", ctx.session.tenant))
@@ -126,6 +206,7 @@ pub async fn create(Extension(ctx): Extension<Ctx>, Form(form): Form<PostForm>) 
             post: Some(pb::Post {
                 title: form.title.clone(),
                 body: form.body.clone(),
+                mentions: form.mentions.clone(),
                 ..Default::default()
             }),
             request_id: uuid::Uuid::new_v4().to_string(),
