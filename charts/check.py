@@ -688,10 +688,7 @@ def check_validators(chart, crds: list[dict]) -> None:
 
 # Services of the chart whose image this repository cannot build yet, and why. Kept
 # visible in every run; an entry whose Dockerfile has appeared fails until removed.
-DOCKERFILES_PENDING = {
-    "web": "services/web has no Dockerfile yet (the binary embeds its templates, locales "
-           "and static files, so one like feed's, with port 8080 and HTTP_LISTEN_ADDR, will do)",
-}
+DOCKERFILES_PENDING: dict[str, str] = {}
 
 
 def check_dockerfiles() -> None:
