@@ -473,13 +473,17 @@ pub(super) async fn service_account_deleted<'e>(
     .await?)
 }
 
+/// A person's state with one of their memberships (none: `NULL`s), one row of the caller
+/// query.
+type StateAndMembership = (String, Option<String>, Option<String>, Option<String>);
+
 /// A person's stored state (`None` when unknown) and memberships, in one round trip.
 pub(super) async fn state_and_memberships<'e>(
     db: impl PgExecutor<'e>,
     tenant: &str,
     user: &str,
 ) -> Result<(Option<String>, Vec<Membership>)> {
-    let rows: Vec<(String, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<StateAndMembership> = sqlx::query_as(
         "SELECT u.state, m.store_id, m.department_id, m.role FROM kit_directory_users u \
          LEFT JOIN kit_directory_memberships m ON m.tenant = u.tenant AND m.user_id = u.id \
          WHERE u.tenant = $1 AND u.id = $2",
