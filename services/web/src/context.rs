@@ -86,6 +86,27 @@ impl Ctx {
         error::render(self.chrome(Nav::None, 0), &error.into(), &self.here)
     }
 
+    /// The redirect to `to` after a successful write, or the failure's page.
+    pub fn answer<T>(
+        &self,
+        to: &str,
+        reply: Result<tonic::Response<T>, tonic::Status>,
+    ) -> Response {
+        match reply {
+            Ok(reply) => self.after_write(to, &reply),
+            Err(status) => self.fail(status),
+        }
+    }
+
+    /// Whether `name` is a resource of the person's chain under `collection`
+    /// (`tenants/{t}/stores/...`); a form naming anything else is answered as missing.
+    pub fn owns(&self, name: &str, collection: &str) -> bool {
+        name.strip_prefix(self.session.tenant.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.strip_prefix(collection))
+            .is_some_and(|rest| rest.starts_with('/'))
+    }
+
     /// A redirect after a write, carrying its reply's consistency token.
     pub fn after_write<T>(&self, to: &str, reply: &tonic::Response<T>) -> Response {
         let mut response = Redirect::to(to).into_response();

@@ -70,10 +70,7 @@ pub async fn mark_read(Extension(ctx): Extension<Ctx>, Form(form): Form<ReadForm
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write("/inbox", &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer("/inbox", reply)
 }
 
 /// `GET /inbox`: the newest notifications.

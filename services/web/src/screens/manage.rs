@@ -14,7 +14,12 @@ pub mod shift_form;
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::{Extension, http::StatusCode, response::Response};
+use axum::{
+    Extension,
+    extract::{FromRequestParts, Path},
+    http::{StatusCode, request::Parts},
+    response::{IntoResponse, Response},
+};
 use breakroom_proto::identity::v1::{self as identity, Role};
 
 use crate::{
@@ -22,6 +27,7 @@ use crate::{
     error::{WebError, page},
     layout::{Chrome, Nav},
     screens::{home::unread, post::id},
+    state::AppState,
 };
 
 /// A store a person plans.
@@ -116,6 +122,30 @@ pub async fn planned_store(ctx: &Ctx, store: &str) -> Result<StoreChoice, WebErr
         .store(id)
         .cloned()
         .ok_or(WebError::NotFound)
+}
+
+/// The store of the path's `{store}` segment, as an extractor: a store the person does
+/// not plan is answered with the same 404 as one that does not exist, before the
+/// handler runs.
+#[derive(Debug, Clone)]
+pub struct Planned(pub StoreChoice);
+
+impl FromRequestParts<AppState> for Planned {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Extension(ctx) = Extension::<Ctx>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(segments) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let store = segments.get("store").map_or("", String::as_str);
+        planned_store(&ctx, store)
+            .await
+            .map(Planned)
+            .map_err(|error| ctx.fail(error))
+    }
 }
 
 /// The active people of a store by resource name, with their display names (first 1,000).

@@ -55,10 +55,7 @@ pub struct ClaimForm {
 
 /// `POST /week/claim`.
 pub async fn claim(Extension(ctx): Extension<Ctx>, Form(form): Form<ClaimForm>) -> Response {
-    if !form
-        .shift
-        .starts_with(&format!("{}/stores/", ctx.session.tenant))
-    {
+    if !ctx.owns(&form.shift, "stores") {
         return ctx.fail(WebError::NotFound);
     }
     let reply = ctx
@@ -69,8 +66,5 @@ pub async fn claim(Extension(ctx): Extension<Ctx>, Form(form): Form<ClaimForm>) 
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write("/week", &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer("/week", reply)
 }

@@ -143,10 +143,7 @@ pub struct SwapForm {
 
 /// `POST /week/offer`: offers the person's shift to anyone who may work it.
 pub async fn offer(Extension(ctx): Extension<Ctx>, Form(form): Form<SwapForm>) -> Response {
-    if !form
-        .shift
-        .starts_with(&format!("{}/stores/", ctx.session.tenant))
-    {
+    if !ctx.owns(&form.shift, "stores") {
         return ctx.fail(WebError::NotFound);
     }
     let reply = ctx
@@ -158,18 +155,12 @@ pub async fn offer(Extension(ctx): Extension<Ctx>, Form(form): Form<SwapForm>) -
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write("/week", &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer("/week", reply)
 }
 
 /// `POST /week/accept`: takes a colleague's offered shift (a manager approves it).
 pub async fn accept(Extension(ctx): Extension<Ctx>, Form(form): Form<SwapForm>) -> Response {
-    if !form
-        .swap
-        .starts_with(&format!("{}/stores/", ctx.session.tenant))
-    {
+    if !ctx.owns(&form.swap, "stores") {
         return ctx.fail(WebError::NotFound);
     }
     let reply = ctx
@@ -180,8 +171,5 @@ pub async fn accept(Extension(ctx): Extension<Ctx>, Form(form): Form<SwapForm>) 
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write("/week", &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer("/week", reply)
 }

@@ -235,8 +235,5 @@ pub async fn acknowledge(Extension(ctx): Extension<Ctx>, Form(form): Form<AckFor
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write("/week", &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer("/week", reply)
 }

@@ -123,8 +123,5 @@ pub async fn moderate(Extension(ctx): Extension<Ctx>, Form(form): Form<ModerateF
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write("/manage/moderation", &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer("/manage/moderation", reply)
 }

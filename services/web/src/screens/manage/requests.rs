@@ -2,7 +2,7 @@
 //! with), claims of open shifts and accepted swaps, each with Approve and Reject.
 
 use askama::Template;
-use axum::{Extension, Form, extract::Path, http::StatusCode, response::Response};
+use axum::{Extension, Form, http::StatusCode, response::Response};
 use breakroom_proto::scheduling::v1::{self as pb, time_off_request};
 use serde::Deserialize;
 
@@ -13,7 +13,7 @@ use crate::{
     layout::{Chrome, Nav},
     screens::{
         home::unread,
-        manage::{StoreChoice, names, people, planned_store},
+        manage::{Planned, StoreChoice, names, people},
     },
 };
 
@@ -59,11 +59,7 @@ fn when(ctx: &Ctx, shift: Option<&pb::Shift>) -> String {
 }
 
 /// `GET /manage/stores/{store}/requests`.
-pub async fn page_requests(Extension(ctx): Extension<Ctx>, Path(store): Path<String>) -> Response {
-    let store = match planned_store(&ctx, &store).await {
-        Ok(store) => store,
-        Err(error) => return ctx.fail(error),
-    };
+pub async fn page_requests(Extension(ctx): Extension<Ctx>, Planned(store): Planned) -> Response {
     let (mut a, mut b, mut c) = (
         ctx.app.scheduling(),
         ctx.app.scheduling(),
@@ -179,13 +175,9 @@ pub struct DecisionForm {
 /// `POST /manage/stores/{store}/requests`: decides one request, claim or swap.
 pub async fn decide(
     Extension(ctx): Extension<Ctx>,
-    Path(store): Path<String>,
+    Planned(store): Planned,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let store = match planned_store(&ctx, &store).await {
-        Ok(store) => store,
-        Err(error) => return ctx.fail(error),
-    };
     let approve = match form.decision.as_str() {
         "approve" => true,
         "reject" => false,
@@ -229,8 +221,5 @@ pub async fn decide(
     } else {
         return ctx.fail(WebError::NotFound);
     };
-    match reply {
-        Ok(reply) => ctx.after_write(&back, &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer(&back, reply)
 }

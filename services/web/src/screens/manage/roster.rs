@@ -22,7 +22,7 @@ use crate::{
     screens::{
         home::unread,
         manage::{
-            StoreChoice, names, people, planned_store,
+            Planned, StoreChoice, names, people,
             shift_form::{ShiftForm, ShiftFormView, errors_of, form_of, form_view, shift_of},
         },
         post::id,
@@ -214,13 +214,10 @@ fn times(start_local: &str, end_local: &str) -> String {
 /// `GET /manage/stores/{store}/week`.
 pub async fn page_week(
     Extension(ctx): Extension<Ctx>,
-    Path(store): Path<String>,
+    Planned(store): Planned,
     Query(q): Query<WeekQuery>,
 ) -> Response {
-    match planned_store(&ctx, &store).await {
-        Ok(store) => render_week(&ctx, store, q.week.as_deref(), &ShiftForm::default(), None).await,
-        Err(error) => ctx.fail(error),
-    }
+    render_week(&ctx, store, q.week.as_deref(), &ShiftForm::default(), None).await
 }
 
 fn week_path(store: &StoreChoice, week: &str) -> String {
@@ -231,13 +228,9 @@ fn week_path(store: &StoreChoice, week: &str) -> String {
 /// `POST /manage/stores/{store}/shifts`: a new shift (a draft until published).
 pub async fn create(
     Extension(ctx): Extension<Ctx>,
-    Path(store): Path<String>,
+    Planned(store): Planned,
     Form(form): Form<ShiftForm>,
 ) -> Response {
-    let store = match planned_store(&ctx, &store).await {
-        Ok(store) => store,
-        Err(error) => return ctx.fail(error),
-    };
     let week = form.week.clone();
     let shift = match shift_of(&form) {
         Ok(shift) => shift,
@@ -261,13 +254,9 @@ pub async fn create(
 /// `POST /manage/stores/{store}/publish` with `week`.
 pub async fn publish(
     Extension(ctx): Extension<Ctx>,
-    Path(store): Path<String>,
+    Planned(store): Planned,
     Form(form): Form<ShiftForm>,
 ) -> Response {
-    let store = match planned_store(&ctx, &store).await {
-        Ok(store) => store,
-        Err(error) => return ctx.fail(error),
-    };
     let week = label(monday(Some(&form.week), &zone_of(&store)));
     let reply = ctx
         .app
@@ -277,10 +266,7 @@ pub async fn publish(
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write(&week_path(&store, &week), &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer(&week_path(&store, &week), reply)
 }
 
 /// The shift `{shift}` of the store as it is now, from the week it is in (`week`).
@@ -339,13 +325,10 @@ async fn render_shift(
 /// `GET /manage/stores/{store}/shifts/{shift}?week=`.
 pub async fn page_shift(
     Extension(ctx): Extension<Ctx>,
-    Path((store, shift)): Path<(String, String)>,
+    Planned(store): Planned,
+    Path((_, shift)): Path<(String, String)>,
     Query(q): Query<WeekQuery>,
 ) -> Response {
-    let store = match planned_store(&ctx, &store).await {
-        Ok(store) => store,
-        Err(error) => return ctx.fail(error),
-    };
     let week = q.week.unwrap_or_default();
     match planned_shift(&ctx, &store, &shift, &week).await {
         Ok((planned, monday)) => {
@@ -359,13 +342,10 @@ pub async fn page_shift(
 /// `POST /manage/stores/{store}/shifts/{shift}`: amends the shift.
 pub async fn update(
     Extension(ctx): Extension<Ctx>,
-    Path((store, shift)): Path<(String, String)>,
+    Planned(store): Planned,
+    Path((_, shift)): Path<(String, String)>,
     Form(form): Form<ShiftForm>,
 ) -> Response {
-    let store = match planned_store(&ctx, &store).await {
-        Ok(store) => store,
-        Err(error) => return ctx.fail(error),
-    };
     let (planned, monday) = match planned_shift(&ctx, &store, &shift, &form.week).await {
         Ok(found) => found,
         Err(error) => return ctx.fail(error),
@@ -397,13 +377,10 @@ pub async fn update(
 /// `POST /manage/stores/{store}/shifts/{shift}/delete`.
 pub async fn delete(
     Extension(ctx): Extension<Ctx>,
-    Path((store, shift)): Path<(String, String)>,
+    Planned(store): Planned,
+    Path((_, shift)): Path<(String, String)>,
     Form(form): Form<ShiftForm>,
 ) -> Response {
-    let store = match planned_store(&ctx, &store).await {
-        Ok(store) => store,
-        Err(error) => return ctx.fail(error),
-    };
     let (planned, monday) = match planned_shift(&ctx, &store, &shift, &form.week).await {
         Ok(found) => found,
         Err(error) => return ctx.fail(error),
@@ -416,8 +393,5 @@ pub async fn delete(
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    match reply {
-        Ok(reply) => ctx.after_write(&week_path(&store, &label(monday)), &reply),
-        Err(status) => ctx.fail(status),
-    }
+    ctx.answer(&week_path(&store, &label(monday)), reply)
 }
