@@ -119,7 +119,7 @@ impl Tr {
         let names = [
             "count", "name", "time", "week", "shifts", "status", "start", "end", "paid", "after",
             "before", "date", "hours", "minutes", "length", "weekday", "day", "month", "names",
-            "zone",
+            "zone", "done", "total",
         ];
         let map: HashMap<Cow<'static, str>, FluentValue<'static>> = names
             .into_iter()
