@@ -13,6 +13,9 @@
 //! - `breakroom-dev test`: `infra`, then builds the service binaries (the end-to-end
 //!   suite starts them as processes) and runs every test, with `cargo nextest` when it is
 //!   installed and `cargo test` otherwise.
+//! - `breakroom-dev screens`: `infra`, then the browser suite's screen test with
+//!   `BREAKROOM_SCREENS` set: every main screen at 360×780 in Dutch and English, written to
+//!   `docs/screens/<screen>.<lang>.png` (the list: `e2e/tests/browser/screens.rs`).
 //!
 //! `cargo dev <command>` is an alias for it (`.cargo/config.toml`).
 
@@ -64,8 +67,47 @@ fn main() -> anyhow::Result<()> {
             infra::ensure()?;
             tests::run(std::env::args().skip(2).collect())
         }
+        "screens" => {
+            infra::ensure()?;
+            screens()
+        }
         _ => bail!(
-            "usage: breakroom-dev <infra | up [--no-demo] | token <e-mail> | nats-cluster | test [filters...]>"
+            "usage: breakroom-dev <infra | up [--no-demo] | token <e-mail> | nats-cluster | test [filters...] | screens>"
         ),
     }
+}
+
+/// Builds the service binaries, then runs the browser suite's screen test, which writes its
+/// screenshots where `BREAKROOM_SCREENS` says: docs/screens of this workspace.
+fn screens() -> anyhow::Result<()> {
+    let cargo = env!("CARGO");
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("the e2e crate lies in the workspace")?;
+    let services = [
+        "breakroom-identity",
+        "breakroom-scheduling",
+        "breakroom-feed",
+        "breakroom-notifications",
+    ];
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "-q", "--bins"]);
+    for service in services {
+        build.args(["-p", service]);
+    }
+    if !build.status().context("cargo build")?.success() {
+        bail!("building the service binaries failed");
+    }
+    let out = workspace.join("docs").join("screens");
+    let status = std::process::Command::new(cargo)
+        .args(["test", "-q", "-p", "breakroom-e2e", "--test", "browser"])
+        .args(["--", "screens::", "--nocapture"])
+        .env("BREAKROOM_SCREENS", &out)
+        .status()
+        .context("running the screen test")?;
+    if !status.success() {
+        bail!("the screen test failed");
+    }
+    println!("screenshots in {}", out.display());
+    Ok(())
 }
