@@ -16,12 +16,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out_dir.join("breakroom_descriptor.bin"),
         prost::Message::encode_to_vec(&descriptors),
     )?;
+    // Every message names itself (`prost::Name`): event types are read from the
+    // descriptors, never typed by hand.
+    let mut config = tonic_prost_build::Config::new();
+    config.enable_type_names();
     tonic_prost_build::configure()
         // Undecodable requests are the client's mistake: INVALID_ARGUMENT (src/codec.rs).
         .codec_path("crate::codec::Codec")
         .build_client(true)
         .build_server(true)
-        .compile_fds(descriptors)?;
+        .compile_fds_with_config(descriptors, config)?;
     Ok(())
 }
 

@@ -14,11 +14,14 @@ pub trait Aggregate: Default + Clone + Send + Sync + 'static {
     /// What can be asked of it.
     type Command: Send + Sync;
     /// Its events: the protobuf message (usually a `oneof`) stored per event.
-    type Event: prost::Message + Default + Clone + PartialEq + Send + Sync + 'static;
+    type Event: prost::Message + prost::Name + Default + Clone + PartialEq + Send + Sync + 'static;
 
-    /// The event's type name (`breakroom.identity.v1.UserInvited`), for logs and tests; the
-    /// envelope does not store it (the payload's oneof case says it).
-    fn event_type(event: &Self::Event) -> &'static str;
+    /// The event's type name (`breakroom.identity.v1.UserInvited`), for logs and tests: the
+    /// message its oneof holds, read from the descriptors. The envelope does not store it
+    /// (the payload's oneof case says it).
+    fn event_type(event: &Self::Event) -> String {
+        crate::descriptors::event_type(event)
+    }
 
     /// Decides what happens: the events to record, or why not. Pure.
     fn decide(&self, command: &Self::Command) -> Result<Vec<Self::Event>, Error>;

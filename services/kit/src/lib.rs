@@ -24,6 +24,7 @@ pub mod auth;
 pub mod config;
 pub mod consistency;
 pub mod db;
+pub mod descriptors;
 pub mod directory;
 pub mod envelope;
 pub mod error;

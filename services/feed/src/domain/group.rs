@@ -98,16 +98,6 @@ impl Aggregate for Group {
     type Command = GroupCommand;
     type Event = pb::GroupEvent;
 
-    fn event_type(event: &pb::GroupEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Created(_)) => "breakroom.feed.v1.GroupCreated",
-            Some(Ev::Updated(_)) => "breakroom.feed.v1.GroupUpdated",
-            Some(Ev::MembersAdded(_)) => "breakroom.feed.v1.GroupMembersAdded",
-            Some(Ev::MembersRemoved(_)) => "breakroom.feed.v1.GroupMembersRemoved",
-            None => "breakroom.feed.v1.GroupEvent",
-        }
-    }
-
     fn decide(&self, command: &GroupCommand) -> Result<Vec<pb::GroupEvent>> {
         match command {
             GroupCommand::Create { created, admins } => {

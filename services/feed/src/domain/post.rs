@@ -138,18 +138,6 @@ impl Aggregate for Post {
     type Command = PostCommand;
     type Event = pb::PostEvent;
 
-    fn event_type(event: &pb::PostEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Created(_)) => "breakroom.feed.v1.PostCreated",
-            Some(Ev::Edited(_)) => "breakroom.feed.v1.PostEdited",
-            Some(Ev::Deleted(_)) => "breakroom.feed.v1.PostDeleted",
-            Some(Ev::Pinned(_)) => "breakroom.feed.v1.PostPinned",
-            Some(Ev::Reported(_)) => "breakroom.feed.v1.PostReported",
-            Some(Ev::Moderated(_)) => "breakroom.feed.v1.PostModerated",
-            None => "breakroom.feed.v1.PostEvent",
-        }
-    }
-
     fn decide(&self, command: &PostCommand) -> Result<Vec<pb::PostEvent>> {
         if let PostCommand::Create(created) = command {
             if self.exists {

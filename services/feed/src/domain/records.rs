@@ -25,10 +25,6 @@ impl Aggregate for AudienceChunk {
     type Command = pb::AudienceResolved;
     type Event = pb::AudienceEvent;
 
-    fn event_type(_: &pb::AudienceEvent) -> &'static str {
-        "breakroom.feed.v1.AudienceResolved"
-    }
-
     fn decide(&self, command: &pb::AudienceResolved) -> Result<Vec<pb::AudienceEvent>> {
         if self.exists {
             return Ok(vec![]);
@@ -56,10 +52,6 @@ impl Aggregate for ReminderChunk {
     type Command = pb::AcknowledgementReminderSent;
     type Event = pb::ReminderEvent;
 
-    fn event_type(_: &pb::ReminderEvent) -> &'static str {
-        "breakroom.feed.v1.AcknowledgementReminderSent"
-    }
-
     fn decide(&self, command: &pb::AcknowledgementReminderSent) -> Result<Vec<pb::ReminderEvent>> {
         if self.exists {
             return Ok(vec![]);
@@ -86,10 +78,6 @@ impl Aggregate for Acknowledgement {
     const TYPE: &'static str = "acknowledgement";
     type Command = pb::PostAcknowledged;
     type Event = pb::AcknowledgementEvent;
-
-    fn event_type(_: &pb::AcknowledgementEvent) -> &'static str {
-        "breakroom.feed.v1.PostAcknowledged"
-    }
 
     fn decide(&self, command: &pb::PostAcknowledged) -> Result<Vec<pb::AcknowledgementEvent>> {
         if command.revision <= self.revision {
@@ -139,13 +127,6 @@ impl Aggregate for Comment {
     const TYPE: &'static str = "comment";
     type Command = CommentCommand;
     type Event = pb::CommentEvent;
-
-    fn event_type(event: &pb::CommentEvent) -> &'static str {
-        match event.event {
-            Some(Com::Deleted(_)) => "breakroom.feed.v1.CommentDeleted",
-            _ => "breakroom.feed.v1.CommentAdded",
-        }
-    }
 
     fn decide(&self, command: &CommentCommand) -> Result<Vec<pb::CommentEvent>> {
         match command {
@@ -204,13 +185,6 @@ impl Aggregate for Reaction {
     type Command = React;
     type Event = pb::ReactionEvent;
 
-    fn event_type(event: &pb::ReactionEvent) -> &'static str {
-        match event.event {
-            Some(Rea::Cleared(_)) => "breakroom.feed.v1.ReactionCleared",
-            _ => "breakroom.feed.v1.ReactionSet",
-        }
-    }
-
     fn decide(&self, command: &React) -> Result<Vec<pb::ReactionEvent>> {
         let wanted = command.kind.map(|k| k as i32);
         if wanted == self.kind {
@@ -265,10 +239,6 @@ impl Aggregate for ReadState {
     const TYPE: &'static str = "read_state";
     type Command = MarkRead;
     type Event = pb::ReadStateEvent;
-
-    fn event_type(_: &pb::ReadStateEvent) -> &'static str {
-        "breakroom.feed.v1.TimelineRead"
-    }
 
     /// Records only a marker that moves forward, and at most once per window and group:
     /// reading does not flood the log, yet every active reader shows once an hour.

@@ -14,10 +14,6 @@ impl Aggregate for LoginAudit {
     type Command = pb::LoginFailed;
     type Event = pb::TenantEvent;
 
-    fn event_type(_: &pb::TenantEvent) -> &'static str {
-        "breakroom.identity.v1.LoginFailed"
-    }
-
     fn decide(&self, failed: &pb::LoginFailed) -> Result<Vec<pb::TenantEvent>> {
         Ok(vec![pb::TenantEvent {
             event: Some(Ev::LoginFailed(failed.clone())),

@@ -84,14 +84,6 @@ impl Aggregate for Claim {
     type Command = ClaimCommand;
     type Event = pb::ClaimEvent;
 
-    fn event_type(event: &pb::ClaimEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Taken(_)) => "breakroom.identity.v1.ClaimTaken",
-            Some(Ev::Released(_)) => "breakroom.identity.v1.ClaimReleased",
-            None => "breakroom.identity.v1.ClaimEvent",
-        }
-    }
-
     fn decide(&self, command: &ClaimCommand) -> Result<Vec<pb::ClaimEvent>> {
         match command {
             ClaimCommand::Take { owner, kind } => match &self.owner {

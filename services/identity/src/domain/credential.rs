@@ -284,20 +284,6 @@ impl Aggregate for Credential {
     type Command = CredentialCommand;
     type Event = pb::CredentialEvent;
 
-    fn event_type(event: &pb::CredentialEvent) -> &'static str {
-        match event.event {
-            Some(Ev::InviteCodeIssued(_)) => "breakroom.identity.v1.InviteCodeIssued",
-            Some(Ev::PasswordSet(_)) => "breakroom.identity.v1.PasswordSet",
-            Some(Ev::RefreshTokenIssued(_)) => "breakroom.identity.v1.RefreshTokenIssued",
-            Some(Ev::RefreshTokenRotated(_)) => "breakroom.identity.v1.RefreshTokenRotated",
-            Some(Ev::RefreshTokenReused(_)) => "breakroom.identity.v1.RefreshTokenReused",
-            Some(Ev::RefreshTokenRevoked(_)) => "breakroom.identity.v1.RefreshTokenRevoked",
-            Some(Ev::ApiKeyIssued(_)) => "breakroom.identity.v1.ApiKeyIssued",
-            Some(Ev::Revoked(_)) => "breakroom.identity.v1.CredentialRevoked",
-            None => "breakroom.identity.v1.CredentialEvent",
-        }
-    }
-
     fn decide(&self, command: &CredentialCommand) -> Result<Vec<pb::CredentialEvent>> {
         match command {
             CredentialCommand::IssueInvite {

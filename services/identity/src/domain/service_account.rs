@@ -42,16 +42,6 @@ impl Aggregate for ServiceAccount {
     type Command = ServiceAccountCommand;
     type Event = pb::ServiceAccountEvent;
 
-    fn event_type(event: &pb::ServiceAccountEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Created(_)) => "breakroom.identity.v1.ServiceAccountCreated",
-            Some(Ev::Deleted(_)) => "breakroom.identity.v1.ServiceAccountDeleted",
-            Some(Ev::LoggedIn(_)) => "breakroom.identity.v1.UserLoggedIn",
-            Some(Ev::LoginFailed(_)) => "breakroom.identity.v1.LoginFailed",
-            None => "breakroom.identity.v1.ServiceAccountEvent",
-        }
-    }
-
     fn decide(&self, command: &ServiceAccountCommand) -> Result<Vec<pb::ServiceAccountEvent>> {
         let event = match command {
             ServiceAccountCommand::Create { display_name } => {

@@ -39,14 +39,6 @@ impl Aggregate for SigningKey {
     type Command = SigningKeyCommand;
     type Event = pb::SigningKeyEvent;
 
-    fn event_type(event: &pb::SigningKeyEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Added(_)) => "breakroom.identity.v1.SigningKeyAdded",
-            Some(Ev::Retired(_)) => "breakroom.identity.v1.SigningKeyRetired",
-            None => "breakroom.identity.v1.SigningKeyEvent",
-        }
-    }
-
     fn decide(&self, command: &SigningKeyCommand) -> Result<Vec<pb::SigningKeyEvent>> {
         let SigningKeyCommand::Publish {
             public_key,

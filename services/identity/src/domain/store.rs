@@ -121,17 +121,6 @@ impl Aggregate for Store {
     type Command = StoreCommand;
     type Event = pb::StoreEvent;
 
-    fn event_type(event: &pb::StoreEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Created(_)) => "breakroom.identity.v1.StoreCreated",
-            Some(Ev::Updated(_)) => "breakroom.identity.v1.StoreUpdated",
-            Some(Ev::Closed(_)) => "breakroom.identity.v1.StoreClosed",
-            Some(Ev::Reopened(_)) => "breakroom.identity.v1.StoreReopened",
-            Some(Ev::DepartmentAdded(_)) => "breakroom.identity.v1.DepartmentAdded",
-            None => "breakroom.identity.v1.StoreEvent",
-        }
-    }
-
     fn decide(&self, command: &StoreCommand) -> Result<Vec<pb::StoreEvent>> {
         match command {
             StoreCommand::Create {

@@ -38,14 +38,6 @@ impl Aggregate for Tenant {
     type Command = TenantCommand;
     type Event = pb::TenantEvent;
 
-    fn event_type(event: &pb::TenantEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Created(_)) => "breakroom.identity.v1.TenantCreated",
-            Some(Ev::LoginFailed(_)) => "breakroom.identity.v1.LoginFailed",
-            None => "breakroom.identity.v1.TenantEvent",
-        }
-    }
-
     fn decide(&self, command: &TenantCommand) -> Result<Vec<pb::TenantEvent>> {
         let event = match command {
             TenantCommand::Create {

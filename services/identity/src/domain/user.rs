@@ -244,23 +244,6 @@ impl Aggregate for User {
     type Command = UserCommand;
     type Event = pb::UserEvent;
 
-    fn event_type(event: &pb::UserEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Invited(_)) => "breakroom.identity.v1.UserInvited",
-            Some(Ev::Activated(_)) => "breakroom.identity.v1.UserActivated",
-            Some(Ev::Updated(_)) => "breakroom.identity.v1.UserUpdated",
-            Some(Ev::Deactivated(_)) => "breakroom.identity.v1.UserDeactivated",
-            Some(Ev::RoleGranted(_)) => "breakroom.identity.v1.RoleGranted",
-            Some(Ev::RoleRevoked(_)) => "breakroom.identity.v1.RoleRevoked",
-            Some(Ev::LoggedIn(_)) => "breakroom.identity.v1.UserLoggedIn",
-            Some(Ev::LoginFailed(_)) => "breakroom.identity.v1.LoginFailed",
-            Some(Ev::SessionRefreshed(_)) => "breakroom.identity.v1.SessionRefreshed",
-            Some(Ev::SessionRevoked(_)) => "breakroom.identity.v1.SessionRevoked",
-            Some(Ev::SessionFamilyRevoked(_)) => "breakroom.identity.v1.SessionFamilyRevoked",
-            None => "breakroom.identity.v1.UserEvent",
-        }
-    }
-
     fn decide(&self, command: &UserCommand) -> Result<Vec<pb::UserEvent>> {
         match command {
             UserCommand::Invite {

@@ -227,7 +227,7 @@ pub fn event_types(commits: &[breakroom_kit::envelope::RecordedCommit]) -> Vec<S
     use breakroom_kit::aggregate::Aggregate;
     fn names<A: Aggregate>(commit: &breakroom_kit::envelope::RecordedCommit) -> Vec<String> {
         let events: Vec<A::Event> = commit.events().expect("events");
-        events.iter().map(|e| A::event_type(e).to_owned()).collect()
+        events.iter().map(A::event_type).collect()
     }
     commits
         .iter()

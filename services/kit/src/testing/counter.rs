@@ -67,14 +67,6 @@ impl Aggregate for Counter {
     type Command = Increment;
     type Event = pb::CounterEvent;
 
-    fn event_type(event: &Self::Event) -> &'static str {
-        match event.event {
-            Some(Ev::Created(_)) => "breakroom.kit.testing.v1.CounterCreated",
-            Some(Ev::Incremented(_)) => "breakroom.kit.testing.v1.CounterIncremented",
-            None => "breakroom.kit.testing.v1.CounterEvent",
-        }
-    }
-
     fn decide(&self, command: &Increment) -> Result<Vec<pb::CounterEvent>> {
         if command.amount == 0 || command.amount.abs() > 1000 {
             return Err(Error::invalid(

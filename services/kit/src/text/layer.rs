@@ -18,7 +18,7 @@ use std::{
 
 use bytes::{Buf, Bytes};
 use http_body_util::{BodyExt, Full, Limited};
-use prost_reflect::{DescriptorPool, DynamicMessage, MapKey, MessageDescriptor, Value};
+use prost_reflect::{DynamicMessage, MapKey, MessageDescriptor, Value};
 use tonic::{Code, Status, body::Body};
 use tonic_types::{ErrorDetails, StatusExt};
 use tower_layer::Layer;
@@ -97,7 +97,7 @@ where
 fn request_types() -> &'static HashMap<String, MessageDescriptor> {
     static TYPES: OnceLock<HashMap<String, MessageDescriptor>> = OnceLock::new();
     TYPES.get_or_init(|| {
-        let pool = descriptor_pool();
+        let pool = crate::descriptors::pool();
         let mut types = HashMap::new();
         for service in pool.services() {
             for method in service.methods().filter(|m| !m.is_client_streaming()) {
@@ -107,23 +107,6 @@ fn request_types() -> &'static HashMap<String, MessageDescriptor> {
         }
         types
     })
-}
-
-/// Every descriptor a Breakroom server serves: its own packages, health and reflection.
-fn descriptor_pool() -> DescriptorPool {
-    let mut pool = DescriptorPool::new();
-    for set in [
-        breakroom_proto::FILE_DESCRIPTOR_SET,
-        tonic_health::pb::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
-        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-    ] {
-        if let Err(e) = pool.decode_file_descriptor_set(set) {
-            // The sets are compiled in; a failure is a build mistake, seen in every test.
-            tracing::error!(error = %e, "descriptor set not loaded: its requests go unchecked");
-        }
-    }
-    pool
 }
 
 /// Checks each gRPC frame of a body (one for the RPCs checked here).

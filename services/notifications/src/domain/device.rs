@@ -55,14 +55,6 @@ impl Aggregate for Device {
     type Command = DeviceCommand;
     type Event = DeviceEvent;
 
-    fn event_type(event: &DeviceEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Registered(_)) => "breakroom.notifications.v1.DeviceRegistered",
-            Some(Ev::Unregistered(_)) => "breakroom.notifications.v1.DeviceUnregistered",
-            None => "breakroom.notifications.v1.DeviceEvent",
-        }
-    }
-
     fn decide(&self, command: &DeviceCommand) -> Result<Vec<DeviceEvent>> {
         match command {
             DeviceCommand::Register(registration) => {

@@ -34,14 +34,6 @@ impl Aggregate for Inbox {
     type Command = InboxCommand;
     type Event = InboxEvent;
 
-    fn event_type(event: &InboxEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Read(_)) => "breakroom.notifications.v1.NotificationsRead",
-            Some(Ev::TestRequested(_)) => "breakroom.notifications.v1.TestNotificationRequested",
-            None => "breakroom.notifications.v1.InboxEvent",
-        }
-    }
-
     fn decide(&self, command: &InboxCommand) -> Result<Vec<InboxEvent>> {
         let event = match command {
             InboxCommand::MarkRead { ids, all } => Ev::Read(NotificationsRead {

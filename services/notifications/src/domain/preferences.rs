@@ -111,10 +111,6 @@ impl Aggregate for Preferences {
     type Command = Settings;
     type Event = PreferencesEvent;
 
-    fn event_type(_: &PreferencesEvent) -> &'static str {
-        "breakroom.notifications.v1.PreferencesUpdated"
-    }
-
     fn decide(&self, wanted: &Settings) -> Result<Vec<PreferencesEvent>> {
         if *wanted == self.settings {
             return Ok(vec![]);

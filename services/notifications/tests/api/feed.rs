@@ -20,10 +20,6 @@ macro_rules! feed_aggregate {
             type Command = Vec<$event>;
             type Event = $event;
 
-            fn event_type(_: &$event) -> &'static str {
-                $ty
-            }
-
             fn decide(&self, command: &Vec<$event>) -> Result<Vec<$event>> {
                 Ok(command.clone())
             }

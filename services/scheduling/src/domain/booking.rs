@@ -155,14 +155,6 @@ impl Aggregate for Booking {
     type Command = BookingCommand;
     type Event = pb::BookingEvent;
 
-    fn event_type(event: &pb::BookingEvent) -> &'static str {
-        match event.event {
-            Some(Ev::ShiftBooked(_)) => "breakroom.scheduling.v1.ShiftBooked",
-            Some(Ev::BookingReleased(_)) => "breakroom.scheduling.v1.BookingReleased",
-            None => "breakroom.scheduling.v1.BookingEvent",
-        }
-    }
-
     fn decide(&self, command: &BookingCommand) -> Result<Vec<pb::BookingEvent>> {
         match command {
             BookingCommand::Book {

@@ -28,14 +28,6 @@ impl Aggregate for CalendarFeed {
     type Command = CalendarFeedCommand;
     type Event = pb::CalendarFeedEvent;
 
-    fn event_type(event: &pb::CalendarFeedEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Created(_)) => "breakroom.scheduling.v1.CalendarFeedCreated",
-            Some(Ev::Revoked(_)) => "breakroom.scheduling.v1.CalendarFeedRevoked",
-            None => "breakroom.scheduling.v1.CalendarFeedEvent",
-        }
-    }
-
     fn decide(&self, command: &CalendarFeedCommand) -> Result<Vec<pb::CalendarFeedEvent>> {
         let event = match command {
             CalendarFeedCommand::Create { token_hash } => Ev::Created(pb::CalendarFeedCreated {

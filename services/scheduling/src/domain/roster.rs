@@ -366,22 +366,6 @@ impl Aggregate for Roster {
     type Command = RosterCommand;
     type Event = pb::RosterEvent;
 
-    fn event_type(event: &pb::RosterEvent) -> &'static str {
-        match event.event {
-            Some(Ev::ShiftDrafted(_)) => "breakroom.scheduling.v1.ShiftDrafted",
-            Some(Ev::ShiftDraftRemoved(_)) => "breakroom.scheduling.v1.ShiftDraftRemoved",
-            Some(Ev::Published(_)) => "breakroom.scheduling.v1.RosterPublished",
-            Some(Ev::ShiftClaimed(_)) => "breakroom.scheduling.v1.ShiftClaimed",
-            Some(Ev::ClaimDecided(_)) => "breakroom.scheduling.v1.ClaimDecided",
-            Some(Ev::ShiftOffered(_)) => "breakroom.scheduling.v1.ShiftOffered",
-            Some(Ev::SwapAccepted(_)) => "breakroom.scheduling.v1.SwapAccepted",
-            Some(Ev::SwapDecided(_)) => "breakroom.scheduling.v1.SwapDecided",
-            Some(Ev::ChangeAcknowledged(_)) => "breakroom.scheduling.v1.ChangeAcknowledged",
-            Some(Ev::Amended(_)) => "breakroom.scheduling.v1.ShiftsAmended",
-            None => "breakroom.scheduling.v1.RosterEvent",
-        }
-    }
-
     fn decide(&self, command: &RosterCommand) -> Result<Vec<pb::RosterEvent>> {
         match command {
             RosterCommand::Upsert { shift, change_id } => self.upsert(shift, change_id),

@@ -79,14 +79,6 @@ impl Aggregate for TimeOff {
     type Command = TimeOffCommand;
     type Event = pb::TimeOffEvent;
 
-    fn event_type(event: &pb::TimeOffEvent) -> &'static str {
-        match event.event {
-            Some(Ev::Requested(_)) => "breakroom.scheduling.v1.TimeOffRequested",
-            Some(Ev::Decided(_)) => "breakroom.scheduling.v1.TimeOffDecided",
-            None => "breakroom.scheduling.v1.TimeOffEvent",
-        }
-    }
-
     fn decide(&self, command: &TimeOffCommand) -> Result<Vec<pb::TimeOffEvent>> {
         let event = match command {
             TimeOffCommand::Request(request) => {
