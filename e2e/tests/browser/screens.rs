@@ -21,8 +21,8 @@ pub enum Who {
     Guest,
     /// The chain's employee (Sanne), with next week's roster, a must-read and a post.
     Employee,
-    // The managers' screens: add `Manager` here (a store manager of the chain, signed in
-    // through /signin) and their entries below.
+    /// The store's manager, signed in through /signin.
+    Manager,
 }
 
 /// One screen.
@@ -31,7 +31,8 @@ pub struct Screen {
     /// The file name's stem: `<name>.<lang>.png`.
     pub name: &'static str,
     pub who: Who,
-    /// Its path; `{week}` is next week (`2026-W50`), `{post}` the must-read's page.
+    /// Its path; `{week}` is next week (`2026-W50`), `{post}` the must-read's page,
+    /// `{store}` the store's id.
     pub path: &'static str,
     /// A CSS selector present once the screen shows its content (the services project
     /// behind the log, so the page is reloaded until it is there).
@@ -94,12 +95,62 @@ pub const SCREENS: &[Screen] = &[
         path: "/settings",
         ready: "form[action='/settings/language']",
     },
+    Screen {
+        name: "groups",
+        who: Who::Employee,
+        path: "/groups",
+        ready: "a[href^='/groups/']",
+    },
+    Screen {
+        name: "colleagues",
+        who: Who::Employee,
+        path: "/colleagues",
+        ready: ".shifts li",
+    },
+    Screen {
+        name: "manage",
+        who: Who::Manager,
+        path: "/manage",
+        ready: "a[href^='/manage/stores/']",
+    },
+    Screen {
+        name: "manage-week",
+        who: Who::Manager,
+        path: "/manage/stores/{store}/week?week={week}",
+        ready: ".shift",
+    },
+    Screen {
+        name: "manage-requests",
+        who: Who::Manager,
+        path: "/manage/stores/{store}/requests",
+        ready: "#requests-time-off",
+    },
+    Screen {
+        name: "announce",
+        who: Who::Manager,
+        path: "/manage/announce",
+        ready: "form[action='/manage/announce'] fieldset",
+    },
+    Screen {
+        name: "read-report",
+        who: Who::Manager,
+        path: "{report}",
+        ready: "table.rollup",
+    },
+    Screen {
+        name: "moderation",
+        who: Who::Manager,
+        path: "/manage/moderation",
+        ready: "main h1",
+    },
 ];
 
 /// What fills the screens' placeholders.
 struct Fixture {
     week: String,
     post: String,
+    store: String,
+    report: String,
 }
 
 impl Screen {
@@ -107,6 +158,8 @@ impl Screen {
         self.path
             .replace("{week}", &fixture.week)
             .replace("{post}", &fixture.post)
+            .replace("{store}", &fixture.store)
+            .replace("{report}", &fixture.report)
     }
 }
 
@@ -144,6 +197,8 @@ async fn every_main_screen_passes_axe_in_dutch_and_english() {
         let fixture = Fixture {
             week: String::new(),
             post: String::new(),
+            store: String::new(),
+            report: String::new(),
         };
         visit(&english, screen, &fixture, "en").await;
         if !csp_checked {
@@ -160,7 +215,10 @@ async fn every_main_screen_passes_axe_in_dutch_and_english() {
     let fixture = Fixture {
         week: onboard::next_week().0,
         post: format!("/posts/{}/{}", parts[3], parts[5]),
+        store: chain.store.rsplit('/').next().unwrap().to_owned(),
+        report: format!("/manage/announcements/{}/{}", parts[3], parts[5]),
     };
+    let manager = onboard::store_manager(&identity, &chain).await;
     english.goto("/settings").await;
     english.choose("lang", "en").await;
     submit(&english, "/settings/language").await;
@@ -184,6 +242,22 @@ async fn every_main_screen_passes_axe_in_dutch_and_english() {
     }
     english.quit().await;
     dutch.quit().await;
+
+    // The store manager's screens, in a browser of each language.
+    for lang in ["en", "nl"] {
+        let browser = stack.browser(lang).await;
+        sign_in(&browser, &chain.tenant, &manager).await;
+        // The chain's language is Dutch; English is the manager's own choice.
+        browser.goto("/settings").await;
+        browser.choose("lang", lang).await;
+        submit(&browser, "/settings/language").await;
+        for screen in SCREENS.iter().filter(|s| s.who == Who::Manager) {
+            visit(&browser, screen, &fixture, lang).await;
+            violations.extend(audit(&browser, &axe, screen, lang).await);
+            photograph(&browser, screen, lang, out.as_ref()).await;
+        }
+        browser.quit().await;
+    }
 
     assert!(
         violations.is_empty(),

@@ -413,6 +413,20 @@ async fn a_store_manager_announces_follows_reads_reminds_and_moderates() {
         after.body
     );
 
+    // HQ's must-read to every employee: the store manager is no reader of it, yet
+    // follows its report for the store.
+    let hq_post = onboard::must_read(&feed_channel, &chain, "Nieuwe kassaprocedure").await;
+    let hq_report = format!(
+        "/manage/announcements/news/{}",
+        hq_post.rsplit('/').next().unwrap()
+    );
+    let followed = until(&boss, &hq_report, |b| b.contains("van 2 bevestigd")).await;
+    assert!(
+        followed.body.contains("Utrecht Centrum"),
+        "{}",
+        followed.body
+    );
+
     // Daan reports a post in the store group; the manager hides it from the queue.
     let post = feed
         .clone()

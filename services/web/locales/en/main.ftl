@@ -310,3 +310,4 @@ colleagues-on-shift = { $count ->
 colleagues-working-until = working until { $time }
 field-mention = Mention colleagues (optional)
 field-mention-help = They get a notification. Hold Ctrl or Cmd to pick several on a computer.
+field-announcement-title = Title

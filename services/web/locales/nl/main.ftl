@@ -310,3 +310,4 @@ colleagues-on-shift = { $count ->
 colleagues-working-until = werkt tot { $time }
 field-mention = Collega's noemen (optioneel)
 field-mention-help = Zij krijgen een melding. Houd Ctrl of Cmd ingedrukt om er meer te kiezen op een computer.
+field-announcement-title = Titel

@@ -97,10 +97,13 @@ pub async fn page_report(
         ..Default::default()
     }));
     let (got, report, unread) = tokio::join!(got, report, unread(&ctx));
-    let (got, report) = match (got, report) {
-        (Ok(p), Ok(r)) => (p.into_inner(), r.into_inner()),
-        (Err(status), _) | (_, Err(status)) => return ctx.fail(foreign(status)),
+    let report = match report {
+        Ok(r) => r.into_inner(),
+        Err(status) => return ctx.fail(foreign(status)),
     };
+    // A manager may follow an announcement they are not a reader of (HQ's to their
+    // store's employees): feed shows them the report, not the post.
+    let title = got.map_or_else(|_| String::new(), |p| p.into_inner().title);
     let rollups = report
         .rollups
         .iter()
@@ -120,7 +123,7 @@ pub async fn page_report(
         StatusCode::OK,
         ReportPage {
             c: ctx.chrome(Nav::Manage, unread),
-            title: got.title,
+            title,
             post_path: format!("/posts/{group}/{post}"),
             base,
             progress: ctx.t.args(
