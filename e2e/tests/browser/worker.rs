@@ -180,18 +180,24 @@ async fn the_service_worker_shows_a_pushed_notification_and_keeps_my_week_for_of
     let week_path = format!("/week?week={week}");
     let online = browser.reload_until(&week_path, "09:00–13:30").await;
     assert!(!online.contains("Offline"), "{online}");
-    until("My week kept by the service worker", || async move {
-        let kept = browser
-            .execute_async(
-                "var done = arguments[arguments.length - 1];\
-                 caches.open('breakroom-pages-v1')\
-                   .then(function (c) { return c.match('/week'); })\
-                   .then(function (r) { return r ? r.text() : ''; })\
-                   .then(function (t) { done(t.indexOf('09:00') >= 0); }, function () { done(false); });",
-                json!([]),
-            )
-            .await;
-        (kept == true).then_some(())
+    // Kept under its own address: each week is its own page.
+    let kept_path = week_path.clone();
+    until("My week kept by the service worker", || {
+        let kept_path = kept_path.clone();
+        async move {
+            let kept = browser
+                .execute_async(
+                    "var done = arguments[arguments.length - 1];\
+                     var key = arguments[0];\
+                     caches.open('breakroom-pages-v1')\
+                       .then(function (c) { return c.match(key); })\
+                       .then(function (r) { return r ? r.text() : ''; })\
+                       .then(function (t) { done(t.indexOf('09:00') >= 0); }, function () { done(false); });",
+                    json!([kept_path]),
+                )
+                .await;
+            (kept == true).then_some(())
+        }
     })
     .await;
 

@@ -104,19 +104,25 @@ self.addEventListener('notificationclick', function (event) {
 
 // Home and My week: network first; a good answer is kept, and offline the kept copy is
 // shown (app.js then shows the "offline — as of HH:MM" banner from the page's render time).
+// Each week is kept under its own address (`/week?week=2026-W50`); offline, a week never
+// kept falls back to the last plain My week. Home's older pages are not kept.
 self.addEventListener('fetch', function (event) {
   var request = event.request;
   if (request.method !== 'GET' || request.mode !== 'navigate') { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || OFFLINE_PAGES.indexOf(url.pathname) < 0) { return; }
+  if (url.pathname === '/' && url.search) { return; }
+  var key = url.pathname + url.search;
   event.respondWith(fetch(request).then(function (response) {
     if (response.ok && !response.redirected) {
       var copy = response.clone();
-      caches.open(PAGES).then(function (cache) { cache.put(url.pathname, copy); });
+      caches.open(PAGES).then(function (cache) { cache.put(key, copy); });
     }
     return response;
   }).catch(function () {
-    return caches.open(PAGES).then(function (cache) { return cache.match(url.pathname); }).then(function (cached) {
+    return caches.open(PAGES).then(function (cache) {
+      return cache.match(key).then(function (hit) { return hit || cache.match(url.pathname); });
+    }).then(function (cached) {
       if (!cached) { return Response.error(); }
       return cached.text().then(function (html) {
         var marked = html.replace('<body ', '<body data-from-cache="true" ');
