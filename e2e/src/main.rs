@@ -13,6 +13,9 @@
 //! - `breakroom-dev test`: `infra`, then builds the service binaries (the end-to-end
 //!   suite starts them as processes) and runs every test, with `cargo nextest` when it is
 //!   installed and `cargo test` otherwise.
+//! - `breakroom-dev lighthouse [base-url [tenant login password]]`: Lighthouse (npm, with
+//!   Debian's Chromium, mobile) on Home and My week of a running app, signed in (default:
+//!   `up`'s app as a demo employee); prints the four category scores and the PWA checks.
 //! - `breakroom-dev screens`: `infra`, then the browser suite's screen test with
 //!   `BREAKROOM_SCREENS` set: every main screen at 360×780 in Dutch and English, written to
 //!   `docs/screens/<screen>.<lang>.png` (the list: `e2e/tests/browser/screens.rs`).
@@ -20,6 +23,7 @@
 //! `cargo dev <command>` is an alias for it (`.cargo/config.toml`).
 
 mod infra;
+mod lighthouse;
 mod services;
 mod tests;
 
@@ -63,6 +67,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        "lighthouse" => lighthouse::command(&std::env::args().skip(2).collect::<Vec<_>>()),
         "test" => {
             infra::ensure()?;
             tests::run(std::env::args().skip(2).collect())
@@ -72,7 +77,7 @@ fn main() -> anyhow::Result<()> {
             screens()
         }
         _ => bail!(
-            "usage: breakroom-dev <infra | up [--no-demo] | token <e-mail> | nats-cluster | test [filters...] | screens>"
+            "usage: breakroom-dev <infra | up [--no-demo] | token <e-mail> | nats-cluster | test [filters...] | screens | lighthouse [base-url [tenant login password]]>"
         ),
     }
 }
