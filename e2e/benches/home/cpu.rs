@@ -64,16 +64,11 @@ impl Probe {
             "postgres" => {
                 let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
                 let cmdline = String::from_utf8_lossy(&cmdline);
-                // A backend reads `postgres: <user> <database> <host>(<port>) <state>`;
-                // the server's own processes have no client address.
+                // A backend reads `postgres: [<cluster>: ]<user> <database> <host>(<port>)
+                // <state>`; the server's own processes have no client address.
                 let words: Vec<&str> = cmdline.split_whitespace().collect();
                 let backend = words.first() == Some(&"postgres:") && cmdline.contains('(');
-                if !backend
-                    || self
-                        .databases
-                        .iter()
-                        .any(|d| words.get(2) == Some(&d.as_str()))
-                {
+                if !backend || words.iter().any(|w| self.databases.iter().any(|d| d == w)) {
                     Some("postgres".into())
                 } else {
                     None
