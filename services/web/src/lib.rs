@@ -13,6 +13,7 @@ pub mod headers;
 pub mod i18n;
 pub mod icons;
 pub mod layout;
+pub mod names;
 pub mod screens;
 pub mod session;
 pub mod startup;

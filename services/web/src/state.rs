@@ -35,6 +35,8 @@ pub struct Inner {
     pub notifications: Channel,
     /// Static assets with their content hash.
     pub assets: Assets,
+    /// Display names of stores and people, kept a few minutes.
+    pub names: crate::names::Names,
 }
 
 impl FromRef<AppState> for Key {
@@ -59,6 +61,7 @@ impl AppState {
             feed: channel(&config.feed_url)?,
             notifications: channel(&config.notifications_url)?,
             assets: Assets::new(),
+            names: crate::names::Names::default(),
             config,
         })))
     }

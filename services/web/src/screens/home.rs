@@ -76,13 +76,24 @@ pub async fn store_name(ctx: &Ctx, shift_name: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_owned();
-    ctx.app
+    if let Some(name) = ctx.app.0.names.get(&store) {
+        return name;
+    }
+    match ctx
+        .app
         .identity()
         .get_store(ctx.req(identity::GetStoreRequest {
             name: store.clone(),
         }))
         .await
-        .map_or(store, |s| s.into_inner().display_name)
+    {
+        Ok(found) => {
+            let name = found.into_inner().display_name;
+            ctx.app.0.names.put(&store, &name);
+            name
+        }
+        Err(_) => store,
+    }
 }
 
 async fn next_shift(ctx: &Ctx) -> Result<Option<NextShift>, tonic::Status> {
@@ -143,12 +154,21 @@ async fn colleagues(ctx: &Ctx, shift: &scheduling::Shift) -> Vec<String> {
         }
     }
     let names = people.into_iter().map(|person| async move {
-        ctx.app
+        if let Some(name) = ctx.app.0.names.get(&person) {
+            return Some(name);
+        }
+        let name = ctx
+            .app
             .identity()
-            .get_user(ctx.req(identity::GetUserRequest { name: person }))
+            .get_user(ctx.req(identity::GetUserRequest {
+                name: person.clone(),
+            }))
             .await
-            .ok()
-            .map(|u| u.into_inner().display_name)
+            .ok()?
+            .into_inner()
+            .display_name;
+        ctx.app.0.names.put(&person, &name);
+        Some(name)
     });
     futures::future::join_all(names)
         .await
@@ -170,7 +190,15 @@ pub async fn page_home(
         page_size: 20,
         page_token,
     }));
-    let (next, timeline, unread) = tokio::join!(next_shift(&ctx), timeline, unread(&ctx));
+    // The next shift and must-reads are shown on the first page only.
+    let next = async {
+        if later {
+            Ok(None)
+        } else {
+            next_shift(&ctx).await
+        }
+    };
+    let (next, timeline, unread) = tokio::join!(next, timeline, unread(&ctx));
     let (next, timeline) = match (next, timeline) {
         (Ok(next), Ok(timeline)) => (next, timeline.into_inner()),
         (Err(status), _) | (_, Err(status)) => return ctx.fail(status),
