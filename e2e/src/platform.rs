@@ -30,6 +30,34 @@ pub enum Service {
 }
 
 impl Service {
+    /// Variables the service needs in a test platform beyond the shared wiring: identity's
+    /// operator token, a fixed signing key and cheap password hashing (sign-ins are not
+    /// what a test measures), scheduling's calendar endpoint on a free port, and
+    /// notifications' push to the test's plain-HTTP loopback push service with a fixed
+    /// VAPID key.
+    pub fn test_env(self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Self::Identity => vec![
+                ("BREAKROOM_OPERATOR_TOKEN", OPERATOR_TOKEN),
+                (
+                    "BREAKROOM_SIGNING_KEY",
+                    "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",
+                ),
+                ("BREAKROOM_ARGON2_MEMORY_KIB", "4096"),
+                ("BREAKROOM_ARGON2_ITERATIONS", "1"),
+            ],
+            Self::Scheduling => vec![("BREAKROOM_CALENDAR_LISTEN_ADDR", "127.0.0.1:0")],
+            Self::Feed => vec![],
+            Self::Notifications => vec![
+                ("BREAKROOM_PUSH_ALLOW_HTTP", "true"),
+                (
+                    "BREAKROOM_VAPID_PRIVATE_KEY",
+                    "Zcg4mM9RYz3VdHxbyYxtR9M1H8dOb1Ym0e9lA4lRCyk",
+                ),
+            ],
+        }
+    }
+
     /// Binary (and database suffix) name.
     pub fn name(self) -> &'static str {
         match self {

@@ -29,35 +29,11 @@ use std::time::Duration;
 
 use breakroom_e2e::{
     browser::ChromeDriver,
-    platform::{OPERATOR_TOKEN, Platform, Service},
+    platform::{Platform, Service},
 };
 use breakroom_web::{Application, WebConfig};
 
 use crate::webdriver::{By, Session};
-
-/// Variables each service needs in a test platform beyond the shared wiring.
-fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
-    match service {
-        Service::Identity => vec![
-            ("BREAKROOM_OPERATOR_TOKEN", OPERATOR_TOKEN),
-            (
-                "BREAKROOM_SIGNING_KEY",
-                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",
-            ),
-            ("BREAKROOM_ARGON2_MEMORY_KIB", "4096"),
-            ("BREAKROOM_ARGON2_ITERATIONS", "1"),
-        ],
-        Service::Scheduling => vec![("BREAKROOM_CALENDAR_LISTEN_ADDR", "127.0.0.1:0")],
-        Service::Feed => vec![],
-        Service::Notifications => vec![
-            ("BREAKROOM_PUSH_ALLOW_HTTP", "true"),
-            (
-                "BREAKROOM_VAPID_PRIVATE_KEY",
-                "Zcg4mM9RYz3VdHxbyYxtR9M1H8dOb1Ym0e9lA4lRCyk",
-            ),
-        ],
-    }
-}
 
 /// The four services as processes, the web app in-process, and a chromedriver.
 pub struct Stack {
@@ -83,10 +59,7 @@ impl Stack {
             Service::Feed,
             Service::Notifications,
         ] {
-            platform
-                .start(service, &service_env(service))
-                .await
-                .unwrap();
+            platform.start(service, &service.test_env()).await.unwrap();
         }
         let url = |s: Service| format!("http://{}", platform.addr(s));
         let mut config = WebConfig::local();

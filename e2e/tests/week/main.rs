@@ -20,7 +20,7 @@ mod rollout;
 mod roster;
 mod scenario;
 
-use breakroom_e2e::platform::{OPERATOR_TOKEN, Platform, Service, Wiring};
+use breakroom_e2e::platform::{Platform, Service, Wiring};
 
 /// A request with `token` that waits until the service has seen `positions`
 /// (`breakroom-min-sequence`).
@@ -32,33 +32,19 @@ fn after<T>(token: &str, positions: &str, message: T) -> tonic::Request<T> {
     request
 }
 
-/// Variables each service needs in a test platform beyond the shared wiring.
+/// Variables each service needs in a test platform beyond the shared wiring: the test
+/// platform's, and for notifications quick retries and short leases (a killed replica's
+/// pushes in flight go out again after 3 s, not a minute).
 fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
-    match service {
-        Service::Identity => vec![
-            ("BREAKROOM_OPERATOR_TOKEN", OPERATOR_TOKEN),
-            (
-                "BREAKROOM_SIGNING_KEY",
-                "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",
-            ),
-            ("BREAKROOM_ARGON2_MEMORY_KIB", "4096"),
-            ("BREAKROOM_ARGON2_ITERATIONS", "1"),
-        ],
-        Service::Scheduling => vec![("BREAKROOM_CALENDAR_LISTEN_ADDR", "127.0.0.1:0")],
-        Service::Feed => vec![],
-        Service::Notifications => vec![
-            // The test's push service listens on plain HTTP on loopback.
-            ("BREAKROOM_PUSH_ALLOW_HTTP", "true"),
+    let mut vars = service.test_env();
+    if service == Service::Notifications {
+        vars.extend([
             ("BREAKROOM_PUSH_BACKOFF_MS", "100"),
-            // A killed replica's pushes in flight go out again after 3 s, not a minute.
             ("BREAKROOM_PUSH_TIMEOUT_SECS", "2"),
             ("BREAKROOM_PUSH_LEASE_SECS", "3"),
-            (
-                "BREAKROOM_VAPID_PRIVATE_KEY",
-                "Zcg4mM9RYz3VdHxbyYxtR9M1H8dOb1Ym0e9lA4lRCyk",
-            ),
-        ],
+        ]);
     }
+    vars
 }
 
 /// Wiring to the machine's shared servers, in a test's own namespace and databases.
