@@ -14,6 +14,10 @@ const DRAIN: Duration = Duration::from_secs(5);
 /// A built, not yet running, operator.
 pub struct Application {
     ctx: Context,
+    /// SIGTERM, listened for from the moment the operator is built (a signal that arrives
+    /// before the operator runs still stops it cleanly instead of killing it).
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
 }
 
 impl std::fmt::Debug for Application {
@@ -25,6 +29,8 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Connects to the Kubernetes API (in-cluster or `KUBECONFIG`) and, lazily, to identity.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let client = kube::Client::try_default().await?;
         let identity =
             tonic::transport::Endpoint::from_shared(config.identity_url.clone())?.connect_lazy();
@@ -36,6 +42,8 @@ impl Application {
                 token: config.operator_token,
                 failures: Default::default(),
             },
+            #[cfg(unix)]
+            terminate,
         })
     }
 
@@ -43,6 +51,9 @@ impl Application {
     /// (at most `DRAIN`: a watch retrying against an unreachable API server would
     /// otherwise hold the controller open).
     pub async fn run_until_stopped(self) {
+        #[cfg(unix)]
+        let stop = stop_requested(self.terminate).boxed().shared();
+        #[cfg(not(unix))]
         let stop = stop_requested().boxed().shared();
         tokio::select! {
             _ = crate::run(self.ctx, stop.clone()) => {}
@@ -55,7 +66,18 @@ impl Application {
     }
 }
 
-/// The kit's stop signals (SIGTERM or Ctrl-C), logged.
+/// SIGTERM (listened for since the build) or Ctrl-C, logged.
+#[cfg(unix)]
+async fn stop_requested(mut terminate: tokio::signal::unix::Signal) {
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::info!("shutdown requested");
+}
+
+/// The kit's stop signal (Ctrl-C), logged.
+#[cfg(not(unix))]
 async fn stop_requested() {
     breakroom_kit::server::shutdown_signal().await;
     tracing::info!("shutdown requested");

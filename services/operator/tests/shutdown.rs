@@ -37,12 +37,24 @@ fn sigterm_stops_the_operator_cleanly_within_seconds() {
         .env("KUBECONFIG", &kubeconfig)
         .env("BREAKROOM_OPERATOR_TOKEN", "token")
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Started: it listens for SIGTERM from then on.
+    let mut log = std::io::BufReader::new(operator.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut log, &mut line).unwrap();
+        assert!(read > 0, "the operator ended before it started");
+        if line.contains("operator started") {
+            break;
+        }
+    }
     assert!(operator.try_wait().unwrap().is_none(), "the operator runs");
+    // Its further log must not fill the pipe while it stops.
+    std::thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
 
     let sent = Command::new("kill")
         .args(["-TERM", &operator.id().to_string()])
