@@ -11,6 +11,7 @@
 //!   types (`read::inline`: the few SQL pieces a hot statement embeds).
 //! - `delivery`: what notifications' delivery reads of it (offboarded recipients, e-mail
 //!   addresses and locales).
+//! - `callers`: the callers a replica looked up, kept until the projection's next batch.
 //! - this module: `Directory` (the replica in one pool, the key set that verifies tokens,
 //!   catching up with identity).
 //!
@@ -20,6 +21,7 @@
 //! never writes them.
 
 mod caller;
+pub mod callers;
 pub mod delivery;
 mod projection;
 pub mod read;
@@ -30,6 +32,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 pub use caller::{Caller, refuse_offboarded};
+pub use callers::Callers;
 pub use projection::{DirectoryProjection, IDENTITY, PROJECTION};
 pub use read::{Audience, Member, Reader, Store, Tenant, User};
 pub use role::{Membership, Role, UserState};
@@ -47,18 +50,29 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations-dire
 pub struct Directory {
     pool: PgPool,
     keys: KeySet,
+    callers: Callers,
 }
 
 impl Directory {
     /// The directory in `pool`, verifying tokens with `keys` (kept in step with identity's
     /// signing keys once attached to a server with `Server::with_directory`).
     pub fn new(pool: PgPool, keys: KeySet) -> Self {
-        Self { pool, keys }
+        Self {
+            pool,
+            keys,
+            callers: Callers::default(),
+        }
     }
 
     /// The key set verifying access tokens.
     pub fn keys(&self) -> &KeySet {
         &self.keys
+    }
+
+    /// The callers looked up, kept until the replica changes (`Server::with_directory`
+    /// listens for its changes; until then nothing is kept).
+    pub fn callers(&self) -> &Callers {
+        &self.callers
     }
 
     /// The database the replica lives in.
@@ -69,8 +83,17 @@ impl Directory {
     /// Authenticates a request and looks up the caller's roles. Offboarded people and
     /// deleted service accounts are refused at once (UNAUTHENTICATED), whatever their
     /// token's lifetime.
+    ///
+    /// A call that waits for a write to identity (a `breakroom-min-sequence` token of
+    /// identity's stream) reads the caller afresh: it may have come to see an offboarding
+    /// or a new role whose notification has not reached this replica yet (`callers`).
     pub async fn caller<T>(&self, request: &tonic::Request<T>) -> Result<Caller> {
         let principal = self.keys.authenticate(request)?;
+        let after_identity = crate::consistency::min_tokens(request.metadata(), "")
+            .is_ok_and(|tokens| tokens.iter().any(|t| t.service == IDENTITY));
+        if after_identity {
+            return self.look_up(principal).await;
+        }
         self.caller_of(principal).await
     }
 
@@ -99,9 +122,29 @@ impl Directory {
                 memberships: vec![],
             });
         }
+        if let Some((state, memberships)) = self.callers.get(&principal.tenant, &principal.user) {
+            refuse_offboarded(state.as_deref())?;
+            return Ok(Caller {
+                principal,
+                memberships,
+            });
+        }
+        self.look_up(principal).await
+    }
+
+    /// The caller `principal` is, read from the replica (and kept, see `callers`).
+    async fn look_up(&self, principal: Principal) -> Result<Caller> {
         // One round trip: the person's state with every membership.
+        let generation = self.callers.generation();
         let (state, memberships) =
             read::state_and_memberships(&self.pool, &principal.tenant, &principal.user).await?;
+        self.callers.put(
+            generation,
+            &principal.tenant,
+            &principal.user,
+            state.as_deref(),
+            &memberships,
+        );
         refuse_offboarded(state.as_deref())?;
         Ok(Caller {
             principal,

@@ -162,6 +162,8 @@ pub struct Server {
     migrators: Vec<&'static Migrator>,
     /// Kept in step with identity's signing keys while serving (`with_directory`).
     follow_keys: Option<KeySet>,
+    /// Forgets its looked-up callers when the replica changes (`with_directory`).
+    follow_callers: Option<Directory>,
     /// A key set the service follows itself (identity): readiness waits for it too.
     ready_keys: Option<KeySet>,
     /// Further streams the service owns, prepared at start-up like its main one.
@@ -192,6 +194,7 @@ impl Server {
             projections: Vec::new(),
             migrators: migrator.into_iter().collect(),
             follow_keys: None,
+            follow_callers: None,
             ready_keys: None,
             streams: Vec::new(),
         })
@@ -218,6 +221,7 @@ impl Server {
         self.migrators.insert(0, &crate::directory::MIGRATOR);
         self.projections.push(Arc::new(DirectoryProjection));
         self.follow_keys = Some(directory.keys().clone());
+        self.follow_callers = Some(directory.clone());
         self
     }
 
@@ -290,6 +294,13 @@ impl Server {
                 self.infra.js.clone(),
                 self.infra.config.namespace.clone(),
                 keys,
+                background.clone(),
+            );
+        }
+        if let Some(directory) = self.follow_callers {
+            crate::directory::callers::follow(
+                directory.pool().clone(),
+                directory.callers().clone(),
                 background.clone(),
             );
         }

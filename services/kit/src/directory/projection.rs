@@ -92,7 +92,8 @@ impl Projection for DirectoryProjection {
         for commit in commits {
             changes.fold(commit)?;
         }
-        changes.write(conn).await
+        changes.write(conn).await?;
+        changed(conn).await
     }
 
     async fn reset(&self, conn: &mut PgConnection) -> Result<()> {
@@ -100,10 +101,20 @@ impl Projection for DirectoryProjection {
             "TRUNCATE kit_directory_tenants, kit_directory_stores, kit_directory_departments, \
              kit_directory_users, kit_directory_memberships, kit_directory_service_accounts",
         )
+        .execute(&mut *conn)
+        .await?;
+        changed(conn).await
+    }
+}
+
+/// Tells every replica, when this transaction commits, that the directory changed: they
+/// forget the callers they looked up (`callers`).
+async fn changed(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(super::callers::CHANNEL)
         .execute(conn)
         .await?;
-        Ok(())
-    }
+    Ok(())
 }
 
 impl Changes {

@@ -1,6 +1,8 @@
 //! Devices, preferences and the test notification: registration is idempotent per
 //! endpoint, pushes arrive encrypted for the device, input errors are precise.
 
+use std::time::Duration;
+
 use breakroom_kit::testing::{reason, violated_fields};
 use breakroom_proto::notifications::v1 as pb;
 
@@ -331,4 +333,41 @@ async fn preferences_start_from_the_defaults_and_keep_what_the_mask_does_not_nam
         .find(|c| c.category == pb::Category::Social as i32)
         .unwrap();
     assert!(!social.push);
+}
+
+/// Callers are kept in memory between calls (`kit::directory::callers`); an offboarding
+/// must still end access at the next call once the directory has it, without the caller
+/// sending identity's consistency token (which reads the caller afresh).
+#[tokio::test]
+async fn an_offboarded_person_kept_from_earlier_calls_is_refused_once_the_directory_has_it() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("kept").await;
+    let ann = p.employee(&chain, "ann@kept.example").await;
+    let unread = || async {
+        p.client()
+            .get_unread_count(bearer(
+                &ann.token,
+                pb::GetUnreadCountRequest {
+                    parent: format!("tenants/{}/users/{}", chain.tenant, ann.id),
+                },
+            ))
+            .await
+    };
+    // Known to notifications' directory, then kept by a few calls.
+    p.once_known(unread).await;
+    for _ in 0..3 {
+        unread().await.unwrap();
+    }
+    p.people.offboard(&ann, &chain.admin.token).await;
+    // The directory applies the deactivation within moments; from then on, every call
+    // is refused although the caller was kept (the cache's time to live is a minute).
+    let refused = breakroom_kit::testing::eventually(Duration::from_secs(5), || async {
+        unread().await.err()
+    })
+    .await;
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
+    assert_eq!(
+        unread().await.unwrap_err().code(),
+        tonic::Code::Unauthenticated
+    );
 }
