@@ -43,8 +43,10 @@ pub struct WebConfig {
     /// requests must come from; unset: the request's own `Host`.
     pub origin: Option<String>,
     /// `BREAKROOM_WEB_SESSION_CHECK_SECS`: an access token older than this is exchanged
-    /// at identity before use (default 60), so an offboarded person or an ended session
-    /// is out within this time even while the token would still be valid. 0: every request.
+    /// at identity before use (default 60; each session renews somewhere in the last
+    /// quarter of it, see `Session::needs_renewal`), so an offboarded person or an ended
+    /// session is out within this time even while the token would still be valid. 0:
+    /// every request.
     pub session_check: Duration,
 }
 

@@ -15,6 +15,7 @@ use axum_extra::extract::{
 };
 use breakroom_proto::identity::v1 as pb;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
 use crate::state::AppState;
 
@@ -82,11 +83,23 @@ impl Session {
         serde_json::from_str(jar.get(SESSION_COOKIE)?.value()).ok()
     }
 
-    /// Whether the access token must be exchanged before use.
+    /// Whether the access token must be exchanged before use: it expires within 30 s, or
+    /// it is older than this session's share of `check`, between three quarters of it
+    /// and all of it. The share follows from the refresh token (a new one each time), so
+    /// sessions that began together (a store's morning, a deploy) do not renew together
+    /// at every `check` but drift apart.
     pub fn needs_renewal(&self, check: Duration) -> bool {
         let now = now();
         let age = now.saturating_sub(self.issued);
-        now + 30 >= self.expires || age >= i64::try_from(check.as_secs()).unwrap_or(i64::MAX)
+        // Whole seconds of age against a fraction: a check of 1 s still means a second.
+        now + 30 >= self.expires || age as f64 >= self.check(check).as_secs_f64()
+    }
+
+    /// This session's renewal age: `check` less up to a quarter of it.
+    fn check(&self, check: Duration) -> Duration {
+        let digest = sha2::Sha256::digest(self.refresh.as_bytes());
+        let share = f64::from(u16::from_be_bytes([digest[0], digest[1]])) / f64::from(u16::MAX);
+        check.mul_f64(1.0 - share / 4.0)
     }
 
     /// Exchanges the refresh token (it rotates).
@@ -195,6 +208,34 @@ mod tests {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn sessions_renew_between_three_quarters_of_the_check_and_all_of_it_spread_by_token() {
+        let check = Duration::from_secs(60);
+        let ages: Vec<Duration> = (0..200)
+            .map(|i| Session {
+                tenant: "tenants/t".into(),
+                user: "tenants/t/users/u".into(),
+                name: String::new(),
+                refresh: format!("refresh-{i}"),
+                access: String::new(),
+                expires: i64::MAX,
+                issued: 0,
+                sid: String::new(),
+                session: String::new(),
+                locale: String::new(),
+                time_zone: String::new(),
+                manages: false,
+            })
+            .map(|s| s.check(check))
+            .collect();
+        assert!(ages.iter().all(|a| *a >= check * 3 / 4 && *a <= check));
+        let seconds: std::collections::BTreeSet<u64> = ages.iter().map(Duration::as_secs).collect();
+        assert!(
+            seconds.len() >= 10,
+            "spread over the last quarter: {seconds:?}"
+        );
     }
 
     #[test]

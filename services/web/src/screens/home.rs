@@ -137,7 +137,9 @@ async fn colleagues(ctx: &Ctx, shift: &scheduling::Shift) -> Vec<String> {
             parent: store.to_owned(),
             start_time: shift.start_time,
             end_time: shift.end_time,
-            page_size: 100,
+            // Eight others, the person's own shift, and one to spare for someone on two
+            // overlapping shifts (more such doubles show fewer names, not wrong ones).
+            page_size: 10,
             page_token: String::new(),
         }))
         .await
