@@ -123,6 +123,7 @@ pub fn shift(
             pb::shift::State::Draft
         } as i32,
         revision: data.revision,
+        colleagues: Vec::new(),
     }
 }
 
@@ -250,6 +251,7 @@ pub fn shift_row(tenant: &str, row: ShiftRow) -> pb::Shift {
             pb::shift::State::Draft
         } as i32,
         revision: row.revision,
+        colleagues: Vec::new(),
     }
 }
 

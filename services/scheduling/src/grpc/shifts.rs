@@ -75,18 +75,40 @@ pub async fn list_mine(
     let (Some(range), Some(page)) = (range, page) else {
         return Err(Error::invalid("start_time", "invalid range").into());
     };
-    let (shifts, next_page_token) = queries::shifts::my_shifts(
-        app.read().pool(),
-        caller.tenant(),
-        caller.id(),
-        range,
-        &page,
-    )
-    .await?;
+    let pool = app.read().pool();
+    let (tenant, me) = (caller.tenant(), caller.id());
+    if body.view() != pb::ShiftView::Full {
+        let (shifts, next_page_token) =
+            queries::shifts::my_shifts(pool, tenant, me, range, &page).await?;
+        return Ok(Response::new(pb::ListMyShiftsResponse {
+            shifts: shifts
+                .into_iter()
+                .map(|row| convert::shift_row(tenant, row))
+                .collect(),
+            next_page_token,
+        }));
+    }
+    let (shifts, next_page_token) =
+        queries::shifts::my_shifts_with_colleagues(pool, tenant, me, range, &page).await?;
     Ok(Response::new(pb::ListMyShiftsResponse {
         shifts: shifts
             .into_iter()
-            .map(|row| convert::shift_row(caller.tenant(), row))
+            .map(|row| {
+                // Colleagues only where the caller sees the store (a shift kept from a
+                // store they have left shows no one there).
+                let colleagues = if caller.sees(&row.shift.store_id) {
+                    row.colleagues
+                        .iter()
+                        .map(|user| names::user_name(tenant, user))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                pb::Shift {
+                    colleagues,
+                    ..convert::shift_row(tenant, row.shift)
+                }
+            })
             .collect(),
         next_page_token,
     }))

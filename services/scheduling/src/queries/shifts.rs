@@ -52,6 +52,22 @@ pub(super) fn columns_of(alias: &str) -> String {
         .join(", ")
 }
 
+/// A shift with the others working published shifts in its store at overlapping times.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShiftWithColleagues {
+    #[sqlx(flatten)]
+    pub shift: ShiftRow,
+    /// Their user ids, by start, at most `COLLEAGUES`.
+    pub colleagues: Vec<String>,
+}
+
+/// Colleagues listed per shift at most.
+pub const COLLEAGUES: i64 = 20;
+
+/// No shift is longer (`BREAKROOM_MAX_SHIFT_HOURS` is at most 24): a shift overlapping
+/// another starts less than this before it, which bounds the index scan.
+const MAX_SHIFT_HOURS: i64 = 24;
+
 async fn page_of(
     pool: &PgPool,
     tenant: &str,
@@ -60,14 +76,31 @@ async fn page_of(
     range: (DateTime<Utc>, DateTime<Utc>),
     page: &Page,
 ) -> Result<(Vec<ShiftRow>, String)> {
+    select_page(pool, COLUMNS, tenant, condition, key, range, page).await
+}
+
+/// One page of `shifts` rows meeting `condition` (`$2` is `key`) in `range`, as `R`
+/// read from `columns` (`s.` is the shift).
+async fn select_page<R>(
+    pool: &PgPool,
+    columns: &str,
+    tenant: &str,
+    condition: &str,
+    key: &str,
+    range: (DateTime<Utc>, DateTime<Utc>),
+    page: &Page,
+) -> Result<(Vec<R>, String)>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin + AsRef<ShiftRow>,
+{
     let (after_time, after_id) = page.after_instant()?;
     let sql = format!(
-        "SELECT {COLUMNS} FROM shifts WHERE tenant = $1 AND {condition} \
-         AND end_time > $3 AND start_time < $4 \
-         AND ($5::timestamptz IS NULL OR (start_time, id) > ($5, $6)) \
-         ORDER BY start_time, id LIMIT $7"
+        "SELECT {columns} FROM shifts s WHERE s.tenant = $1 AND {condition} \
+         AND s.end_time > $3 AND s.start_time < $4 \
+         AND ($5::timestamptz IS NULL OR (s.start_time, s.id) > ($5, $6)) \
+         ORDER BY s.start_time, s.id LIMIT $7"
     );
-    let rows: Vec<ShiftRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<R> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(tenant)
         .bind(key)
         .bind(range.0)
@@ -77,7 +110,22 @@ async fn page_of(
         .bind(page.limit())
         .fetch_all(pool)
         .await?;
-    Ok(page.finish(rows, |r| (r.start_time.to_rfc3339(), r.id.clone())))
+    Ok(page.finish(rows, |r| {
+        let r = r.as_ref();
+        (r.start_time.to_rfc3339(), r.id.clone())
+    }))
+}
+
+impl AsRef<ShiftRow> for ShiftRow {
+    fn as_ref(&self) -> &ShiftRow {
+        self
+    }
+}
+
+impl AsRef<ShiftRow> for ShiftWithColleagues {
+    fn as_ref(&self) -> &ShiftRow {
+        &self.shift
+    }
 }
 
 /// An employee's published shifts in a range, by start.
@@ -91,7 +139,38 @@ pub async fn my_shifts(
     page_of(
         pool,
         tenant,
-        "employee_id = $2 AND published",
+        "s.employee_id = $2 AND s.published",
+        employee,
+        range,
+        page,
+    )
+    .await
+}
+
+/// Like `my_shifts`, each shift with who else works a published shift in its store at an
+/// overlapping time (not open shifts), in one statement.
+pub async fn my_shifts_with_colleagues(
+    pool: &PgPool,
+    tenant: &str,
+    employee: &str,
+    range: (DateTime<Utc>, DateTime<Utc>),
+    page: &Page,
+) -> Result<(Vec<ShiftWithColleagues>, String)> {
+    let columns = format!(
+        "{}, ARRAY(SELECT o.employee_id FROM shifts o \
+           WHERE o.tenant = s.tenant AND o.store_id = s.store_id AND o.published \
+             AND o.employee_id <> '' AND o.employee_id <> s.employee_id \
+             AND o.end_time > s.start_time AND o.start_time < s.end_time \
+             AND o.start_time > s.start_time - interval '{MAX_SHIFT_HOURS} hours' \
+           GROUP BY o.employee_id ORDER BY min(o.start_time), o.employee_id \
+           LIMIT {COLLEAGUES}) AS colleagues",
+        columns_of("s")
+    );
+    select_page(
+        pool,
+        &columns,
+        tenant,
+        "s.employee_id = $2 AND s.published",
         employee,
         range,
         page,
@@ -110,7 +189,7 @@ pub async fn store_shifts(
     page_of(
         pool,
         tenant,
-        "store_id = $2 AND published",
+        "s.store_id = $2 AND s.published",
         store,
         range,
         page,

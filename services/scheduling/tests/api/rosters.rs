@@ -559,3 +559,97 @@ async fn offboarding_an_employee_turns_their_future_shifts_into_open_shifts() {
         pb::shift_diff::Kind::Removed as i32
     );
 }
+
+#[tokio::test]
+async fn the_full_view_of_my_shifts_names_who_works_at_the_same_time_in_the_store() {
+    let p = Platform::spawn().await;
+    let chain = p.chain("with").await;
+    let store = chain.store.clone();
+    let mut people = Vec::new();
+    for name in ["anna", "ben", "cleo", "dan", "eve"] {
+        people.push(
+            p.employee(&chain, &store, &format!("{name}@with.example"))
+                .await,
+        );
+    }
+    let [anna, ben, cleo, dan, eve] = &people[..] else {
+        unreachable!()
+    };
+    let token = &chain.admin.token;
+    for (who, start, end) in [
+        (&anna.name, "2026-12-01T14:00", "2026-12-01T18:00"),
+        (&ben.name, "2026-12-01T08:00", "2026-12-01T15:00"),
+        // Ben twice: named once, by his first start.
+        (&ben.name, "2026-12-01T17:00", "2026-12-01T19:00"),
+        // Ends as Anna starts, starts as she ends: not at the same time.
+        (&cleo.name, "2026-12-01T10:00", "2026-12-01T14:00"),
+        (&cleo.name, "2026-12-01T18:00", "2026-12-01T22:00"),
+        (&dan.name, "2026-12-01T16:00", "2026-12-01T20:00"),
+        // An open shift is nobody.
+        (&String::new(), "2026-12-01T15:00", "2026-12-01T17:00"),
+    ] {
+        p.shift(token, &store, shift(who, start, end)).await;
+    }
+    let published = p
+        .scheduling
+        .clone()
+        .publish_roster(bearer(
+            token,
+            pb::PublishRosterRequest {
+                name: format!("{store}/rosters/2026-W49"),
+                request_id: uuid(),
+            },
+        ))
+        .await
+        .unwrap();
+    let sequence = published.metadata().get("breakroom-sequence").cloned();
+    // A draft after the publication is not shown to anyone yet.
+    p.shift(
+        token,
+        &store,
+        shift(&eve.name, "2026-12-01T15:00", "2026-12-01T16:00"),
+    )
+    .await;
+    let list = |view: pb::ShiftView| {
+        let (start, end) = week_range();
+        let mut request = bearer(
+            &anna.token,
+            pb::ListMyShiftsRequest {
+                start_time: Some(start),
+                end_time: Some(end),
+                view: view as i32,
+                ..Default::default()
+            },
+        );
+        if let Some(sequence) = sequence.clone() {
+            request
+                .metadata_mut()
+                .insert("breakroom-min-sequence", sequence);
+        }
+        let mut client = p.scheduling.clone();
+        async move {
+            client
+                .list_my_shifts(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .shifts
+        }
+    };
+    let full = list(pb::ShiftView::Full).await;
+    assert_eq!(full.len(), 1);
+    assert_eq!(full[0].colleagues, [ben.name.clone(), dan.name.clone()]);
+    for view in [pb::ShiftView::Unspecified, pb::ShiftView::Basic] {
+        let basic = list(view).await;
+        assert_eq!(basic.len(), 1);
+        assert!(basic[0].colleagues.is_empty(), "{view:?}: {basic:?}");
+        assert_eq!(
+            pb::Shift {
+                colleagues: vec![],
+                ..full[0].clone()
+            },
+            basic[0],
+            "the full view adds colleagues and nothing else"
+        );
+    }
+}

@@ -101,6 +101,7 @@ async fn next_shift(ctx: &Ctx) -> Result<Option<NextShift>, tonic::Status> {
     let until = now
         .checked_add(jiff::SignedDuration::from_hours(24 * 31))
         .unwrap_or(now);
+    // The full view names who works at the same time: one call for the whole card.
     let shifts = ctx
         .app
         .scheduling()
@@ -109,6 +110,7 @@ async fn next_shift(ctx: &Ctx) -> Result<Option<NextShift>, tonic::Status> {
             end_time: Some(ts(until)),
             page_size: 1,
             page_token: String::new(),
+            view: scheduling::ShiftView::Full as i32,
         }))
         .await?
         .into_inner()
@@ -116,7 +118,10 @@ async fn next_shift(ctx: &Ctx) -> Result<Option<NextShift>, tonic::Status> {
     let Some(shift) = shifts.into_iter().next() else {
         return Ok(None);
     };
-    let (store, with) = tokio::join!(store_name(ctx, &shift.name), colleagues(ctx, &shift));
+    let (store, with) = tokio::join!(
+        store_name(ctx, &shift.name),
+        colleagues(ctx, &shift.colleagues)
+    );
     Ok(Some(NextShift {
         when: fmt::shift_when(&ctx.t, &shift.start_local, &shift.end_local),
         store,
@@ -126,37 +131,11 @@ async fn next_shift(ctx: &Ctx) -> Result<Option<NextShift>, tonic::Status> {
     }))
 }
 
-/// Who else works in the store while `shift` runs (at most eight, by start); none when
-/// scheduling or identity does not answer, so Home still shows.
-async fn colleagues(ctx: &Ctx, shift: &scheduling::Shift) -> Vec<String> {
-    let store = shift.name.split("/shifts/").next().unwrap_or_default();
-    let overlapping = ctx
-        .app
-        .scheduling()
-        .list_store_shifts(ctx.req(scheduling::ListStoreShiftsRequest {
-            parent: store.to_owned(),
-            start_time: shift.start_time,
-            end_time: shift.end_time,
-            // Eight others, the person's own shift, and one to spare for someone on two
-            // overlapping shifts (more such doubles show fewer names, not wrong ones).
-            page_size: 10,
-            page_token: String::new(),
-        }))
-        .await
-        .map(|r| r.into_inner().shifts)
-        .unwrap_or_default();
-    let mut people: Vec<String> = Vec::new();
-    for other in overlapping {
-        if !other.employee.is_empty()
-            && other.employee != ctx.session.user
-            && !people.contains(&other.employee)
-            && people.len() < 8
-        {
-            people.push(other.employee);
-        }
-    }
-    let names = people.into_iter().map(|person| async move {
-        if let Some(name) = ctx.app.0.names.get(&person) {
+/// The display names of the first eight of `people` (scheduling's colleagues on a shift,
+/// by start); a name identity does not give is left out, so Home still shows.
+async fn colleagues(ctx: &Ctx, people: &[String]) -> Vec<String> {
+    let names = people.iter().take(8).map(|person| async move {
+        if let Some(name) = ctx.app.0.names.get(person) {
             return Some(name);
         }
         let name = ctx
@@ -169,7 +148,7 @@ async fn colleagues(ctx: &Ctx, shift: &scheduling::Shift) -> Vec<String> {
             .ok()?
             .into_inner()
             .display_name;
-        ctx.app.0.names.put(&person, &name);
+        ctx.app.0.names.put(person, &name);
         Some(name)
     });
     futures::future::join_all(names)

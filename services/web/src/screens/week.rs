@@ -139,6 +139,7 @@ pub async fn page_week(Extension(ctx): Extension<Ctx>, Query(q): Query<WeekQuery
         end_time: Some(ts(&end)),
         page_size: 100,
         page_token: String::new(),
+        view: pb::ShiftView::Basic as i32,
     }));
     let notices = notices_client.list_my_change_notices(ctx.req(pb::ListMyChangeNoticesRequest {
         page_size: 20,
