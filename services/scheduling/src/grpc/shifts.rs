@@ -64,6 +64,12 @@ pub async fn list_mine(
         body.start_time.as_ref(),
         body.end_time.as_ref(),
     ));
+    if pb::ShiftView::try_from(body.view).is_err() {
+        v.add(
+            "view",
+            "must be SHIFT_VIEW_UNSPECIFIED, SHIFT_VIEW_BASIC or SHIFT_VIEW_FULL",
+        );
+    }
     let filter = format!("{:?}|{:?}", body.start_time, body.end_time);
     let page = v.check(Page::parse_with_default(
         body.page_size,
