@@ -632,7 +632,7 @@ async fn the_full_view_of_my_shifts_names_who_works_at_the_same_time_in_the_stor
     let full = list(pb::ShiftView::Full).await;
     assert_eq!(full.len(), 1);
     assert_eq!(full[0].colleagues, [ben.name.clone(), dan.name.clone()]);
-    let mut unknown = bearer(
+    let unknown = bearer(
         &anna.token,
         pb::ListMyShiftsRequest {
             start_time: Some(week_range().0),
