@@ -9,6 +9,25 @@ fn week_range() -> (prost_types::Timestamp, prost_types::Timestamp) {
     (at("2026-11-30T00:00:00Z"), at("2026-12-07T00:00:00Z"))
 }
 
+/// ListMyShifts of the week in `view` (an enum value, known or not), after the write
+/// whose `breakroom-sequence` is `after`.
+fn my_week(token: &str, view: i32, after: &str) -> tonic::Request<pb::ListMyShiftsRequest> {
+    let (start, end) = week_range();
+    let mut request = bearer(
+        token,
+        pb::ListMyShiftsRequest {
+            start_time: Some(start),
+            end_time: Some(end),
+            view,
+            ..Default::default()
+        },
+    );
+    request
+        .metadata_mut()
+        .insert("breakroom-min-sequence", after.parse().unwrap());
+    request
+}
+
 async fn my_shifts(platform: &Platform, token: &str) -> Vec<pb::Shift> {
     let (start, end) = week_range();
     platform
@@ -102,22 +121,10 @@ async fn employees_see_their_shifts_only_once_the_week_is_published() {
         published.into_inner().state,
         pb::roster::State::Published as i32
     );
-    let (start, end) = week_range();
-    let mut request = bearer(
-        &anna.token,
-        pb::ListMyShiftsRequest {
-            start_time: Some(start),
-            end_time: Some(end),
-            ..Default::default()
-        },
-    );
-    request
-        .metadata_mut()
-        .insert("breakroom-min-sequence", sequence.parse().unwrap());
     let mine = p
         .scheduling
         .clone()
-        .list_my_shifts(request)
+        .list_my_shifts(my_week(&anna.token, 0, &sequence))
         .await
         .unwrap()
         .into_inner()
@@ -602,23 +609,10 @@ async fn the_full_view_of_my_shifts_names_who_works_at_the_same_time_in_the_stor
         ))
         .await
         .unwrap();
-    let sequence = published.metadata().get("breakroom-sequence").cloned();
+    let sequence = published.metadata().get("breakroom-sequence").unwrap();
+    let sequence = sequence.to_str().unwrap().to_owned();
     let list = |view: pb::ShiftView| {
-        let (start, end) = week_range();
-        let mut request = bearer(
-            &anna.token,
-            pb::ListMyShiftsRequest {
-                start_time: Some(start),
-                end_time: Some(end),
-                view: view as i32,
-                ..Default::default()
-            },
-        );
-        if let Some(sequence) = sequence.clone() {
-            request
-                .metadata_mut()
-                .insert("breakroom-min-sequence", sequence);
-        }
+        let request = my_week(&anna.token, view as i32, &sequence);
         let mut client = p.scheduling.clone();
         async move {
             client
@@ -632,19 +626,10 @@ async fn the_full_view_of_my_shifts_names_who_works_at_the_same_time_in_the_stor
     let full = list(pb::ShiftView::Full).await;
     assert_eq!(full.len(), 1);
     assert_eq!(full[0].colleagues, [ben.name.clone(), dan.name.clone()]);
-    let unknown = bearer(
-        &anna.token,
-        pb::ListMyShiftsRequest {
-            start_time: Some(week_range().0),
-            end_time: Some(week_range().1),
-            view: 7,
-            ..Default::default()
-        },
-    );
     let refused = p
         .scheduling
         .clone()
-        .list_my_shifts(unknown)
+        .list_my_shifts(my_week(&anna.token, 7, &sequence))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::InvalidArgument);
