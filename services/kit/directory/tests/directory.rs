@@ -1,6 +1,7 @@
 //! The directory's typed reads (`breakroom_directory::read`) over a replica seeded in SQL:
 //! the rules services rely on (audiences, first memberships, who covers a department,
 //! zones) hold without any service around them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use breakroom_directory::{Audience, Role, UserState, read};
 use breakroom_testing::TestEnv;
