@@ -8,8 +8,7 @@
 //! - `counter`: the kit's reference service, which the kit's own tests and benchmark
 //!   drive.
 //!
-//! For tests only (dev-dependencies, and identity's `testing` feature); it turns on
-//! `breakroom-events`' halt points (its `testing` feature).
+//! For tests only: a dev-dependency, and a dependency of identity's `testing` feature.
 #![forbid(unsafe_code)]
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
