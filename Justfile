@@ -38,7 +38,7 @@ fmt:
 
 # Benchmarks that print throughput figures (release build; needs `just infra`).
 bench: infra
-    cargo bench -p breakroom-kit --bench eventstore
+    cargo bench -p breakroom-events --bench eventstore
     cargo bench -p breakroom-identity --bench identity
     cargo bench -p breakroom-scheduling --bench import
     cargo bench -p breakroom-scheduling --bench reads

@@ -10,7 +10,7 @@ use breakroom_e2e::{
     platform::{Platform, Service, Wiring},
     tools::consumer_tools,
 };
-use breakroom_kit::testing::TestEnv;
+use breakroom_testing::TestEnv;
 
 /// k6's check: reflection, health, and a NUL in `field` of `method` refused with code 3.
 const K6_SCRIPT: &str = r#"

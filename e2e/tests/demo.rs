@@ -7,11 +7,11 @@ use breakroom_e2e::{
     demo::{self, Addrs},
     platform::{OPERATOR_TOKEN, Platform, Service, Wiring},
 };
-use breakroom_kit::testing::{TestEnv, bearer};
 use breakroom_proto::{
     feed::v1::{self as feed, feed_service_client::FeedServiceClient},
     scheduling::v1::{self as scheduling, scheduling_service_client::SchedulingServiceClient},
 };
+use breakroom_testing::{TestEnv, bearer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_chain_is_seeded_once_through_the_apis_and_its_people_can_use_it() {
@@ -75,7 +75,7 @@ async fn the_demo_chain_is_seeded_once_through_the_apis_and_its_people_can_use_i
         !notices.is_empty(),
         "this week's and next week's rosters are out"
     );
-    let timeline = breakroom_kit::testing::eventually(std::time::Duration::from_secs(20), || {
+    let timeline = breakroom_testing::eventually(std::time::Duration::from_secs(20), || {
         let feed = platform.channel(Service::Feed);
         let employee = employee.clone();
         async move {

@@ -9,11 +9,11 @@ use std::{process::Stdio, time::Duration};
 
 use breakroom_e2e::platform::{binary, free_port};
 
-use breakroom_kit::testing::{TestEnv, eventually, wait_serving};
 use breakroom_proto::identity::v1::{
     self as pb, auth_service_client::AuthServiceClient,
     identity_service_client::IdentityServiceClient, login_request,
 };
+use breakroom_testing::{TestEnv, eventually, wait_serving};
 use tonic::Request;
 
 const OPERATOR: &str = "e2e-operator";
@@ -56,7 +56,7 @@ async fn identity_killed_after_onboarding_a_store_restarts_with_nothing_lost() {
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let mut process = start(&env, port);
     wait_serving(addr, "breakroom.identity.v1.IdentityService").await;
-    let channel = breakroom_kit::testing::channel(addr).await;
+    let channel = breakroom_testing::channel(addr).await;
     let mut identity = IdentityServiceClient::new(channel);
 
     identity
@@ -124,7 +124,7 @@ async fn identity_killed_after_onboarding_a_store_restarts_with_nothing_lost() {
     process.wait().await.unwrap();
     let mut process = start(&env, port);
     wait_serving(addr, "breakroom.identity.v1.IdentityService").await;
-    let channel = breakroom_kit::testing::channel(addr).await;
+    let channel = breakroom_testing::channel(addr).await;
     let identity = IdentityServiceClient::new(channel.clone());
     let mut auth = AuthServiceClient::new(channel);
 

@@ -25,7 +25,7 @@ mod seed;
 use std::{net::SocketAddr, time::Duration};
 
 use breakroom_e2e::platform::{self, OPERATOR_TOKEN, Platform, Service, Wiring};
-use breakroom_kit::testing::TestEnv;
+use breakroom_testing::TestEnv;
 
 use crate::{cpu::Probe, load::Session};
 

@@ -41,12 +41,12 @@ pub struct Stack {
     pub web: std::net::SocketAddr,
     pub driver: ChromeDriver,
     /// Kept for the test's lifetime: its namespace and databases.
-    _env: breakroom_kit::testing::TestEnv,
+    _env: breakroom_testing::TestEnv,
 }
 
 impl Stack {
     pub async fn start() -> Self {
-        let env = breakroom_kit::testing::TestEnv::new().await;
+        let env = breakroom_testing::TestEnv::new().await;
         let wiring = breakroom_e2e::platform::Wiring::in_namespace(
             env.namespace.as_str(),
             &env.nats_url,

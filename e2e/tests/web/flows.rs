@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use breakroom_e2e::platform::Service;
-use breakroom_kit::testing::eventually;
+use breakroom_testing::eventually;
 
 use crate::{
     Stack, activate, assert_security_headers,

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use breakroom_e2e::platform::Service;
-use breakroom_kit::testing::bearer;
 use breakroom_proto::{
     feed::v1::{self as feed, feed_service_client::FeedServiceClient},
     scheduling::v1::{self as scheduling, scheduling_service_client::SchedulingServiceClient},
 };
+use breakroom_testing::bearer;
 
 use crate::{Stack, activate, browser::Browser, onboard};
 

@@ -21,7 +21,7 @@ use crate::browser::{Browser, Page};
 
 /// The four services as processes and the web app in-process, pointed at them.
 pub struct Stack {
-    pub env: breakroom_kit::testing::TestEnv,
+    pub env: breakroom_testing::TestEnv,
     pub platform: Platform,
     pub web: std::net::SocketAddr,
 }
@@ -29,7 +29,7 @@ pub struct Stack {
 impl Stack {
     /// Starts everything; `session_check` is the app's renewal interval.
     pub async fn start(session_check: std::time::Duration) -> Self {
-        let env = breakroom_kit::testing::TestEnv::new().await;
+        let env = breakroom_testing::TestEnv::new().await;
         let wiring = Wiring::in_namespace(env.namespace.as_str(), &env.nats_url, |s| {
             env.database_url(s)
         });

@@ -6,11 +6,11 @@
 use std::time::Duration;
 
 use breakroom_e2e::platform::Service;
-use breakroom_kit::testing::{bearer, eventually};
 use breakroom_proto::{
     feed::v1::{self as feed, feed_service_client::FeedServiceClient},
     scheduling::v1::{self as scheduling, scheduling_service_client::SchedulingServiceClient},
 };
+use breakroom_testing::{bearer, eventually};
 
 use crate::{
     Stack, activate, assert_security_headers,

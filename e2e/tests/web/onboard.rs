@@ -3,7 +3,6 @@
 //! second chain has a post of its own, for the other-tenant test.
 
 use breakroom_e2e::platform::OPERATOR_TOKEN;
-use breakroom_kit::testing::{bearer, token};
 use breakroom_proto::{
     feed::v1::{self as feed, feed_service_client::FeedServiceClient},
     identity::v1::{
@@ -12,6 +11,7 @@ use breakroom_proto::{
     },
     scheduling::v1::{self as scheduling, scheduling_service_client::SchedulingServiceClient},
 };
+use breakroom_testing::{bearer, token};
 use tonic::transport::Channel;
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -202,7 +202,7 @@ pub async fn foreign_post(identity: &Channel, feed: &Channel, tenant: &str) -> S
     let hq = tenant_with_hq(identity, tenant).await;
     let client = FeedServiceClient::new(feed.clone());
     // Feed learns the new chain from identity's events: retry until it has.
-    breakroom_kit::testing::eventually(std::time::Duration::from_secs(20), || {
+    breakroom_testing::eventually(std::time::Duration::from_secs(20), || {
         let mut client = client.clone();
         let hq = hq.clone();
         async move {
@@ -363,7 +363,7 @@ pub async fn other_store_post(identity: &Channel, feed: &Channel, chain: &Chain)
         store.name.rsplit('/').next().unwrap()
     );
     let client = FeedServiceClient::new(feed.clone());
-    breakroom_kit::testing::eventually(std::time::Duration::from_secs(20), || {
+    breakroom_testing::eventually(std::time::Duration::from_secs(20), || {
         let mut client = client.clone();
         let (hq, group) = (chain.hq.clone(), group.clone());
         async move {

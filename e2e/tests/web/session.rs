@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use breakroom_e2e::platform::Service;
-use breakroom_kit::testing::bearer;
 use breakroom_proto::identity::v1::{self as pb, auth_service_client::AuthServiceClient};
+use breakroom_testing::bearer;
 
 use crate::{
     Stack, activate, assert_security_headers,

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use breakroom_kit::testing::token;
 use breakroom_proto::feed::v1::{self as pb, feed_service_client::FeedServiceClient};
+use breakroom_testing::token;
 use tonic::transport::Channel;
 
 use crate::{

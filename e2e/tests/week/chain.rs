@@ -3,11 +3,11 @@
 //! WFM service account, and logins from phones and desktops.
 
 use breakroom_e2e::platform::OPERATOR_TOKEN;
-use breakroom_kit::testing::bearer;
 use breakroom_proto::identity::v1::{
     self as pb, auth_service_client::AuthServiceClient,
     identity_service_client::IdentityServiceClient, login_request,
 };
+use breakroom_testing::bearer;
 use tonic::transport::Channel;
 
 pub const TENANT: &str = "e2e-chain";
@@ -152,7 +152,7 @@ pub async fn onboard(identity: Channel, per_store: usize) -> Chain {
             ))
             .await
             .unwrap();
-        position = breakroom_kit::testing::token(reply.metadata());
+        position = breakroom_testing::token(reply.metadata());
         let mut people = Vec::new();
         for (i, invitation) in reply.into_inner().invitations.into_iter().enumerate() {
             // Most employees are on their phones; managers at a desk.

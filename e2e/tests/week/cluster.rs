@@ -15,8 +15,8 @@ use breakroom_e2e::{
     platform::{Platform, Service},
     private::NatsCluster,
 };
-use breakroom_kit::testing::{TestEnv, eventually, token};
 use breakroom_proto::scheduling::v1::scheduling_service_client::SchedulingServiceClient;
+use breakroom_testing::{TestEnv, eventually, token};
 use tokio_util::sync::CancellationToken;
 
 use crate::{after, announce, chain, roster, shared_wiring, start};

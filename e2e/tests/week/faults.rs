@@ -9,12 +9,12 @@ use breakroom_e2e::{
     platform::{Service, Wiring},
     private::{PrivateNats, PrivatePostgres},
 };
-use breakroom_kit::testing::{TestEnv, bearer, eventually};
 use breakroom_proto::{
     feed::v1::{self as fd, feed_service_client::FeedServiceClient},
     notifications::v1::{self as nt, notification_service_client::NotificationServiceClient},
     scheduling::v1::{self as pb, scheduling_service_client::SchedulingServiceClient},
 };
+use breakroom_testing::{TestEnv, bearer, eventually};
 
 use crate::{chain, roster, shared_wiring, start};
 
@@ -64,7 +64,7 @@ async fn scheduling_killed_mid_import_and_restarted_loses_and_doubles_nothing_ag
     let positions = format!(
         "{},{}",
         chain.position,
-        breakroom_kit::testing::token(imported.metadata())
+        breakroom_testing::token(imported.metadata())
     );
     let mut before = Vec::new();
     for store in &chain.stores {
@@ -205,9 +205,7 @@ async fn services_say_not_serving_while_nats_or_postgres_is_down_and_recover_by_
     );
     timeline.metadata_mut().insert(
         "breakroom-min-sequence",
-        breakroom_kit::testing::token(posted.metadata())
-            .parse()
-            .unwrap(),
+        breakroom_testing::token(posted.metadata()).parse().unwrap(),
     );
     let items = FeedServiceClient::new(feed)
         .list_timeline(timeline)

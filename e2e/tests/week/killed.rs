@@ -12,7 +12,6 @@ use std::{
 };
 
 use breakroom_e2e::platform::{Platform, Service};
-use breakroom_kit::testing::{TestEnv, bearer, eventually, token};
 use breakroom_proto::{
     feed::v1::{self as fd, feed_service_client::FeedServiceClient},
     identity::v1::{
@@ -21,6 +20,7 @@ use breakroom_proto::{
     },
     notifications::v1::{self as nt, notification_service_client::NotificationServiceClient},
 };
+use breakroom_testing::{TestEnv, bearer, eventually, token};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use tonic::transport::Channel;
 

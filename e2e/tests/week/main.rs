@@ -25,7 +25,7 @@ use breakroom_e2e::platform::{Platform, Service, Wiring};
 /// A request with `token` that waits until the service has seen `positions`
 /// (`breakroom-min-sequence`).
 fn after<T>(token: &str, positions: &str, message: T) -> tonic::Request<T> {
-    let mut request = breakroom_kit::testing::bearer(token, message);
+    let mut request = breakroom_testing::bearer(token, message);
     request
         .metadata_mut()
         .insert("breakroom-min-sequence", positions.parse().unwrap());
@@ -48,7 +48,7 @@ fn service_env(service: Service) -> Vec<(&'static str, &'static str)> {
 }
 
 /// Wiring to the machine's shared servers, in a test's own namespace and databases.
-fn shared_wiring(env: &breakroom_kit::testing::TestEnv) -> Wiring {
+fn shared_wiring(env: &breakroom_testing::TestEnv) -> Wiring {
     Wiring::in_namespace(env.namespace.as_str(), &env.nats_url, |s| {
         env.database_url(s)
     })

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::testing::bearer;
 use breakroom_proto::notifications::v1::{
     self as pb, notification_service_client::NotificationServiceClient,
 };
+use breakroom_testing::bearer;
 use tonic::transport::Channel;
 
 use crate::{

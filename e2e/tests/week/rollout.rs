@@ -13,10 +13,10 @@ use std::{
 };
 
 use breakroom_e2e::platform::Service;
-use breakroom_kit::testing::{TestEnv, bearer};
 use breakroom_proto::scheduling::v1::{
     self as pb, scheduling_service_client::SchedulingServiceClient,
 };
+use breakroom_testing::{TestEnv, bearer};
 use tonic::{
     Code, Status,
     transport::{Channel, Endpoint},
@@ -124,7 +124,7 @@ async fn a_rolling_update_of_two_scheduling_replicas_under_load_fails_no_request
                     })
                     .await;
                     let answer = answer.map(|r| {
-                        let position = breakroom_kit::testing::sequence(r.metadata());
+                        let position = breakroom_testing::sequence(r.metadata());
                         written.push((r.into_inner().name, position));
                     });
                     (answer, tries)
@@ -239,7 +239,7 @@ async fn killing_the_projecting_replica_of_three_hands_the_read_model_to_a_stand
         .await
         .unwrap();
     let key = "scheduling_scheduling_read_model";
-    let holder = breakroom_kit::testing::eventually(Duration::from_secs(20), || {
+    let holder = breakroom_testing::eventually(Duration::from_secs(20), || {
         let leases = leases.clone();
         async move { leases.get(key).await.ok().flatten() }
     })
@@ -280,10 +280,10 @@ async fn killing_the_projecting_replica_of_three_hands_the_read_model_to_a_stand
         .unwrap();
     let position = format!(
         "scheduling:{}",
-        breakroom_kit::testing::sequence(planned.metadata())
+        breakroom_testing::sequence(planned.metadata())
     );
     // The read model shows it once a standby holds the lease and has projected it.
-    let roster = breakroom_kit::testing::eventually(Duration::from_secs(30), || {
+    let roster = breakroom_testing::eventually(Duration::from_secs(30), || {
         let mut client = SchedulingServiceClient::new(channel.clone());
         let mut request = bearer(
             &store.manager.token,

@@ -1,9 +1,9 @@
 //! Rosters as the chain's WFM system imports them.
 
-use breakroom_kit::testing::bearer;
 use breakroom_proto::scheduling::v1::{
     self as pb, scheduling_service_client::SchedulingServiceClient,
 };
+use breakroom_testing::bearer;
 use tonic::transport::Channel;
 
 use crate::chain::{Chain, TENANT};

@@ -8,11 +8,11 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use breakroom_e2e::{collector::Collector, platform::Service};
-use breakroom_kit::testing::{TestEnv, bearer, reason, token};
 use breakroom_proto::scheduling::v1::{
     self as pb, scheduling_service_client::SchedulingServiceClient, shift_claim, shift_diff,
     shift_swap,
 };
+use breakroom_testing::{TestEnv, bearer, reason, token};
 use tonic::transport::Channel;
 
 use crate::{

@@ -14,9 +14,9 @@
 
 use std::time::{Duration, Instant};
 
+use breakroom_events::{aggregate::Aggregate, envelope::CommandMeta};
 use breakroom_feed::config::FeedConfig;
 use breakroom_identity::testing::{Identity, bearer};
-use breakroom_kit::{aggregate::Aggregate, envelope::CommandMeta, testing};
 use breakroom_proto::{
     feed::v1::{self as pb, CardKind, feed_service_client::FeedServiceClient, timeline_item::Item},
     scheduling::v1::{self as sc, roster_event::Event as Ro},
@@ -92,14 +92,14 @@ fn publication(store: usize, people: &[String]) -> Vec<sc::RosterEvent> {
 async fn main() {
     let stores = env_number("BENCH_STORES", 1_000);
     let per_store = env_number("BENCH_PEOPLE", 60);
-    let env = testing::TestEnv::new().await;
+    let env = breakroom_testing::TestEnv::new().await;
     let people = Identity::spawn(&env).await;
     // Scheduling's stream exists before feed starts, as on a running platform.
     let scheduling = env.infra("scheduling", None).await;
     let server = breakroom_feed::startup::build(FeedConfig::new(env.config("feed")))
         .await
         .unwrap();
-    let running = testing::spawn(server, "breakroom.feed.v1.FeedService").await;
+    let running = breakroom_testing::spawn(server, "breakroom.feed.v1.FeedService").await;
     let feed = FeedServiceClient::new(running.channel().await);
     let chain = people.chain("bench").await;
     let reader = people

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use breakroom_feed::config::FeedConfig;
 use breakroom_identity::testing::{Identity, bearer, uuid};
-use breakroom_kit::testing::{self, TestEnv};
 use breakroom_proto::feed::v1::{self as pb, feed_service_client::FeedServiceClient};
+use breakroom_testing::TestEnv;
 use tonic::transport::Channel;
 
 const READERS: usize = 200;
@@ -184,7 +184,7 @@ async fn main() {
     let server = breakroom_feed::startup::build(FeedConfig::new(env.config("feed")))
         .await
         .unwrap();
-    let running = testing::spawn(server, "breakroom.feed.v1.FeedService").await;
+    let running = breakroom_testing::spawn(server, "breakroom.feed.v1.FeedService").await;
     let mut channels = Vec::new();
     for _ in 0..CONNECTIONS {
         channels.push(running.channel().await);
@@ -209,7 +209,7 @@ async fn main() {
         ));
         feed.clone().create_group(request).await.unwrap();
     }
-    let groups: Vec<String> = testing::eventually(Duration::from_secs(30), || {
+    let groups: Vec<String> = breakroom_testing::eventually(Duration::from_secs(30), || {
         let mut feed = feed.clone();
         let request = people.with_token(bearer(
             &reader.token,
@@ -362,7 +362,7 @@ async fn main() {
     let replied = started.elapsed();
     let post = reply.map(|r| r.into_inner().name).unwrap_or_default();
     let post_id = post.rsplit('/').next().unwrap_or_default().to_owned();
-    let total: i64 = testing::eventually(Duration::from_secs(120), || {
+    let total: i64 = breakroom_testing::eventually(Duration::from_secs(120), || {
         let (pool, post_id) = (pool.clone(), post_id.clone());
         async move {
             let n: i64 = sqlx::query_scalar("SELECT count(*) FROM obligations WHERE post_id = $1")

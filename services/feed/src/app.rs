@@ -20,6 +20,11 @@ pub mod visibility;
 
 use std::sync::Arc;
 
+use breakroom_base::Result;
+use breakroom_chassis::server::Infra;
+use breakroom_directory::{Caller, Directory};
+use breakroom_events::{consistency::ReadModel, repository::Repository};
+
 use crate::{
     config::FeedConfig,
     domain::{
@@ -28,13 +33,6 @@ use crate::{
         records::{Acknowledgement, AudienceChunk, Comment, Reaction, ReadState, ReminderChunk},
     },
     projection::PROJECTION,
-};
-use breakroom_kit::{
-    Result,
-    consistency::ReadModel,
-    directory::{Caller, Directory},
-    repository::Repository,
-    server::Infra,
 };
 
 /// Feed's command side, shared by the handlers and the reaction.

@@ -1,7 +1,8 @@
 //! Feed's configuration: the shared settings (`NATS_URL`, `DATABASE_URL`,
 //! `GRPC_LISTEN_ADDR` default `127.0.0.1:50053`, `BREAKROOM_NAMESPACE`, ...) and its own.
 
-use breakroom_kit::{Error, Result, config::Config};
+use breakroom_base::{Error, Result};
+use breakroom_chassis::config::Config;
 
 /// Service name: stream `<NS>_FEED`, database `breakroom_feed`.
 pub const SERVICE: &str = "feed";

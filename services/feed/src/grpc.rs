@@ -13,7 +13,7 @@ mod posts;
 mod report;
 mod social;
 
-use breakroom_kit::consistency::{Token, reply};
+use breakroom_events::consistency::{Token, reply};
 use breakroom_proto::feed::v1::{self as pb, feed_service_server::FeedService};
 use tonic::{Request, Response, Status};
 

@@ -4,7 +4,7 @@ use breakroom_feed::{config::FeedConfig, startup};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _telemetry = breakroom_kit::telemetry::init("feed")?;
+    let _telemetry = breakroom_telemetry::init("feed")?;
     let config = FeedConfig::from_env()?;
     let server = startup::build(config).await?;
     tracing::info!(addr = %server.local_addr(), "feed listening");

@@ -1,6 +1,6 @@
 //! Feed's resource names (AIP-122) and their parsing into ids.
 
-use breakroom_kit::{Result, names};
+use breakroom_base::{Result, names};
 
 /// `tenants/{t}`.
 pub fn tenant(field: &str, name: &str) -> Result<String> {

@@ -21,8 +21,8 @@ pub mod read_markers;
 mod roster_cards;
 mod social;
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     envelope::RecordedCommit,
     projector::{Projection, Source},
 };

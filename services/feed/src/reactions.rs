@@ -9,8 +9,8 @@
 //! request ids derived from identity's commit and the group, and creating an existing
 //! group changes nothing, so a replayed batch appends nothing twice.
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     envelope::{CommandMeta, RecordedCommit},
     projector::{Projection, Source},
 };
@@ -54,7 +54,7 @@ impl Projection for DirectoryGroups {
     async fn apply(&self, _: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
         let commit_id = commit.commit_id().to_string();
         for (id, created) in derived_groups(commit)? {
-            if breakroom_kit::event_store::check_token("group", &id).is_err() {
+            if breakroom_base::names::check_token("group", &id).is_err() {
                 tracing::warn!(group = %id, "derived group id is not a valid subject token");
                 continue;
             }

@@ -5,10 +5,8 @@
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    Result,
-    server::{Infra, Server},
-};
+use breakroom_base::Result;
+use breakroom_chassis::server::{Infra, Server};
 use breakroom_proto::feed::v1::feed_service_server::FeedServiceServer;
 
 use crate::{

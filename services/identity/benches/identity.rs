@@ -10,19 +10,17 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use breakroom_directory::auth::{KeySet, Principal, Signer};
 use breakroom_identity::{
     config::{IdentityConfig, SigningKeySource},
     secrets::{Argon2Settings, Passwords},
     startup,
 };
-use breakroom_kit::{
-    auth::{KeySet, Principal, Signer},
-    testing::{self, TestEnv},
-};
 use breakroom_proto::identity::v1::{
     self as pb, auth_service_client::AuthServiceClient,
     identity_service_client::IdentityServiceClient, login_request,
 };
+use breakroom_testing::TestEnv;
 use tonic::{Request, transport::Channel};
 
 const OPERATOR: &str = "bench-operator";
@@ -160,7 +158,7 @@ async fn bulk_invites(identity: &mut IdentityServiceClient<Channel>, store: &str
             .batch_invite_users(operator(batch(store, LOGIN_USERS + b * BATCH, BATCH)))
             .await
             .unwrap();
-        last_sequence = breakroom_kit::testing::sequence(reply.metadata());
+        last_sequence = breakroom_testing::sequence(reply.metadata());
     }
     let replied = started.elapsed();
     let mut list = operator(pb::ListUsersRequest {
@@ -270,7 +268,7 @@ async fn main() {
     let (server, _app) = startup::build(config, tokio_util::sync::CancellationToken::new())
         .await
         .unwrap();
-    let running = testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
+    let running = breakroom_testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
     let channel = running.channel().await;
     let mut identity = IdentityServiceClient::new(channel.clone());
     let auth = AuthServiceClient::new(channel);

@@ -28,14 +28,11 @@ pub mod sessions;
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    Error, Result,
-    auth::{KeySet, Signer, single_authorization},
-    consistency::ReadModel,
-    envelope::CommandMeta,
-    event_store::EventStore,
-    repository::Repository,
-    server::Infra,
+use breakroom_base::{Error, Result};
+use breakroom_chassis::server::Infra;
+use breakroom_directory::auth::{KeySet, Signer, single_authorization};
+use breakroom_events::{
+    consistency::ReadModel, envelope::CommandMeta, event_store::EventStore, repository::Repository,
 };
 use subtle::ConstantTimeEq;
 
@@ -260,7 +257,7 @@ impl App {
         id: &str,
         meta: &CommandMeta,
         command: &CredentialCommand,
-    ) -> Result<breakroom_kit::repository::Committed<Credential>> {
+    ) -> Result<breakroom_events::repository::Committed<Credential>> {
         self.inner
             .credentials
             .execute(tenant, id, meta, command)

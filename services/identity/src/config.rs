@@ -3,7 +3,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use breakroom_kit::{Error, Result, config::Config, invite_delivery::InviteDeliveryKey};
+use breakroom_base::{Error, Result};
+use breakroom_chassis::config::Config;
+use breakroom_directory::invite_delivery::InviteDeliveryKey;
 
 use crate::{proxies::TrustedProxies, secrets::Argon2Settings};
 

@@ -40,8 +40,8 @@ impl AuthGrpc {
 /// Wraps a command reply with the consistency token of its commit in identity's stream
 /// (`identity:<sequence>`), which any service replicating identity honours.
 fn reply<T>(message: T, sequence: u64) -> tonic::Response<T> {
-    breakroom_kit::consistency::reply(
+    breakroom_events::consistency::reply(
         message,
-        breakroom_kit::consistency::Token::new(crate::config::SERVICE, sequence),
+        breakroom_events::consistency::Token::new(crate::config::SERVICE, sequence),
     )
 }

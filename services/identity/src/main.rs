@@ -5,7 +5,7 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _telemetry = breakroom_kit::telemetry::init("identity")?;
+    let _telemetry = breakroom_telemetry::init("identity")?;
     let config = IdentityConfig::from_env()?;
     let (server, _app) = startup::build(config, CancellationToken::new()).await?;
     tracing::info!(addr = %server.local_addr(), "identity listening");

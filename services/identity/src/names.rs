@@ -1,10 +1,10 @@
 //! Resource names (AIP-122): parsing them at the API boundary and formatting them back.
 
-use breakroom_kit::Result;
+use breakroom_base::Result;
 
 use crate::domain::values::TenantId;
 
-use breakroom_kit::names::{parse, parse2};
+use breakroom_base::names::{parse, parse2};
 
 fn one(ids: Vec<String>) -> String {
     ids.into_iter().next().unwrap_or_default()

@@ -12,8 +12,8 @@ mod credentials;
 mod directory;
 mod people;
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     envelope::RecordedCommit,
     projector::{Projection, Source},
 };

@@ -10,7 +10,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 
 /// One trusted network: an address and how many leading bits must match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

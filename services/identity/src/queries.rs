@@ -1,8 +1,8 @@
 //! Read paths over the projection: gets, lists with keyset pagination, lookups.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use breakroom_kit::Result;
-pub use breakroom_kit::paging::Page;
+use breakroom_base::Result;
+pub use breakroom_base::paging::Page;
 use breakroom_proto::identity::v1 as pb;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;

@@ -10,7 +10,7 @@ use argon2::{
     password_hash::SaltString,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 

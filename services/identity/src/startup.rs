@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    Result,
-    server::{Infra, Server},
-};
+use breakroom_base::Result;
+use breakroom_chassis::server::{Infra, Server};
 use breakroom_proto::identity::v1::{
     auth_service_server::AuthServiceServer, identity_service_server::IdentityServiceServer,
 };

@@ -13,14 +13,12 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
-use breakroom_kit::{
-    consistency::MIN_SEQUENCE_KEY,
-    testing::{self, Running, TestEnv},
-};
+use breakroom_events::consistency::MIN_SEQUENCE_KEY;
 use breakroom_proto::identity::v1::{
     self as pb, auth_service_client::AuthServiceClient,
     identity_service_client::IdentityServiceClient, login_request,
 };
+use breakroom_testing::{Running, TestEnv};
 use tonic::{Request, transport::Channel};
 
 use crate::{
@@ -99,7 +97,7 @@ pub fn uuid() -> String {
 
 /// Wraps a message with a bearer token.
 pub fn bearer<T>(token: &str, message: T) -> Request<T> {
-    testing::bearer(token, message)
+    breakroom_testing::bearer(token, message)
 }
 
 /// The chain-wide HQ admin membership.
@@ -152,7 +150,8 @@ impl Identity {
         let (server, _app) = startup::build(config, tokio_util::sync::CancellationToken::new())
             .await
             .expect("build identity");
-        let running = testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
+        let running =
+            breakroom_testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
         let channel = running.channel().await;
         Self {
             env: env.clone(),
@@ -179,8 +178,10 @@ impl Identity {
 
     /// Remembers the sequence of a reply's consistency token.
     fn note<T>(&self, response: tonic::Response<T>) -> T {
-        self.last
-            .fetch_max(testing::sequence(response.metadata()), Ordering::SeqCst);
+        self.last.fetch_max(
+            breakroom_testing::sequence(response.metadata()),
+            Ordering::SeqCst,
+        );
         response.into_inner()
     }
 

@@ -36,9 +36,9 @@ use axum::{
     http::StatusCode,
     routing::post,
 };
-use breakroom_kit::{
-    Result, aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore,
-    repository::Repository, testing::TestEnv,
+use breakroom_base::Result;
+use breakroom_events::{
+    aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore, repository::Repository,
 };
 use breakroom_notifications::{
     clock::Clock,
@@ -50,6 +50,7 @@ use breakroom_notifications::{
 use breakroom_proto::{
     feed::v1 as feed, notifications::v1::DeviceRegistered, scheduling::v1 as scheduling,
 };
+use breakroom_testing::TestEnv;
 use futures::StreamExt;
 use web_push_native::p256::{SecretKey, elliptic_curve::sec1::ToEncodedPoint};
 

@@ -20,12 +20,12 @@ pub mod preferences;
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    directory::Directory,
+use breakroom_chassis::{
     outbox::{self, Outbox},
-    repository::Repository,
     server::Infra,
 };
+use breakroom_directory::Directory;
+use breakroom_events::repository::Repository;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 

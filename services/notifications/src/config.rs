@@ -3,7 +3,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use breakroom_kit::{Error, Result, config::Config, invite_delivery::InviteDeliveryKey};
+use breakroom_base::{Error, Result};
+use breakroom_chassis::config::Config;
+use breakroom_directory::invite_delivery::InviteDeliveryKey;
 
 /// Service name: stream `<NS>_NOTIFICATIONS`, database `breakroom_notifications`.
 pub const SERVICE: &str = "notifications";

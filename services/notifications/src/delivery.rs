@@ -12,8 +12,8 @@
 //! - `outbox`: the inbox and the pushes in SQL: notifications and their deliveries as
 //!   routing creates them, holds, collapses and drops.
 //!
-//! Sending goes through the kit's outbox (`kit::outbox`): pushes and e-mails are two
-//! kinds of job of it.
+//! Sending goes through the kit's outbox (`breakroom_chassis::outbox`): pushes and e-mails
+//! are two kinds of job of it.
 
 pub mod egress;
 pub mod encrypt;

@@ -11,10 +11,8 @@ mod letters;
 
 pub use letters::{InviteLetter, digest, invite};
 
-use breakroom_kit::{
-    Error, Result,
-    outbox::{Claim, Outcome, Spec},
-};
+use breakroom_base::{Error, Result};
+use breakroom_chassis::outbox::{Claim, Outcome, Spec};
 use chrono::{DateTime, Utc};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::Mailbox};
 use uuid::Uuid;

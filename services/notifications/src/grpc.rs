@@ -5,11 +5,8 @@
 
 pub mod convert;
 
-use breakroom_kit::{
-    Error,
-    consistency::{Token, reply},
-    paging::Page,
-};
+use breakroom_base::{Error, paging::Page};
+use breakroom_events::consistency::{Token, reply};
 use breakroom_proto::notifications::v1::{
     self as pb, DeviceRegistered, notification_service_server::NotificationService,
 };
@@ -197,7 +194,7 @@ impl NotificationService for NotificationsGrpc {
         let body = request.get_ref();
         let (tenant, user) = convert::user("parent", &body.parent)?;
         App::require_self(&caller, &tenant, &user, &body.parent)?;
-        let mut v = breakroom_kit::error::Violations::new();
+        let mut v = breakroom_base::error::Violations::new();
         let mut ids = Vec::new();
         if body.all != body.names.is_empty() {
             v.add("names", "name the notifications, or set `all` (not both)");
@@ -267,7 +264,7 @@ impl NotificationService for NotificationsGrpc {
         }
         let body = request.get_ref();
         let tenant =
-            breakroom_kit::names::parse("parent", &body.parent, &["tenants"], "tenants/{tenant}")?
+            breakroom_base::names::parse("parent", &body.parent, &["tenants"], "tenants/{tenant}")?
                 .pop()
                 .unwrap_or_default();
         caller.see_tenant(&tenant, &body.parent)?;

@@ -16,8 +16,8 @@
 pub mod invites;
 pub mod routing;
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     envelope::RecordedCommit,
     projector::{Projection, Source},
 };

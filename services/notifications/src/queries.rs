@@ -1,7 +1,7 @@
 //! Read paths over notifications' tables: devices, preferences, the inbox, dead letters,
 //! and the lookups routing needs (preferences and zones of recipients).
 
-use breakroom_kit::{Result, directory, paging::Page};
+use breakroom_base::{Result, paging::Page};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -100,13 +100,13 @@ pub async fn settings_of<'e>(
 }
 
 /// The time zone of each of `users`: their (first) store's, else their chain's (from the
-/// directory, `directory::read::time_zones`).
+/// directory, `breakroom_directory::read::time_zones`).
 pub async fn zones_of<'e>(
     db: impl sqlx::PgExecutor<'e>,
     tenant: &str,
     users: &[String],
 ) -> Result<Vec<(String, String)>> {
-    directory::read::time_zones(db, tenant, users).await
+    breakroom_directory::read::time_zones(db, tenant, users).await
 }
 
 /// One device.

@@ -4,10 +4,8 @@
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    Result,
-    server::{Infra, Server},
-};
+use breakroom_base::Result;
+use breakroom_chassis::server::{Infra, Server};
 use breakroom_proto::notifications::v1::notification_service_server::NotificationServiceServer;
 use tokio_util::sync::CancellationToken;
 

@@ -79,6 +79,6 @@ async fn stop_requested(mut terminate: tokio::signal::unix::Signal) {
 /// The kit's stop signal (Ctrl-C), logged.
 #[cfg(not(unix))]
 async fn stop_requested() {
-    breakroom_kit::server::shutdown_signal().await;
+    breakroom_chassis::server::shutdown_signal().await;
     tracing::info!("shutdown requested");
 }

@@ -5,12 +5,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use breakroom_kit::testing::{TestEnv, recorded};
 use breakroom_operator::{
     crd::{DeletionPolicy, HqAdmin, StoreSpec, Tenant, TenantSpec},
     reconcile::{self, Context, FINALIZER},
 };
 use breakroom_proto::identity::v1::{self as pb, identity_service_client::IdentityServiceClient};
+use breakroom_testing::{TestEnv, recorded};
 use http::{Method, Request, Response};
 use kube::client::Body;
 use serde_json::{Value, json};
@@ -116,14 +116,13 @@ fn acme(policy: DeletionPolicy) -> Tenant {
 }
 
 /// Identity on a random port; its channel and an operator client.
-async fn identity(env: &TestEnv) -> (Channel, breakroom_kit::testing::Running) {
+async fn identity(env: &TestEnv) -> (Channel, breakroom_testing::Running) {
     let config = breakroom_identity::testing::config(env);
     let (server, _app) =
         breakroom_identity::startup::build(config, tokio_util::sync::CancellationToken::new())
             .await
             .expect("build identity");
-    let running =
-        breakroom_kit::testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
+    let running = breakroom_testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
     (running.channel().await, running)
 }
 
@@ -137,7 +136,7 @@ fn context(client: kube::Client, identity: Channel) -> Arc<Context> {
 }
 
 fn operator<T>(message: T) -> tonic::Request<T> {
-    breakroom_kit::testing::bearer(breakroom_identity::testing::OPERATOR, message)
+    breakroom_testing::bearer(breakroom_identity::testing::OPERATOR, message)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

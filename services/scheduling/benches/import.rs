@@ -10,16 +10,14 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
+use breakroom_directory::auth::Principal;
 use breakroom_identity::config::{IdentityConfig, SigningKeySource};
-use breakroom_kit::{
-    auth::Principal,
-    testing::{self, TestEnv},
-};
 use breakroom_proto::{
     identity::v1::{self as id, identity_service_client::IdentityServiceClient},
     scheduling::v1::{self as pb, scheduling_service_client::SchedulingServiceClient},
 };
 use breakroom_scheduling::config::SchedulingConfig;
+use breakroom_testing::TestEnv;
 use futures::StreamExt;
 use tonic::{Request, transport::Channel};
 
@@ -40,7 +38,7 @@ fn bearer<T>(token: &str, message: T) -> Request<T> {
 }
 
 fn sequence<T>(response: &tonic::Response<T>) -> u64 {
-    breakroom_kit::testing::sequence(response.metadata())
+    breakroom_testing::sequence(response.metadata())
 }
 
 /// Creates the stores and invites their employees; returns `(store name, employee names)`.
@@ -163,7 +161,7 @@ async fn main() {
     .await
     .unwrap();
     let identity_running =
-        testing::spawn(identity_server, "breakroom.identity.v1.IdentityService").await;
+        breakroom_testing::spawn(identity_server, "breakroom.identity.v1.IdentityService").await;
     let mut scheduling_kit = env.config("scheduling");
     scheduling_kit.max_lag = u64::MAX;
     let built = breakroom_scheduling::startup::build(
@@ -173,7 +171,7 @@ async fn main() {
     .await
     .unwrap();
     let scheduling_running =
-        testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
+        breakroom_testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
     let identity = IdentityServiceClient::new(identity_running.channel().await);
     let scheduling = SchedulingServiceClient::new(scheduling_running.channel().await);
 
@@ -198,7 +196,7 @@ async fn main() {
         .unwrap();
     // Wait until scheduling has learnt the chain (its directory): the last store's people.
     let (last_store, last_people) = chain.last().unwrap().clone();
-    testing::eventually(Duration::from_secs(600), || {
+    breakroom_testing::eventually(Duration::from_secs(600), || {
         let mut client = scheduling.clone();
         let request = bearer(
             &planner,
@@ -284,7 +282,7 @@ async fn main() {
     let mut wait = range(&reader(&people[0]));
     wait.metadata_mut()
         .insert("breakroom-min-sequence", last.to_string().parse().unwrap());
-    testing::eventually(Duration::from_secs(1800), || {
+    breakroom_testing::eventually(Duration::from_secs(1800), || {
         let mut client = scheduling.clone();
         let mut request = range(&reader(&people[0]));
         request

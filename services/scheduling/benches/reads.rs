@@ -12,11 +12,11 @@
 use std::time::{Duration, Instant};
 
 use breakroom_identity::testing::{Identity, bearer, uuid};
-use breakroom_kit::testing::{self, TestEnv};
 use breakroom_proto::scheduling::v1::{
     self as pb, scheduling_service_client::SchedulingServiceClient,
 };
 use breakroom_scheduling::config::SchedulingConfig;
+use breakroom_testing::TestEnv;
 use futures::StreamExt;
 use tonic::transport::Channel;
 
@@ -153,7 +153,8 @@ async fn main() {
     )
     .await
     .unwrap();
-    let running = testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
+    let running =
+        breakroom_testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
     let mut channels = Vec::new();
     for _ in 0..CONNECTIONS {
         channels.push(running.channel().await);
@@ -182,7 +183,7 @@ async fn main() {
     // Import and publish the week once scheduling knows every employee.
     let names: Vec<String> = employees.iter().map(|p| p.name.clone()).collect();
     let started = Instant::now();
-    let reply = testing::eventually(Duration::from_secs(120), || {
+    let reply = breakroom_testing::eventually(Duration::from_secs(120), || {
         let mut client = scheduling.clone();
         let request = bearer(
             &chain.admin.token,
@@ -197,7 +198,7 @@ async fn main() {
         async move { client.import_roster(request).await.ok() }
     })
     .await;
-    let consistency = testing::token(reply.metadata());
+    let consistency = breakroom_testing::token(reply.metadata());
     let roster_name = format!("{}/rosters/{WEEK}", chain.store);
     let tokens: Vec<String> = employees
         .iter()
@@ -205,11 +206,11 @@ async fn main() {
         .map(|p| p.token.clone())
         .collect();
     // Read-your-writes: wait until the read model has the published week.
-    testing::eventually(Duration::from_secs(60), || {
+    breakroom_testing::eventually(Duration::from_secs(60), || {
         let mut client = scheduling.clone();
         let mut request = list_my_shifts(&tokens[0]);
         request.metadata_mut().insert(
-            breakroom_kit::consistency::MIN_SEQUENCE_KEY,
+            breakroom_events::consistency::MIN_SEQUENCE_KEY,
             consistency.parse().unwrap(),
         );
         async move {

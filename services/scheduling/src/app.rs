@@ -27,13 +27,10 @@ pub mod time_off;
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    Error, Result,
-    consistency::ReadModel,
-    directory::{Caller, Directory, Store},
-    repository::Repository,
-    server::Infra,
-};
+use breakroom_base::{Error, Result};
+use breakroom_chassis::server::Infra;
+use breakroom_directory::{Caller, Directory, Store};
+use breakroom_events::{consistency::ReadModel, repository::Repository};
 
 use crate::{
     config::SchedulingConfig,
@@ -117,7 +114,7 @@ impl App {
         &self,
         tenant: &str,
         roster: &str,
-        meta: &breakroom_kit::envelope::CommandMeta,
+        meta: &breakroom_events::envelope::CommandMeta,
         command: crate::domain::roster::RosterCommand,
     ) -> Result<u64> {
         Ok(self.plan(tenant, roster, meta, command).await?.sequence)

@@ -2,7 +2,8 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use breakroom_kit::{Error, Result, config::Config};
+use breakroom_base::{Error, Result};
+use breakroom_chassis::config::Config;
 
 pub use crate::app::{claims::ClaimPolicy, swaps::SwapPolicy};
 

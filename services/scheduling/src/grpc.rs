@@ -19,7 +19,7 @@ mod swaps;
 mod time_off;
 mod views;
 
-use breakroom_kit::consistency::Token;
+use breakroom_events::consistency::Token;
 use breakroom_proto::scheduling::v1::{self as pb, scheduling_service_server::SchedulingService};
 use tonic::{Request, Response, Status};
 

@@ -40,7 +40,7 @@ async fn calendar(State(app): State<App>, Path(file): Path<String>) -> Response 
     }
 }
 
-async fn feed(app: &App, token: &str) -> breakroom_kit::Result<Option<String>> {
+async fn feed(app: &App, token: &str) -> breakroom_base::Result<Option<String>> {
     let pool = app.read().pool();
     let Some((tenant, user)) = queries::calendar::owner(pool, &token_hash(token)).await? else {
         return Ok(None);

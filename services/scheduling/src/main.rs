@@ -5,7 +5,7 @@ use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let _telemetry = breakroom_kit::telemetry::init("scheduling")?;
+    let _telemetry = breakroom_telemetry::init("scheduling")?;
     let config = SchedulingConfig::from_env()?;
     let cancel = CancellationToken::new();
     let built = startup::build(config, cancel.clone()).await?;

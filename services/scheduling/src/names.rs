@@ -1,6 +1,6 @@
 //! Scheduling's resource names: parsing at the API boundary and formatting back.
 
-use breakroom_kit::{
+use breakroom_base::{
     Result,
     names::{parse, parse2},
 };
@@ -58,15 +58,15 @@ pub fn shifts_parent(field: &str, name: &str) -> Result<(String, String, Option<
     let pattern = "tenants/{tenant}/stores/{store}/shifts/{shift} or \
                    tenants/{tenant}/stores/{store}/shifts/-";
     if name.is_empty() {
-        return Err(breakroom_kit::Error::invalid(
+        return Err(breakroom_base::Error::invalid(
             field,
             format!("is required: {pattern}"),
         ));
     }
     let (tenant, store, shift) = shift(field, name)
-        .map_err(|_| breakroom_kit::Error::invalid(field, format!("must be {pattern}")))?;
+        .map_err(|_| breakroom_base::Error::invalid(field, format!("must be {pattern}")))?;
     if tenant == "-" || store == "-" {
-        return Err(breakroom_kit::Error::invalid(
+        return Err(breakroom_base::Error::invalid(
             field,
             "must name one store: only the shift may be `-`",
         ));
@@ -138,7 +138,7 @@ pub fn roster(field: &str, name: &str) -> Result<(String, String, Week)> {
             pattern,
         )?,
         _ => {
-            return Err(breakroom_kit::Error::invalid(
+            return Err(breakroom_base::Error::invalid(
                 field,
                 format!("must be {pattern}"),
             ));
@@ -153,7 +153,7 @@ pub fn calendar_feed(field: &str, name: &str) -> Result<(String, String)> {
     let pattern = "tenants/{tenant}/users/{user}/calendarFeed";
     match name.strip_suffix("/calendarFeed") {
         Some(user_name) => parse2(field, user_name, ["tenants", "users"], pattern),
-        None => Err(breakroom_kit::Error::invalid(
+        None => Err(breakroom_base::Error::invalid(
             field,
             format!("must be {pattern}"),
         )),

@@ -1,5 +1,5 @@
 //! Scheduling's read model: its own rosters, calendar feeds and time-off requests.
-//! Identity's directory (stores, people, roles) is the kit's replica (`kit::directory`).
+//! Identity's directory (stores, people, roles) is the kit's replica (`breakroom_directory`).
 //!
 //! - `rosters`: shifts, per-employee calendar entries, calendar feeds, change notices.
 //! - `time_off`: time-off requests.
@@ -12,8 +12,8 @@ mod time_off;
 
 pub use claims_swaps::ClaimsAndSwaps;
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     aggregate::Aggregate,
     envelope::RecordedCommit,
     projector::{Projection, Source},

@@ -6,8 +6,8 @@
 //! deactivation is handled once; the commands it issues carry request ids derived from
 //! the deactivation's commit, so a batch retried after a crash appends nothing twice.
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     envelope::{CommandMeta, RecordedCommit},
     projector::{Projection, Source},
 };
@@ -59,7 +59,7 @@ impl Projection for Offboarding {
         }
         let (tenant, employee) = (commit.tenant(), commit.aggregate_id());
         let from = jiff::Timestamp::try_from(commit.occurred_at())
-            .map_err(breakroom_kit::Error::internal)?;
+            .map_err(breakroom_base::Error::internal)?;
         // The rosters are found through the read model: let it catch up first, so a shift
         // planned a moment before the offboarding is not missed (UNAVAILABLE retries).
         self.app.catch_up_rosters().await?;

@@ -4,10 +4,8 @@
 
 use std::{net::SocketAddr, sync::Arc};
 
-use breakroom_kit::{
-    Result,
-    server::{Infra, Server},
-};
+use breakroom_base::Result;
+use breakroom_chassis::server::{Infra, Server};
 use breakroom_proto::scheduling::v1::scheduling_service_server::SchedulingServiceServer;
 use tokio_util::sync::CancellationToken;
 
@@ -41,11 +39,11 @@ pub async fn build(config: SchedulingConfig, cancel: CancellationToken) -> Resul
     let listener = tokio::net::TcpListener::bind(config.calendar_listen_addr)
         .await
         .map_err(|e| {
-            breakroom_kit::Error::invalid("BREAKROOM_CALENDAR_LISTEN_ADDR", e.to_string())
+            breakroom_base::Error::invalid("BREAKROOM_CALENDAR_LISTEN_ADDR", e.to_string())
         })?;
     let calendar_addr = listener
         .local_addr()
-        .map_err(breakroom_kit::Error::internal)?;
+        .map_err(breakroom_base::Error::internal)?;
     let app = App::new(config, &infra, directory.clone());
     app.calendar_bound(calendar_addr);
     let http_app = app.clone();

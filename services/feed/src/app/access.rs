@@ -9,10 +9,8 @@
 //! - Custom groups: their explicit members; their admins administer and moderate.
 //! - HQ admins administer and moderate every group of their chain.
 
-use breakroom_kit::{
-    Error, Result,
-    directory::{Caller, Role},
-};
+use breakroom_base::{Error, Result};
+use breakroom_directory::{Caller, Role};
 use breakroom_proto::feed::v1::{self as pb, GroupKind, PostingPolicy};
 
 use crate::queries::groups::GroupRow;

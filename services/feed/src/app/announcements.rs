@@ -3,11 +3,9 @@
 //! per reader, who may read the report, and reminders naming exactly those who have not
 //! acknowledged.
 
-use breakroom_kit::{
-    Error, Result,
-    directory::{Caller, Role},
-    envelope::{CommandMeta, new_aggregate_id},
-};
+use breakroom_base::{Error, Result};
+use breakroom_directory::{Caller, Role};
+use breakroom_events::envelope::{CommandMeta, new_aggregate_id};
 use breakroom_proto::feed::v1 as pb;
 use futures::future::try_join_all;
 

@@ -2,9 +2,9 @@
 //! (custom groups, the help group's helpers), and the derived groups the reaction to
 //! identity's events creates.
 
-use breakroom_kit::{
-    Error, Result,
-    directory::Caller,
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
+use breakroom_events::{
     envelope::{CommandMeta, new_aggregate_id},
     repository::Committed,
 };

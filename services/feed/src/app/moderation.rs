@@ -2,7 +2,8 @@
 //! ModeratePost applies (`access::GroupAccess::moderator`), and what they see of a
 //! report.
 
-use breakroom_kit::{Result, directory::Caller};
+use breakroom_base::Result;
+use breakroom_directory::Caller;
 
 use super::{App, access::GroupAccess};
 use crate::queries::{groups, moderation::QueueScope};

@@ -2,9 +2,9 @@
 //! by the author with the history kept, deleting by the author or a moderator, pinning by
 //! group admins, reporting, and moderation.
 
-use breakroom_kit::{
-    Error, Result,
-    directory::Caller,
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
+use breakroom_events::{
     envelope::{CommandMeta, new_aggregate_id},
     repository::Committed,
 };

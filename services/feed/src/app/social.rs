@@ -1,10 +1,8 @@
 //! Comments (one level of replies), reactions (set/clear idempotent) and read markers.
 
-use breakroom_kit::{
-    Error, Result,
-    directory::Caller,
-    envelope::{CommandMeta, new_aggregate_id},
-};
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
+use breakroom_events::envelope::{CommandMeta, new_aggregate_id};
 use breakroom_proto::feed::v1 as pb;
 use chrono::{DateTime, Utc};
 

@@ -18,7 +18,8 @@
 //! it has its own rule (`App::report_scope`: the author, HQ admins, store managers and
 //! team leads for their stores).
 
-use breakroom_kit::{Error, Result, directory::Caller};
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
 
 use super::{App, access::GroupAccess, posts::PostRef};
 use crate::queries::{announcements, posts, posts::PostRow};

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::feed::v1::{self as pb, GroupKind, PostingPolicy, group_event::Event as Ev};
 
 /// A group.
@@ -213,7 +214,7 @@ impl Aggregate for Group {
 
 #[cfg(test)]
 mod tests {
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

@@ -1,7 +1,8 @@
 //! The post aggregate (type `post`): a post or announcement, its edits (the history is
 //! the sequence of `PostEdited`), pinning, deletion, reports and moderation.
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::feed::v1::{self as pb, post_event::Event as Ev};
 
 /// A post.
@@ -245,7 +246,7 @@ impl Aggregate for Post {
 
 #[cfg(test)]
 mod tests {
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

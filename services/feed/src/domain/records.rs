@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::feed::v1::{
     self as pb, acknowledgement_event::Event as Ack, audience_event::Event as Aud,
     comment_event::Event as Com, reaction_event::Event as Rea, read_state_event::Event as Rs,
@@ -272,7 +273,7 @@ impl Aggregate for ReadState {
 
 #[cfg(test)]
 mod tests {
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

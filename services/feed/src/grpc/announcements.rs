@@ -1,7 +1,7 @@
 //! Announcement handlers: AcknowledgePost, SendAcknowledgementReminder (the report is
 //! `report`).
 
-use breakroom_kit::Result;
+use breakroom_base::Result;
 use breakroom_proto::feed::v1 as pb;
 use tonic::Request;
 

@@ -1,7 +1,8 @@
 //! Proto <-> domain: request validation (every field violation collected) and the wire
 //! views of groups, posts, cards and comments.
 
-use breakroom_kit::{directory::Role, error::Violations, event_store::check_token};
+use breakroom_base::{error::Violations, names::check_token};
+use breakroom_directory::Role;
 use breakroom_proto::feed::v1::{self as pb, PostKind};
 use prost::Message;
 

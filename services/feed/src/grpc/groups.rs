@@ -1,7 +1,7 @@
 //! Group handlers: CreateGroup, GetGroup, ListMyGroups, UpdateGroup, AddGroupMembers,
 //! RemoveGroupMembers.
 
-use breakroom_kit::{error::Violations, paging::Page};
+use breakroom_base::{error::Violations, paging::Page};
 use breakroom_proto::feed::v1::{self as pb, PostingPolicy};
 use chrono::Utc;
 use tonic::{Request, Response};
@@ -194,7 +194,7 @@ pub async fn update(app: &App, request: Request<pb::UpdateGroupRequest>) -> Repl
 
 async fn change(
     app: &App,
-    caller: &breakroom_kit::directory::Caller,
+    caller: &breakroom_directory::Caller,
     group_name: &str,
     list: &[String],
     request_id: &str,

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use breakroom_kit::{Error, paging::Page};
+use breakroom_base::{Error, paging::Page};
 use breakroom_proto::feed::v1 as pb;
 use tonic::{Request, Response};
 

@@ -1,12 +1,8 @@
 //! Post handlers: CreatePost, GetPost, UpdatePost, DeletePost, PinPost, ListGroupPosts,
 //! ListTimeline, ReportPost, ModeratePost.
 
-use breakroom_kit::{
-    Error, Result,
-    directory::{Caller, refuse_offboarded},
-    error::Violations,
-    paging::Page,
-};
+use breakroom_base::{Error, Result, error::Violations, paging::Page};
+use breakroom_directory::{Caller, refuse_offboarded};
 use breakroom_proto::feed::v1::{self as pb, ModerationAction};
 use tonic::{Request, Response};
 
@@ -176,8 +172,8 @@ pub async fn list_group(
 }
 
 /// `ListTimeline`: the most frequent call, so it is one statement. The caller's state is
-/// read by the page's statement (`kit::directory::read::inline::state_of`); only an empty page,
-/// a service account or bad input looks the caller up on its own.
+/// read by the page's statement (`breakroom_directory::read::inline::state_of`); only an
+/// empty page, a service account or bad input looks the caller up on its own.
 pub async fn timeline(
     app: &App,
     request: Request<pb::ListTimelineRequest>,

@@ -9,12 +9,12 @@
 //! an export is being read does not move between pages, so every reader appears on
 //! exactly one. Within a page readers are ordered as always, not acknowledged first.
 
-use breakroom_kit::{
+use breakroom_base::{
     Error,
-    directory::Role,
     error::Violations,
     paging::{MAX_PAGE, Page},
 };
+use breakroom_directory::Role;
 use breakroom_proto::feed::v1 as pb;
 use tonic::{Request, Response};
 

@@ -1,7 +1,7 @@
 //! Handlers of comments, reactions and read markers: AddComment, ListComments,
 //! DeleteComment, SetReaction, ClearReaction, MarkTimelineRead.
 
-use breakroom_kit::{Error, error::Violations, paging::Page};
+use breakroom_base::{Error, error::Violations, paging::Page};
 use breakroom_proto::feed::v1::{self as pb, ReactionKind};
 use chrono::{DateTime, Utc};
 use tonic::{Request, Response};
@@ -17,7 +17,7 @@ use crate::{
     queries::comments,
 };
 
-fn post_ref(field: &str, name: &str) -> breakroom_kit::Result<PostRef> {
+fn post_ref(field: &str, name: &str) -> breakroom_base::Result<PostRef> {
     let (tenant, group, post) = names::post(field, name)?;
     Ok(PostRef {
         tenant,

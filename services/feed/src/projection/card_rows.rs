@@ -4,7 +4,7 @@
 //! trips. Cards are only ever inserted (once per id), and nothing else in a batch reads
 //! them, so writing them after the batch's other statements changes no outcome.
 
-use breakroom_kit::Result;
+use breakroom_base::Result;
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 

@@ -7,7 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::{
     feed::v1::{self as pb, CardKind, GroupKind, PostingPolicy},
     identity::v1::{
@@ -94,7 +95,7 @@ fn chain_group(kind: GroupKind) -> pb::GroupCreated {
 pub async fn identity(conn: &mut PgConnection, commit: &RecordedCommit) -> Result<()> {
     let at = occurred(commit);
     for (id, created) in derived_groups(commit)? {
-        if breakroom_kit::event_store::check_token("group", &id).is_ok() {
+        if breakroom_base::names::check_token("group", &id).is_ok() {
             insert_group(conn, commit.tenant(), &id, &created, at).await?;
         }
     }

@@ -1,10 +1,8 @@
 //! Feed's own events into the read model.
 
-use breakroom_kit::{
-    Result,
-    directory::{self, Role},
-    envelope::RecordedCommit,
-};
+use breakroom_base::Result;
+use breakroom_directory::Role;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::feed::v1::{
     self as pb, acknowledgement_event::Event as Ack, audience_event::Event as Aud,
     group_event::Event as Gr, post_event::Event as Po, read_state_event::Event as Rs,
@@ -108,7 +106,8 @@ async fn obligations(
             resolved.display_names.clone(),
         )
     } else {
-        let found = directory::read::readers(&mut *conn, tenant, &resolved.user_ids).await?;
+        let found =
+            breakroom_directory::read::readers(&mut *conn, tenant, &resolved.user_ids).await?;
         let roles = found
             .iter()
             .map(|r| r.role.map_or("", Role::as_str))

@@ -10,8 +10,8 @@
 //! reads the whole stream (other commits are skipped), so a `feed:N` consistency token
 //! reaches its checkpoint too.
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     envelope::RecordedCommit,
     projector::{Projection, Source},
 };

@@ -1,6 +1,6 @@
 //! Unread markers: per person and group (`''` = the whole timeline), only ever forward.
 
-use breakroom_kit::Result;
+use breakroom_base::Result;
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
 

@@ -13,11 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::{
-    Result,
-    directory::{self, Role, UserState},
-    envelope::RecordedCommit,
-};
+use breakroom_base::Result;
+use breakroom_directory::{Role, UserState};
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::{
     feed::v1::{self as pb, CardKind},
     scheduling::v1::{self as sc, roster_event::Event as Ro, shift_diff::Kind},
@@ -219,16 +217,17 @@ async fn open_shift(
         format!("tenants/{tenant}/stores/{store}/shifts/{}", shift.shift_id),
     );
     let card = Card::new(CardKind::OpenShift, fields, vec![change]);
-    let recipients: BTreeSet<String> = directory::read::store_members(&mut *conn, tenant, store)
-        .await?
-        .into_iter()
-        .filter(|m| {
-            m.state != UserState::Deactivated
-                && matches!(m.role, Role::Employee | Role::TeamLead)
-                && m.covers(&shift.department_id)
-        })
-        .map(|m| m.user)
-        .collect();
+    let recipients: BTreeSet<String> =
+        breakroom_directory::read::store_members(&mut *conn, tenant, store)
+            .await?
+            .into_iter()
+            .filter(|m| {
+                m.state != UserState::Deactivated
+                    && matches!(m.role, Role::Employee | Role::TeamLead)
+                    && m.covers(&shift.department_id)
+            })
+            .map(|m| m.user)
+            .collect();
     let recipients: Vec<String> = recipients.into_iter().collect();
     sqlx::query(
         "INSERT INTO posts (tenant, id, group_id, recipient_id, kind, card, create_time) \

@@ -1,6 +1,7 @@
 //! Comments and reactions into the read model, with the counters posts carry.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::feed::v1::{
     self as pb, comment_event::Event as Com, reaction_event::Event as Rea,
 };

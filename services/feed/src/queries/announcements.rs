@@ -5,20 +5,18 @@
 //! name as they were when the audience was snapshotted (their first membership), so a
 //! roll-up of 60,000 readers is one scan of the announcement's rows.
 
-use breakroom_kit::{
-    Result,
-    directory::{self, Role},
-};
+use breakroom_base::Result;
+use breakroom_directory::Role;
 use breakroom_proto::feed::v1 as pb;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 /// A reader of an announcement as snapshotted at publication: their store and role of
 /// their first membership by store, then role (empty store: chain-wide), and their name.
-pub use breakroom_kit::directory::Reader;
+pub use breakroom_directory::Reader;
 
-/// Resolves an audience from the directory (`directory::read::audience`: people not
-/// offboarded with a membership matching every non-empty list, the author excluded),
+/// Resolves an audience from the directory (`breakroom_directory::read::audience`: people
+/// not offboarded with a membership matching every non-empty list, the author excluded),
 /// each with the store, role and name the roll-up snapshots. Ordered by user id.
 pub async fn resolve(
     pool: &PgPool,
@@ -26,7 +24,7 @@ pub async fn resolve(
     audience: &pb::Audience,
     author: &str,
 ) -> Result<Vec<Reader>> {
-    let audience = directory::Audience {
+    let audience = breakroom_directory::Audience {
         stores: audience.store_ids.clone(),
         regions: audience.regions.clone(),
         roles: audience
@@ -36,7 +34,7 @@ pub async fn resolve(
             .collect(),
         departments: audience.department_ids.clone(),
     };
-    directory::read::audience(pool, tenant, &audience, author).await
+    breakroom_directory::read::audience(pool, tenant, &audience, author).await
 }
 
 /// The revision `user` acknowledged, when they hold an obligation on `post`.
@@ -117,7 +115,7 @@ pub async fn rollup(
     // Store names by key, apart: a join inside the aggregate lets a planner without fresh
     // statistics loop over every store per reader.
     let stores: Vec<String> = counts.iter().map(|c| c.0.clone()).collect();
-    let names = directory::read::store_names(pool, tenant, &stores).await?;
+    let names = breakroom_directory::read::store_names(pool, tenant, &stores).await?;
     let rows: Vec<RollupRow> = counts
         .into_iter()
         .map(|(store, role, total, acked)| {

@@ -1,7 +1,7 @@
 //! A post's comments, oldest first, replies right after their comment; their authors'
 //! names from the directory, read apart by id.
 
-use breakroom_kit::{Result, directory, paging::Page};
+use breakroom_base::{Result, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -81,7 +81,7 @@ async fn with_names(
         return Ok(rows);
     }
     let authors: Vec<String> = rows.iter().map(|r| r.author_id.clone()).collect();
-    let names = directory::read::display_names(pool, tenant, &authors).await?;
+    let names = breakroom_directory::read::display_names(pool, tenant, &authors).await?;
     for row in &mut rows {
         row.author_display_name = names.get(&row.author_id).cloned();
     }

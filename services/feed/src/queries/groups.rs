@@ -2,10 +2,8 @@
 //! caller's groups (driven from their memberships, so a chain of 1,000 stores costs the
 //! caller's few rows, not a scan of every group).
 
-use breakroom_kit::{
-    Result,
-    directory::{self, read::inline::store_memberships_of},
-};
+use breakroom_base::Result;
+use breakroom_directory::read::inline::store_memberships_of;
 use breakroom_proto::feed::v1::{GroupKind, PostingPolicy};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -202,5 +200,5 @@ pub async fn unread(pool: &PgPool, tenant: &str, group: &str, user: &str) -> Res
 
 /// Which of `users` the directory knows as people of `tenant` (not offboarded).
 pub async fn known_users(pool: &PgPool, tenant: &str, users: &[String]) -> Result<Vec<String>> {
-    directory::read::people(pool, tenant, users).await
+    breakroom_directory::read::people(pool, tenant, users).await
 }

@@ -7,7 +7,7 @@
 //! caller's groups; no index per group is needed for a queue of that size. "Newest" is
 //! the stream's order of the reports (their commits' sequence), not the clock.
 
-use breakroom_kit::{Error, Result, directory, paging::Page};
+use breakroom_base::{Error, Result, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -130,7 +130,7 @@ pub async fn latest_reports(
         return Ok(rows);
     }
     let reporters: Vec<String> = rows.iter().map(|r| r.reporter_id.clone()).collect();
-    let names = directory::read::display_names(pool, tenant, &reporters).await?;
+    let names = breakroom_directory::read::display_names(pool, tenant, &reporters).await?;
     for row in &mut rows {
         row.reporter_display_name = names.get(&row.reporter_id).cloned();
     }

@@ -2,11 +2,8 @@
 //! one short index range per group of the caller, merged, plus their personal cards) and
 //! a group's feed (pinned first).
 
-use breakroom_kit::{
-    Result,
-    directory::read::inline::{display_name_of, state_of},
-    paging::Page,
-};
+use breakroom_base::{Result, paging::Page};
+use breakroom_directory::read::inline::{display_name_of, state_of};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgPool;
 

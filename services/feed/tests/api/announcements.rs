@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use breakroom_kit::testing::recorded;
 use breakroom_proto::{
     feed::v1::{self as pb, audience_event::Event as Aud, reminder_event::Event as Rem},
     identity::v1::{self as id, Role},
 };
+use breakroom_testing::recorded;
 
 use crate::support::*;
 
@@ -18,7 +18,7 @@ async fn store_in_region(p: &Platform, chain: &Chain, code: &str, region: &str) 
         .people
         .identity
         .clone()
-        .create_store(breakroom_kit::testing::bearer(
+        .create_store(breakroom_testing::bearer(
             &chain.admin.token,
             id::CreateStoreRequest {
                 parent: format!("tenants/{}", chain.tenant),

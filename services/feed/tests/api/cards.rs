@@ -41,7 +41,7 @@ async fn upsert(p: &Platform, token: &str, store: &str, shift: sc::Shift) -> sc:
         .scheduling
         .clone()
         .unwrap()
-        .upsert_shift(p.people.with_token(breakroom_kit::testing::bearer(
+        .upsert_shift(p.people.with_token(breakroom_testing::bearer(
             token,
             sc::UpsertShiftRequest {
                 parent: store.into(),
@@ -75,7 +75,7 @@ async fn the_roster_arrives_as_cards_in_the_store_group_and_personal_ones_only_f
         .scheduling
         .clone()
         .unwrap()
-        .publish_roster(p.people.with_token(breakroom_kit::testing::bearer(
+        .publish_roster(p.people.with_token(breakroom_testing::bearer(
             &chain.admin.token,
             sc::PublishRosterRequest {
                 name: format!("{}/rosters/2026-W49", chain.store),
@@ -146,7 +146,7 @@ async fn the_roster_arrives_as_cards_in_the_store_group_and_personal_ones_only_f
         .scheduling
         .clone()
         .unwrap()
-        .claim_open_shift(p.people.with_token(breakroom_kit::testing::bearer(
+        .claim_open_shift(p.people.with_token(breakroom_testing::bearer(
             &finn.token,
             sc::ClaimOpenShiftRequest {
                 shift: open.name.clone(),
@@ -176,7 +176,7 @@ async fn a_decided_time_off_request_reaches_its_employee_as_a_card() {
     let finn = p.employee(&chain, &chain.store, "finn@acme.example").await;
     let mut scheduling = p.scheduling.clone().unwrap();
     let requested = scheduling
-        .request_time_off(p.people.with_token(breakroom_kit::testing::bearer(
+        .request_time_off(p.people.with_token(breakroom_testing::bearer(
             &eva.token,
             sc::RequestTimeOffRequest {
                 parent: eva.name.clone(),
@@ -192,7 +192,7 @@ async fn a_decided_time_off_request_reaches_its_employee_as_a_card() {
         .await;
     let requested = p.note(requested).unwrap();
     let decided = scheduling
-        .decide_time_off(p.people.with_token(breakroom_kit::testing::bearer(
+        .decide_time_off(p.people.with_token(breakroom_testing::bearer(
             &chain.admin.token,
             sc::DecideTimeOffRequest {
                 name: requested.name.clone(),
@@ -215,7 +215,7 @@ async fn publish(p: &Platform, token: &str, store: &str, week: &str) {
         .scheduling
         .clone()
         .unwrap()
-        .publish_roster(p.people.with_token(breakroom_kit::testing::bearer(
+        .publish_roster(p.people.with_token(breakroom_testing::bearer(
             token,
             sc::PublishRosterRequest {
                 name: format!("{store}/rosters/{week}"),

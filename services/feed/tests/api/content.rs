@@ -2,8 +2,8 @@
 //! script links, and attachment locations that are not an object key or an https URL,
 //! are refused with a field violation before anything is recorded.
 
-use breakroom_kit::testing::recorded;
 use breakroom_proto::feed::v1 as pb;
+use breakroom_testing::recorded;
 
 use crate::{hostile::violations, support::*};
 

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::{eventually, recorded};
 use breakroom_proto::{
     feed::v1::{self as pb, group_event::Event as Ge},
     identity::v1::Role,
 };
+use breakroom_testing::{eventually, recorded};
 
 use crate::support::*;
 

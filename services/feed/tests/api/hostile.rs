@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::{eventually, violated_fields};
 use breakroom_proto::feed::v1::{self as pb, feed_service_client::FeedServiceClient};
+use breakroom_testing::{eventually, violated_fields};
 use tonic::Code;
 
 use crate::support::*;
@@ -154,7 +154,7 @@ async fn a_database_outage_is_answered_unavailable_and_feed_recovers_when_it_ret
     let server = breakroom_feed::startup::build(breakroom_feed::config::FeedConfig::new(config))
         .await
         .unwrap();
-    let running = breakroom_kit::testing::spawn(server, "breakroom.feed.v1.FeedService").await;
+    let running = breakroom_testing::spawn(server, "breakroom.feed.v1.FeedService").await;
     let feed = FeedServiceClient::new(running.channel().await);
     let group = store_group("acme", &chain.store);
     let post = |feed: FeedServiceClient<tonic::transport::Channel>| {

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
+use breakroom_events::{event_store::stream_name, projector};
 use breakroom_feed::projection::moderation_queue::{MODERATION_QUEUE, ModerationQueue};
-use breakroom_kit::{event_store::stream_name, projector, testing::violated_fields};
 use breakroom_proto::feed::v1::{self as pb, ModerationAction};
+use breakroom_testing::violated_fields;
 use tonic::{Code, Status};
 
 use crate::support::*;

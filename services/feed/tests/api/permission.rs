@@ -204,7 +204,7 @@ async fn an_employee_without_the_right_is_denied_before_the_request_is_validated
     );
     let status = pin.await.unwrap_err();
     assert_eq!(
-        breakroom_kit::testing::violated_fields(&status),
+        breakroom_testing::violated_fields(&status),
         vec!["request_id"]
     );
 }
@@ -423,7 +423,7 @@ async fn a_store_manager_announcing_beyond_their_stores_is_denied_before_the_pos
     let status = announce(vec![id_of(&chain.store).into()])
         .await
         .unwrap_err();
-    let mut fields = breakroom_kit::testing::violated_fields(&status);
+    let mut fields = breakroom_testing::violated_fields(&status);
     fields.sort();
     assert_eq!(fields, vec!["post.body", "post.title"]);
 }

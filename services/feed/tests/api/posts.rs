@@ -68,7 +68,7 @@ async fn timeline_pages_have_no_duplicates_or_gaps_while_people_post() {
         tokio::spawn(async move {
             for i in 0..15 {
                 let mut feed = feed.clone();
-                feed.create_post(breakroom_kit::testing::bearer(
+                feed.create_post(breakroom_testing::bearer(
                     &token,
                     pb::CreatePostRequest {
                         parent: store.clone(),

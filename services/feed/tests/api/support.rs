@@ -7,19 +7,17 @@ use std::sync::{
     atomic::{AtomicU64, Ordering},
 };
 
+use breakroom_events::consistency::MIN_SEQUENCE_KEY;
 use breakroom_feed::config::FeedConfig;
 use breakroom_identity::testing::Identity;
 pub use breakroom_identity::testing::{Chain, Person, id_of, role_in, role_in_department, uuid};
-pub use breakroom_kit::testing::reason;
-use breakroom_kit::{
-    consistency::MIN_SEQUENCE_KEY,
-    testing::{self, Running, TestEnv},
-};
 use breakroom_proto::{
     feed::v1::{self as pb, feed_service_client::FeedServiceClient},
     identity::v1 as id,
     scheduling::v1::scheduling_service_client::SchedulingServiceClient,
 };
+pub use breakroom_testing::reason;
+use breakroom_testing::{Running, TestEnv};
 use tonic::{Request, Response, Status, transport::Channel};
 
 /// The services of one test.
@@ -65,7 +63,8 @@ impl Platform {
             .await
             .unwrap();
             let running =
-                testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
+                breakroom_testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService")
+                    .await;
             (
                 Some(SchedulingServiceClient::new(running.channel().await)),
                 Some(running),
@@ -114,7 +113,7 @@ impl Platform {
 
     /// A request as `token`, asking feed to answer only once it has seen every write.
     pub fn req<T>(&self, token: &str, message: T) -> Request<T> {
-        let mut request = testing::bearer(token, message);
+        let mut request = breakroom_testing::bearer(token, message);
         request
             .metadata_mut()
             .insert(MIN_SEQUENCE_KEY, self.tokens().parse().unwrap());
@@ -126,11 +125,11 @@ impl Platform {
         let reply = reply?;
         if reply
             .metadata()
-            .get(breakroom_kit::consistency::SEQUENCE_KEY)
+            .get(breakroom_events::consistency::SEQUENCE_KEY)
             .is_some()
         {
-            let token = testing::token(reply.metadata());
-            let seq = testing::sequence(reply.metadata());
+            let token = breakroom_testing::token(reply.metadata());
+            let seq = breakroom_testing::sequence(reply.metadata());
             if token.starts_with("feed:") {
                 self.feed_seen.fetch_max(seq, Ordering::SeqCst);
             } else if token.starts_with("scheduling:") {
@@ -142,8 +141,10 @@ impl Platform {
 
     /// Remembers the identity sequence of a reply of identity.
     pub fn note_identity<T>(&self, reply: Response<T>) -> T {
-        self.identity_seen
-            .fetch_max(testing::sequence(reply.metadata()), Ordering::SeqCst);
+        self.identity_seen.fetch_max(
+            breakroom_testing::sequence(reply.metadata()),
+            Ordering::SeqCst,
+        );
         reply.into_inner()
     }
 
@@ -181,7 +182,7 @@ impl Platform {
         let mut client = self.people.identity.clone();
         let reply = if grant {
             client
-                .grant_role(testing::bearer(
+                .grant_role(breakroom_testing::bearer(
                     &chain.admin.token,
                     id::GrantRoleRequest {
                         name: user.name.clone(),
@@ -192,7 +193,7 @@ impl Platform {
                 .await
         } else {
             client
-                .revoke_role(testing::bearer(
+                .revoke_role(breakroom_testing::bearer(
                     &chain.admin.token,
                     id::RevokeRoleRequest {
                         name: user.name.clone(),
@@ -289,7 +290,7 @@ pub async fn spawn_feed(env: &TestEnv) -> Running {
     let server = breakroom_feed::startup::build(FeedConfig::new(env.config("feed")))
         .await
         .unwrap();
-    testing::spawn(server, "breakroom.feed.v1.FeedService").await
+    breakroom_testing::spawn(server, "breakroom.feed.v1.FeedService").await
 }
 
 /// `tenants/{t}/groups/store-<store id>` of a store's resource name.

@@ -4,8 +4,8 @@
 //! `ServiceAccountCreated`: stopped in between, it leaves a key for an account that does
 //! not exist (no login can use it) until the retry with the same request id completes it.
 
-use breakroom_kit::{
-    Error, Result,
+use breakroom_base::{Error, Result};
+use breakroom_events::{
     envelope::{CommandMeta, new_aggregate_id},
     repository::Committed,
 };

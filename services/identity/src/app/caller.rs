@@ -12,7 +12,7 @@
 //! `OPERATOR_ONLY`, `NOT_AN_ADMIN`, `HQ_ADMIN_ONLY`, `NOT_A_MANAGER`,
 //! `ROLE_NOT_GRANTABLE`, `OUTRANKED`, `NOT_YOUR_SESSIONS`.
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 
 use crate::{
     domain::{

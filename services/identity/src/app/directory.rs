@@ -1,7 +1,7 @@
 //! Tenants (chains) and their stores.
 
-use breakroom_kit::{
-    Error, Result,
+use breakroom_base::{Error, Result};
+use breakroom_events::{
     envelope::{CommandMeta, new_aggregate_id},
     repository::Committed,
 };

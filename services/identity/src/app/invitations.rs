@@ -16,10 +16,9 @@
 
 use std::{collections::HashMap, time::SystemTime};
 
-use breakroom_kit::{
-    Error, Result,
+use breakroom_base::{Error, Result, error::Violations};
+use breakroom_events::{
     envelope::{CommandMeta, new_aggregate_id},
-    error::Violations,
     repository::Committed,
 };
 use futures::StreamExt;

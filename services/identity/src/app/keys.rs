@@ -9,7 +9,9 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use breakroom_kit::{Error, Result, auth::Signer, envelope::CommandMeta, retry, signing_keys};
+use breakroom_base::{Error, Result, retry};
+use breakroom_directory::{auth::Signer, signing_keys};
+use breakroom_events::envelope::CommandMeta;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
@@ -19,7 +21,7 @@ use crate::{
     domain::signing_key::SigningKeyCommand,
 };
 
-pub use breakroom_kit::signing_keys::KEYS_TENANT;
+pub use breakroom_directory::signing_keys::KEYS_TENANT;
 
 /// Loads the configured signing key, creating the key file when it is missing.
 pub fn load_signer(config: &IdentityConfig) -> Result<Signer> {
@@ -32,7 +34,7 @@ pub fn load_signer(config: &IdentityConfig) -> Result<Signer> {
         Some(kid) => kid.clone(),
         None => derived_kid(&public),
     };
-    breakroom_kit::event_store::check_token("BREAKROOM_SIGNING_KEY_ID", &kid)?;
+    breakroom_base::names::check_token("BREAKROOM_SIGNING_KEY_ID", &kid)?;
     Signer::from_seed(&kid, &seed)
 }
 

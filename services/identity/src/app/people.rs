@@ -4,7 +4,8 @@
 //! two concurrent changes to one address have exactly one winner; the loser's claim
 //! attempt fails and nothing of it is written.
 
-use breakroom_kit::{Error, Result, envelope::CommandMeta, repository::Committed};
+use breakroom_base::{Error, Result};
+use breakroom_events::{envelope::CommandMeta, repository::Committed};
 
 use super::{App, caller::Caller};
 use crate::{

@@ -16,9 +16,9 @@
 
 use std::time::Duration;
 
-use breakroom_kit::{
-    Error, Result, auth::Principal, envelope::CommandMeta, event_store::check_token,
-};
+use breakroom_base::{Error, Result, names::check_token};
+use breakroom_directory::auth::Principal;
+use breakroom_events::envelope::CommandMeta;
 use breakroom_proto::identity::v1 as pb;
 
 use super::{

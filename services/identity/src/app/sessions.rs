@@ -12,12 +12,9 @@
 
 use std::time::SystemTime;
 
-use breakroom_kit::{
-    Error, Result,
-    auth::Principal,
-    envelope::{CommandMeta, new_aggregate_id},
-    event_store::check_token,
-};
+use breakroom_base::{Error, Result, names::check_token};
+use breakroom_directory::auth::Principal;
+use breakroom_events::envelope::{CommandMeta, new_aggregate_id};
 use breakroom_proto::identity::v1::{self as pb, login_failed::Reason};
 
 use super::{App, caller::Caller};

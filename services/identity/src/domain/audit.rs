@@ -2,7 +2,8 @@
 //! `login_audit`, id `<yyyymmddhh>`): an attacker spraying made-up names appends here,
 //! never to an aggregate the service has to load to do its work.
 
-use breakroom_kit::{Result, aggregate::Aggregate};
+use breakroom_base::Result;
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::identity::v1::{self as pb, tenant_event::Event as Ev};
 
 /// An hour's audit log; it has no state that decisions depend on.

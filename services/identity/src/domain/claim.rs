@@ -4,7 +4,8 @@
 //! meets on one subject, and taking a free value is an append that only one of several
 //! concurrent writers wins.
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::identity::v1::{self as pb, claim_event::Event as Ev};
 use sha2::{Digest, Sha256};
 
@@ -118,7 +119,7 @@ impl Aggregate for Claim {
 
 #[cfg(test)]
 mod tests {
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

@@ -6,7 +6,7 @@ use super::values::DepartmentId;
 
 /// What a principal may do: the one definition, the directory's, which every service's
 /// replica of identity uses too.
-pub use breakroom_kit::directory::Role;
+pub use breakroom_directory::Role;
 
 /// One role of a user: in a store (optionally a department of it), or chain-wide.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -2,7 +2,8 @@
 //! tenant and logging in with an API key, whose hash is kept in the account's `credential`
 //! on the secrets stream.
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::identity::v1::{self as pb, service_account_event::Event as Ev};
 
 use super::values::DisplayName;

@@ -2,7 +2,8 @@
 
 use std::time::SystemTime;
 
-use breakroom_kit::{Result, aggregate::Aggregate};
+use breakroom_base::Result;
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::identity::v1::{self as pb, signing_key_event::Event as Ev};
 
 use super::{instant, timestamp};
@@ -47,7 +48,7 @@ impl Aggregate for SigningKey {
         } = command;
         if !self.public_key.is_empty() {
             if &self.public_key != public_key {
-                return Err(breakroom_kit::Error::exists(
+                return Err(breakroom_base::Error::exists(
                     "SIGNING_KEY_ID_TAKEN",
                     "a different signing key with this key id",
                 ));

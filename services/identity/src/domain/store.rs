@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::identity::v1::{self as pb, store_event::Event as Ev};
 
 use super::values::{DepartmentId, DisplayName, StoreCode, TimeZone};
@@ -203,7 +204,7 @@ impl Aggregate for Store {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

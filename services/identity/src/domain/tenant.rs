@@ -1,7 +1,8 @@
 //! A tenant: one chain. Created once by the platform operator. (Its event type also has a
 //! `LoginFailed` variant, which the hourly `login_audit` aggregates use.)
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::identity::v1::{self as pb, tenant_event::Event as Ev};
 
 use super::values::{DisplayName, Locale, TimeZone};

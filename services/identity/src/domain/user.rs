@@ -11,7 +11,8 @@ use std::{
     time::SystemTime,
 };
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::identity::v1::{self as pb, login_failed::Reason, user_event::Event as Ev};
 
 use super::{

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 
 /// Defines a string newtype with `as_str`, `Display` and `into_inner`.
 macro_rules! string_value {

@@ -1,6 +1,6 @@
 //! `AuthService`: login, refresh, logout, sessions, signing keys.
 
-use breakroom_kit::{Error, error::Violations};
+use breakroom_base::{Error, error::Violations};
 use breakroom_proto::identity::v1::{
     self as pb,
     auth_service_server::AuthService,

@@ -1,7 +1,8 @@
 //! Proto <-> domain: parsing requests into value types (collecting every field violation)
 //! and rendering aggregate states as resources.
 
-use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
+use breakroom_base::{Error, Result, error::Violations};
+use breakroom_events::envelope::CommandMeta;
 use breakroom_proto::identity::v1 as pb;
 
 use crate::{

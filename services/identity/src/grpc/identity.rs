@@ -4,7 +4,7 @@
 //! (decided about the caller alone), then parses names and the tenant check, and only
 //! then validates the rest of the input: a stranger learns nothing about valid input.
 
-use breakroom_kit::{Error, error::Violations};
+use breakroom_base::{Error, error::Violations};
 use breakroom_proto::identity::v1::{self as pb, identity_service_server::IdentityService};
 use tonic::{Request, Response, Status};
 

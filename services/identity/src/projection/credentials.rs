@@ -6,7 +6,8 @@
 //! invitation, and the user's activation or offboarding removes it (`people`), so either
 //! order ends in the same rows.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::identity::v1::{self as pb, credential_event::Event as Ev};
 use sqlx::PgConnection;
 

@@ -1,6 +1,7 @@
 //! Tenants, stores, service accounts and signing keys in the read model.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::identity::v1::{
     self as pb, service_account_event::Event as Sa, signing_key_event::Event as Key,
     store_event::Event as St, tenant_event::Event as Te,

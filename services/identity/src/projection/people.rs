@@ -1,6 +1,7 @@
 //! Users, their memberships and their sessions in the read model.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::identity::v1::{self as pb, user_event::Event as Ev};
 use sqlx::PgConnection;
 

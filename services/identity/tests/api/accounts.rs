@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
-use breakroom_kit::{auth::KeySet, signing_keys, testing::eventually};
+use breakroom_directory::{auth::KeySet, signing_keys};
 use breakroom_proto::identity::v1 as pb;
+use breakroom_testing::eventually;
 use tonic::Code;
 
 use crate::support::*;

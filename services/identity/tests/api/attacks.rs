@@ -3,7 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use breakroom_kit::auth::{AUDIENCE, Claims, ISSUER, Signer};
+use breakroom_directory::auth::{AUDIENCE, Claims, ISSUER, Signer};
 use breakroom_proto::identity::v1 as pb;
 use tonic::Code;
 
@@ -166,7 +166,7 @@ async fn a_token_for_one_tenant_is_useless_in_another_and_no_token_is_unauthenti
 
 #[tokio::test]
 async fn repeated_failed_logins_are_throttled_and_recorded_without_secrets() {
-    let env = breakroom_kit::testing::TestEnv::new().await;
+    let env = breakroom_testing::TestEnv::new().await;
     let mut config = config(&env);
     config.failures_per_account = 3;
     let id = Identity::spawn_with(env, config).await;

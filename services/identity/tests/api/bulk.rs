@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::eventually;
 use breakroom_proto::identity::v1 as pb;
+use breakroom_testing::eventually;
 use tonic::Code;
 
 use crate::support::*;
@@ -42,7 +42,7 @@ async fn a_whole_store_of_500_is_invited_in_one_call_and_a_retry_returns_the_sam
         .batch_invite_users(bearer(&admin.access, request.clone()))
         .await
         .unwrap();
-    let sequence: u64 = breakroom_kit::testing::sequence(first.metadata());
+    let sequence: u64 = breakroom_testing::sequence(first.metadata());
     let first = first.into_inner().invitations;
     assert_eq!(first.len(), 500);
     assert_eq!(

@@ -4,15 +4,15 @@
 
 use std::time::Duration;
 
+use breakroom_events::{
+    envelope::{CommandMeta, new_aggregate_id},
+    event_store::EventStore,
+    repository::Repository,
+};
 use breakroom_identity::{
     config::SECRETS_SERVICE,
     domain::credential::{Credential, CredentialCommand},
     secrets::{self, Passwords, RefreshTokenParts, Secrets, digest, invite_code_digest},
-};
-use breakroom_kit::{
-    envelope::{CommandMeta, new_aggregate_id},
-    event_store::EventStore,
-    repository::Repository,
 };
 use breakroom_proto::identity::v1 as pb;
 use tonic::Code;

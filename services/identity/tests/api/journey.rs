@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::eventually;
 use breakroom_proto::identity::v1 as pb;
+use breakroom_testing::eventually;
 use tonic::Code;
 
 use crate::support::*;

@@ -9,7 +9,8 @@
 use std::{process::Stdio, time::Duration};
 
 use async_nats::jetstream::{self, consumer::pull, stream};
-use breakroom_kit::{auth::KeySet, testing::TestEnv};
+use breakroom_directory::auth::KeySet;
+use breakroom_testing::TestEnv;
 use futures::StreamExt;
 
 use crate::support::*;
@@ -232,7 +233,7 @@ async fn with_identity_in_its_own_account_other_services_read_a_mirror_and_never
         .cached_info()
         .state
         .last_sequence;
-    let mirrored = breakroom_kit::testing::eventually(Duration::from_secs(10), || {
+    let mirrored = breakroom_testing::eventually(Duration::from_secs(10), || {
         let mut mirror = mirror.clone();
         async move {
             let last = mirror.info().await.ok()?.state.last_sequence;
@@ -339,13 +340,13 @@ async fn follows_signing_keys(nats: &Nats, js: jetstream::Context) {
         .to_owned();
     let keys = KeySet::new();
     let cancel = tokio_util::sync::CancellationToken::new();
-    breakroom_kit::signing_keys::follow(
+    breakroom_directory::signing_keys::follow(
         js,
         nats.env.namespace.clone(),
         keys.clone(),
         cancel.clone(),
     );
-    breakroom_kit::testing::eventually(Duration::from_secs(10), || {
+    breakroom_testing::eventually(Duration::from_secs(10), || {
         let known = keys.contains(&kid);
         async move { known.then_some(()) }
     })

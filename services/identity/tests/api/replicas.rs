@@ -5,11 +5,9 @@
 
 use std::time::Duration;
 
-use breakroom_kit::{
-    projector::lease,
-    testing::{self, Running, TestEnv, eventually},
-};
+use breakroom_events::projector::lease;
 use breakroom_proto::identity::v1::{self as pb, identity_service_client::IdentityServiceClient};
+use breakroom_testing::{Running, TestEnv, eventually};
 use futures::TryStreamExt;
 
 use crate::support::{OPERATOR, config};
@@ -23,7 +21,7 @@ async fn replica(env: &TestEnv, pod: &str) -> Running {
         breakroom_identity::startup::build(config, tokio_util::sync::CancellationToken::new())
             .await
             .expect("build identity");
-    testing::spawn(server, "breakroom.identity.v1.IdentityService").await
+    breakroom_testing::spawn(server, "breakroom.identity.v1.IdentityService").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,7 +43,7 @@ async fn three_replicas_started_at_once_share_one_database_and_stream_and_split_
         let mut writer = IdentityServiceClient::new(running.channel().await);
         let id = format!("chain-{i}");
         let reply = writer
-            .create_tenant(testing::bearer(
+            .create_tenant(breakroom_testing::bearer(
                 OPERATOR,
                 pb::CreateTenantRequest {
                     tenant_id: id.clone(),
@@ -60,9 +58,9 @@ async fn three_replicas_started_at_once_share_one_database_and_stream_and_split_
             ))
             .await
             .expect("a command succeeds on every replica");
-        let token = testing::token(reply.metadata());
+        let token = breakroom_testing::token(reply.metadata());
         let mut reader = IdentityServiceClient::new(replicas[(i + 1) % 3].channel().await);
-        let mut read = testing::bearer(
+        let mut read = breakroom_testing::bearer(
             OPERATOR,
             pb::GetTenantRequest {
                 name: format!("tenants/{id}"),

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use breakroom_events::projector;
 use breakroom_identity::projection::IdentityProjection;
-use breakroom_kit::{projector, testing::eventually};
 use breakroom_proto::identity::v1 as pb;
+use breakroom_testing::eventually;
 use tonic::Code;
 
 use crate::support::*;
@@ -25,7 +26,7 @@ async fn logins_and_refreshes_work_while_the_database_is_unreachable() {
     let addr = server.local_addr();
     let shutdown = tokio_util::sync::CancellationToken::new();
     let task = tokio::spawn(server.run(shutdown.clone()));
-    let channel = breakroom_kit::testing::channel(addr).await;
+    let channel = breakroom_testing::channel(addr).await;
     let mut auth = pb::auth_service_client::AuthServiceClient::new(channel.clone());
     let mut identity = pb::identity_service_client::IdentityServiceClient::new(channel);
 

@@ -5,9 +5,10 @@
 //! delivery key: the codes sealed for notifications are on the public stream, open with
 //! that key for their own person only, and the code in clear appears nowhere.
 
+use breakroom_directory::invite_delivery::InviteDeliveryKey;
 use breakroom_identity::secrets::invite_code_digest;
-use breakroom_kit::{invite_delivery::InviteDeliveryKey, testing::TestEnv};
 use breakroom_proto::identity::v1::{self as pb, login_request};
+use breakroom_testing::TestEnv;
 use sha2::{Digest, Sha256};
 use tonic::Code;
 
@@ -42,7 +43,7 @@ async fn every_message(env: &TestEnv, suffix: &str) -> Vec<(String, Vec<u8>)> {
 
 /// Every `UserInvited` on the public stream: (tenant, user id, event).
 async fn invites_on_the_public_stream(env: &TestEnv) -> Vec<(String, String, pb::UserInvited)> {
-    use breakroom_kit::envelope::RecordedCommit;
+    use breakroom_events::envelope::RecordedCommit;
     use futures::StreamExt;
     let js = async_nats::jetstream::new(env.nats().await);
     let name = format!("{}_IDENTITY", env.namespace.as_str().to_uppercase());

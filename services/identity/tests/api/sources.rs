@@ -3,8 +3,8 @@
 //! cannot choose its source with a forged `X-Forwarded-For`.
 
 use breakroom_identity::proxies::TrustedProxies;
-use breakroom_kit::testing::TestEnv;
 use breakroom_proto::identity::v1 as pb;
+use breakroom_testing::TestEnv;
 use tonic::Code;
 
 use crate::support::*;

@@ -2,17 +2,17 @@
 //! steps most tests start from: a tenant, a store, an activated user with tokens.
 
 use breakroom_identity::{config::IdentityConfig, startup};
-use breakroom_kit::testing::{self, Running, TestEnv};
 use breakroom_proto::identity::v1::{
     self as pb, auth_service_client::AuthServiceClient,
     identity_service_client::IdentityServiceClient, login_request,
 };
+use breakroom_testing::{Running, TestEnv};
 use tonic::{Request, Status, transport::Channel};
 
 pub use breakroom_identity::testing::{
     OPERATOR, PASSWORD, bearer, config, department, hq_admin, id_of, role_in, uuid,
 };
-pub use breakroom_kit::testing::violated_fields;
+pub use breakroom_testing::violated_fields;
 
 /// A running identity service.
 pub struct Identity {
@@ -45,7 +45,8 @@ impl Identity {
             startup::build(config.clone(), tokio_util::sync::CancellationToken::new())
                 .await
                 .expect("build identity");
-        let running = testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
+        let running =
+            breakroom_testing::spawn(server, "breakroom.identity.v1.IdentityService").await;
         let channel = running.channel().await;
         Self {
             identity: IdentityServiceClient::new(channel.clone()),
@@ -213,19 +214,19 @@ impl Identity {
 
 impl Identity {
     /// Every commit recorded under `<ns>.identity.<filter>` (e.g. `user.acme.*`).
-    pub async fn recorded(&self, filter: &str) -> Vec<breakroom_kit::envelope::RecordedCommit> {
-        testing::recorded(&self.env, "identity", filter).await
+    pub async fn recorded(&self, filter: &str) -> Vec<breakroom_events::envelope::RecordedCommit> {
+        breakroom_testing::recorded(&self.env, "identity", filter).await
     }
 }
 
 /// The event type names of commits, in order (the envelope names no types: each event's
 /// message follows from the subject's aggregate type, its kind from the oneof case).
-pub fn event_types(commits: &[breakroom_kit::envelope::RecordedCommit]) -> Vec<String> {
+pub fn event_types(commits: &[breakroom_events::envelope::RecordedCommit]) -> Vec<String> {
+    use breakroom_events::aggregate::Aggregate;
     use breakroom_identity::domain::{
         audit::LoginAudit, service_account::ServiceAccount, user::User,
     };
-    use breakroom_kit::aggregate::Aggregate;
-    fn names<A: Aggregate>(commit: &breakroom_kit::envelope::RecordedCommit) -> Vec<String> {
+    fn names<A: Aggregate>(commit: &breakroom_events::envelope::RecordedCommit) -> Vec<String> {
         let events: Vec<A::Event> = commit.events().expect("events");
         events.iter().map(A::event_type).collect()
     }

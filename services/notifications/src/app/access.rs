@@ -1,7 +1,8 @@
 //! Notifications' one rule of access: a person's devices, preferences and inbox are
 //! theirs alone (HQ admins' failed-delivery list is checked where it is served).
 
-use breakroom_kit::{Error, Result, directory::Caller};
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
 
 use super::App;
 

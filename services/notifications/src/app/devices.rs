@@ -1,7 +1,9 @@
 //! Devices: Web Push subscriptions registered by their person, removed by them or when
 //! the push service says the subscription is gone.
 
-use breakroom_kit::{Result, directory::Caller, envelope::CommandMeta, repository::Committed};
+use breakroom_base::Result;
+use breakroom_directory::Caller;
+use breakroom_events::{envelope::CommandMeta, repository::Committed};
 use breakroom_proto::notifications::v1::{DeviceRegistered, UnregisterReason};
 
 use super::App;

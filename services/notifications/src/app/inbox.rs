@@ -1,7 +1,9 @@
 //! The inbox: read marks (which also drop the pushes not yet sent) and test
 //! notifications (pushed at once, whatever the quiet hours).
 
-use breakroom_kit::{Result, directory::Caller, repository::Committed};
+use breakroom_base::Result;
+use breakroom_directory::Caller;
+use breakroom_events::repository::Committed;
 
 use super::App;
 use crate::domain::inbox::{Inbox, InboxCommand};

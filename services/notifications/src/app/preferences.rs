@@ -1,6 +1,8 @@
 //! Preferences: the whole of a person's settings in each update.
 
-use breakroom_kit::{Result, directory::Caller, repository::Committed};
+use breakroom_base::Result;
+use breakroom_directory::Caller;
+use breakroom_events::repository::Committed;
 
 use super::App;
 use crate::domain::preferences::{Preferences, Settings};

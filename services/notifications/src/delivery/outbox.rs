@@ -9,7 +9,8 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use breakroom_kit::{Result, directory::delivery};
+use breakroom_base::Result;
+use breakroom_directory::delivery;
 use chrono::{DateTime, Utc};
 use jiff::tz::TimeZone;
 use sqlx::PgConnection;

@@ -32,7 +32,7 @@ impl WebPush {
     /// A provider for local runs, tests and benchmarks: signing with `vapid`, giving each
     /// request `timeout`, connecting to public addresses and loopback
     /// (`Egress::local_development`). The service uses `with_egress` with its settings.
-    pub fn new(vapid: Arc<Vapid>, timeout: Duration) -> breakroom_kit::Result<Self> {
+    pub fn new(vapid: Arc<Vapid>, timeout: Duration) -> breakroom_base::Result<Self> {
         Self::with_egress(vapid, timeout, Egress::local_development())
     }
 
@@ -42,7 +42,7 @@ impl WebPush {
         vapid: Arc<Vapid>,
         timeout: Duration,
         egress: Egress,
-    ) -> breakroom_kit::Result<Self> {
+    ) -> breakroom_base::Result<Self> {
         Self::with_connector(vapid, timeout, Guarded::new(egress))
     }
 
@@ -51,7 +51,7 @@ impl WebPush {
         vapid: Arc<Vapid>,
         timeout: Duration,
         connector: Guarded,
-    ) -> breakroom_kit::Result<Self> {
+    ) -> breakroom_base::Result<Self> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = match hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(provider.clone())
@@ -63,7 +63,7 @@ impl WebPush {
                 tracing::warn!(error = %e, "no native root certificates; https pushes will fail");
                 let config = rustls::ClientConfig::builder_with_provider(provider)
                     .with_safe_default_protocol_versions()
-                    .map_err(breakroom_kit::Error::internal)?
+                    .map_err(breakroom_base::Error::internal)?
                     .with_root_certificates(rustls::RootCertStore::empty())
                     .with_no_client_auth();
                 hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)

@@ -1,5 +1,5 @@
 //! The delivery worker. Every replica runs one; pushes (`deliveries`) and e-mails
-//! (`emails`) are two kinds of job of the kit's outbox (`kit::outbox`), which makes
+//! (`emails`) are two kinds of job of the kit's outbox (`breakroom_chassis::outbox`), which makes
 //! sharing them safe: claims with `FOR UPDATE SKIP LOCKED` and a lease, outcomes fenced on
 //! the claim, retries with backoff and jitter (honouring `Retry-After`), dead letters after
 //! `max_attempts` or an answer that will never change (`ListFailedDeliveries`). Here:
@@ -13,12 +13,11 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use breakroom_kit::{
+use breakroom_base::{
     Result,
-    outbox::{Claim, Spec},
     retry::{self, BackoffBuilder},
-    telemetry,
 };
+use breakroom_chassis::outbox::{Claim, Spec};
 use futures::{StreamExt, stream::FuturesUnordered};
 use sqlx::postgres::PgListener;
 use tokio::{task::JoinHandle, time::MissedTickBehavior};
@@ -203,7 +202,7 @@ pub async fn round(app: &App, cancel: &CancellationToken) -> Result<usize> {
     drop(finished);
     let recorded = recorder
         .await
-        .unwrap_or_else(|e| Err(breakroom_kit::Error::internal(e)));
+        .unwrap_or_else(|e| Err(breakroom_base::Error::internal(e)));
     sent.and(recorded).map(|()| handled)
 }
 
@@ -223,8 +222,9 @@ fn send(app: &App, c: Claimed) -> Sending {
         let Some(push) = push_of(&c) else {
             return (c, Outcome::Gone(0));
         };
-        let span = telemetry::http_client_span(c.traceparent.as_deref(), "POST", &push.endpoint)
-            .unwrap_or_else(tracing::Span::none);
+        let span =
+            breakroom_telemetry::http_client_span(c.traceparent.as_deref(), "POST", &push.endpoint)
+                .unwrap_or_else(tracing::Span::none);
         let sending = async move { provider.send(&push).await };
         let outcome = tokio::spawn(sending.instrument(span.clone()))
             .await
@@ -233,7 +233,7 @@ fn send(app: &App, c: Claimed) -> Sending {
                 retry_after: None,
                 error: format!("send task: {e}"),
             });
-        telemetry::record_http_status(&span, outcome.status());
+        breakroom_telemetry::record_http_status(&span, outcome.status());
         (c, outcome)
     })
 }

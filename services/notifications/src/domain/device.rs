@@ -2,7 +2,8 @@
 //! person. Its id is derived from the endpoint, so registering the same endpoint twice is
 //! one device; a browser handed to a colleague moves to whoever registers it last.
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::notifications::v1::{
     DeviceEvent, DeviceRegistered, DeviceUnregistered, UnregisterReason, device_event::Event as Ev,
 };
@@ -107,7 +108,7 @@ impl Aggregate for Device {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

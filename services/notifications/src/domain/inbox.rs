@@ -2,7 +2,8 @@
 //! asked for. The items themselves are derived from the source events (the routing
 //! projection); only the person's own actions are events here.
 
-use breakroom_kit::{Result, aggregate::Aggregate};
+use breakroom_base::Result;
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::notifications::v1::{
     InboxEvent, NotificationsRead, TestNotificationRequested, inbox_event::Event as Ev,
 };

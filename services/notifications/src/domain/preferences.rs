@@ -2,7 +2,8 @@
 //! quiet and the digest time. Times are minutes after local midnight in the person's
 //! store's zone; the aggregate stores the whole state in each event.
 
-use breakroom_kit::{Result, aggregate::Aggregate, error::Violations};
+use breakroom_base::{Result, error::Violations};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::notifications::v1::{
     Category, PreferencesEvent, PreferencesUpdated, preferences_event::Event as Ev,
 };
@@ -131,7 +132,7 @@ impl Aggregate for Preferences {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

@@ -5,7 +5,7 @@ use base64::{
     Engine,
     engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD},
 };
-use breakroom_kit::{Result, error::Violations, names};
+use breakroom_base::{Result, error::Violations, names};
 use breakroom_proto::notifications::v1::{self as pb, Category};
 use web_push_native::p256::PublicKey;
 
@@ -36,7 +36,7 @@ pub fn child(field: &str, name: &str, collection: &str) -> Result<(String, Strin
 pub fn preferences_name(field: &str, name: &str) -> Result<(String, String)> {
     match name.strip_suffix("/preferences") {
         Some(user_name) => user(field, user_name),
-        None => user(field, "").and(Err(breakroom_kit::Error::invalid(
+        None => user(field, "").and(Err(breakroom_base::Error::invalid(
             field,
             "must be tenants/{tenant}/users/{user}/preferences",
         ))),
@@ -62,7 +62,7 @@ pub fn subscription(
     let Some(d) = device else {
         v.add("device", "is required");
         v.finish()?;
-        return Err(breakroom_kit::Error::invalid("device", "is required"));
+        return Err(breakroom_base::Error::invalid("device", "is required"));
     };
     let mut endpoint = String::new();
     if d.endpoint.is_empty() {

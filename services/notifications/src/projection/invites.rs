@@ -13,11 +13,10 @@
 //! expired (by the service's clock), a person without an e-mail address, and a person the
 //! directory already knows as activated or offboarded (a first start over old history).
 
-use breakroom_kit::{
-    Error, Result,
-    directory::{self, UserState},
+use breakroom_base::{Error, Result};
+use breakroom_directory::{UserState, invite_delivery::InviteDeliveryKey};
+use breakroom_events::{
     envelope::RecordedCommit,
-    invite_delivery::InviteDeliveryKey,
     projector::{Projection, Source},
 };
 use breakroom_proto::identity::v1::{UserEvent, UserInvited, user_event::Event as Ev};
@@ -79,13 +78,13 @@ impl Invites {
         };
         // The tenant precedes its users on identity's stream, so the directory (its own
         // projection) has it soon; until then, retry rather than guess the language.
-        let Some(chain) = directory::read::tenant(&mut *conn, tenant).await? else {
+        let Some(chain) = breakroom_directory::read::tenant(&mut *conn, tenant).await? else {
             return Err(Error::Unavailable(format!(
                 "tenant {tenant} not yet in the directory"
             )));
         };
         let (chain, locale, zone) = (chain.display_name, chain.locale, chain.time_zone);
-        let person = directory::read::user(&mut *conn, tenant, user).await?;
+        let person = breakroom_directory::read::user(&mut *conn, tenant, user).await?;
         if person.is_some_and(|p| p.state != UserState::Invited) {
             tracing::info!(
                 tenant,

@@ -16,8 +16,8 @@
 mod feed;
 mod scheduling;
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     envelope::RecordedCommit,
     projector::{Projection, Source},
 };

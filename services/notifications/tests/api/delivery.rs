@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::eventually;
 use breakroom_proto::notifications::v1 as pb;
+use breakroom_testing::eventually;
 
 use crate::support::*;
 

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::{reason, violated_fields};
 use breakroom_proto::notifications::v1 as pb;
+use breakroom_testing::{reason, violated_fields};
 
 use crate::support::*;
 
@@ -85,7 +85,7 @@ async fn the_same_endpoint_registered_twice_is_one_device_and_a_test_push_arrive
         ))
         .await
         .unwrap();
-    breakroom_kit::testing::eventually(std::time::Duration::from_secs(10), || async {
+    breakroom_testing::eventually(std::time::Duration::from_secs(10), || async {
         let count = p
             .client()
             .get_unread_count(bearer(
@@ -335,7 +335,7 @@ async fn preferences_start_from_the_defaults_and_keep_what_the_mask_does_not_nam
     assert!(!social.push);
 }
 
-/// Callers are kept in memory between calls (`kit::directory::callers`); an offboarding
+/// Callers are kept in memory between calls (`breakroom_directory::callers`); an offboarding
 /// must still end access at the next call once the directory has it, without the caller
 /// sending identity's consistency token (which reads the caller afresh).
 #[tokio::test]
@@ -361,10 +361,9 @@ async fn an_offboarded_person_kept_from_earlier_calls_is_refused_once_the_direct
     p.people.offboard(&ann, &chain.admin.token).await;
     // The directory applies the deactivation within moments; from then on, every call
     // is refused although the caller was kept (the cache's time to live is a minute).
-    let refused = breakroom_kit::testing::eventually(Duration::from_secs(5), || async {
-        unread().await.err()
-    })
-    .await;
+    let refused =
+        breakroom_testing::eventually(Duration::from_secs(5), || async { unread().await.err() })
+            .await;
     assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
     assert_eq!(
         unread().await.unwrap_err().code(),

@@ -12,9 +12,9 @@ use std::{
     time::Duration,
 };
 
-use breakroom_kit::testing::{eventually, violated_fields};
 use breakroom_notifications::delivery::egress::connect::Lookup;
 use breakroom_proto::notifications::v1 as pb;
+use breakroom_testing::{eventually, violated_fields};
 
 use crate::support::*;
 

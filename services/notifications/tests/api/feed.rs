@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use breakroom_kit::{
-    Result, aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore,
-    repository::Repository, testing::TestEnv,
+use breakroom_base::Result;
+use breakroom_events::{
+    aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore, repository::Repository,
 };
 use breakroom_proto::feed::v1::{self as pb};
+use breakroom_testing::TestEnv;
 
 macro_rules! feed_aggregate {
     ($name:ident, $ty:literal, $event:ty) => {

@@ -5,11 +5,10 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use breakroom_kit::{
-    envelope::CommandMeta, event_store::EventStore, repository::Repository, testing::eventually,
-};
+use breakroom_events::{envelope::CommandMeta, event_store::EventStore, repository::Repository};
 use breakroom_notifications::domain::device::{Device, DeviceCommand, device_id};
 use breakroom_proto::{feed::v1 as feed, notifications::v1::DeviceRegistered};
+use breakroom_testing::eventually;
 
 use crate::support::*;
 

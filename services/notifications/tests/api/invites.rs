@@ -5,10 +5,9 @@
 
 use std::time::Duration;
 
+use breakroom_directory::invite_delivery::InviteDeliveryKey;
+use breakroom_events::{event_store::stream_name, projector};
 use breakroom_identity::testing::role_in;
-use breakroom_kit::{
-    event_store::stream_name, invite_delivery::InviteDeliveryKey, projector, testing,
-};
 use breakroom_notifications::projection::invites::{INVITES, Invites};
 use breakroom_proto::identity::v1 as idpb;
 
@@ -58,7 +57,7 @@ async fn invite(p: &Platform, chain: &Chain, email: &str, request_id: &str) -> (
         ))
         .await
         .unwrap();
-    let sequence = testing::sequence(reply.metadata());
+    let sequence = breakroom_testing::sequence(reply.metadata());
     (reply.into_inner().invite_code, sequence)
 }
 
@@ -66,7 +65,7 @@ async fn invite(p: &Platform, chain: &Chain, email: &str, request_id: &str) -> (
 async fn invites_reached(p: &Platform, sequence: u64) {
     let app = p.instance.as_ref().unwrap().app.clone();
     let stream = stream_name(&p.config.kit.namespace, "identity");
-    testing::eventually(Duration::from_secs(20), || {
+    breakroom_testing::eventually(Duration::from_secs(20), || {
         let (app, stream) = (app.clone(), stream.clone());
         async move {
             let at = projector::checkpoint(app.pool(), INVITES, &stream)
@@ -104,7 +103,7 @@ async fn an_invited_person_is_e_mailed_once_a_code_that_activates_their_account(
     let request_id = uuid();
 
     let (issued, _) = invite(&p, &chain, ann, &request_id).await;
-    let mail = testing::eventually(Duration::from_secs(20), || async {
+    let mail = breakroom_testing::eventually(Duration::from_secs(20), || async {
         sink.to(ann).into_iter().next()
     })
     .await;
@@ -121,7 +120,7 @@ async fn an_invited_person_is_e_mailed_once_a_code_that_activates_their_account(
     assert_eq!(code, issued);
     // Once sent, the outbox no longer holds the code.
     let app = p.instance.as_ref().unwrap().app.clone();
-    let bodies: Vec<String> = testing::eventually(Duration::from_secs(20), || async {
+    let bodies: Vec<String> = breakroom_testing::eventually(Duration::from_secs(20), || async {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT state, body FROM emails WHERE address = $1")
                 .bind(ann)
@@ -151,7 +150,7 @@ async fn an_invited_person_is_e_mailed_once_a_code_that_activates_their_account(
     // A second person's e-mail is the barrier: once it is sent, Ann's invite was replayed.
     let (_, bob_sequence) = invite(&p, &chain, "bob@invmail.example", &uuid()).await;
     invites_reached(&p, sequence.max(bob_sequence)).await;
-    testing::eventually(Duration::from_secs(20), || async {
+    breakroom_testing::eventually(Duration::from_secs(20), || async {
         sink.to("bob@invmail.example").into_iter().next()
     })
     .await;

@@ -210,7 +210,7 @@ async fn acknowledging_drops_the_held_announcement_and_reminder() {
     p.wait_inbox(&t, &ann, 2).await;
     p.feed.acknowledge(&t, "p1", &ann.id).await;
     let pool = p.instance.as_ref().unwrap().app.pool().clone();
-    breakroom_kit::testing::eventually(Duration::from_secs(10), || {
+    breakroom_testing::eventually(Duration::from_secs(10), || {
         let (pool, user) = (pool.clone(), ann.id.clone());
         async move {
             let states: Vec<String> =

@@ -74,7 +74,7 @@ async fn an_announcement_reaches_its_audience_once_even_redelivered_or_rebuilt_a
         .audience(&t, "p1", &hq, 0, 2, std::slice::from_ref(&ann.id))
         .await;
     let app = &p.instance.as_ref().unwrap().app;
-    breakroom_kit::projector::rebuild(
+    breakroom_events::projector::rebuild(
         app.pool(),
         &p.config.kit.namespace,
         &Routing::new(app.clone()),
@@ -103,7 +103,7 @@ async fn an_announcement_reaches_its_audience_once_even_redelivered_or_rebuilt_a
 
     // Ann acknowledges: her announcement is read.
     p.feed.acknowledge(&t, "p1", &ann.id).await;
-    breakroom_kit::testing::eventually(std::time::Duration::from_secs(10), || async {
+    breakroom_testing::eventually(std::time::Duration::from_secs(10), || async {
         let inbox = p.inbox(&t, &ann).await;
         inbox
             .iter()

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::eventually;
 use breakroom_proto::{notifications::v1 as pb, scheduling::v1 as sc};
+use breakroom_testing::eventually;
 
 use crate::support::*;
 

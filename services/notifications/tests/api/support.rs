@@ -7,7 +7,6 @@ use std::{sync::Arc, time::Duration};
 
 pub use breakroom_identity::testing::{Chain, Person, bearer, uuid};
 use breakroom_identity::{config::IdentityConfig, testing::Identity};
-use breakroom_kit::testing::{self, Running, TestEnv, eventually};
 use breakroom_notifications::{
     app::App,
     clock::Clock,
@@ -27,6 +26,7 @@ use breakroom_proto::{
     scheduling::v1::scheduling_service_client::SchedulingServiceClient,
 };
 use breakroom_scheduling::config::SchedulingConfig;
+use breakroom_testing::{Running, TestEnv, eventually};
 use tokio_util::sync::CancellationToken;
 use tonic::{Status, transport::Channel};
 
@@ -131,7 +131,8 @@ impl Platform {
                 .await
                 .unwrap();
             let running =
-                testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
+                breakroom_testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService")
+                    .await;
             (
                 Some(SchedulingServiceClient::new(running.channel().await)),
                 Some(running),
@@ -195,7 +196,7 @@ impl Platform {
     }
 
     async fn serve(built: startup::Built, cancel: CancellationToken) -> Instance {
-        let running = testing::spawn(built.server, SERVICE).await;
+        let running = breakroom_testing::spawn(built.server, SERVICE).await;
         Instance {
             client: NotificationServiceClient::new(running.channel().await),
             app: built.app,
@@ -272,7 +273,7 @@ impl Platform {
             })
             .await;
         // Routing reads the device from the read model: wait until it is there.
-        let token = testing::token(registered.metadata());
+        let token = breakroom_testing::token(registered.metadata());
         eventually(Duration::from_secs(10), || {
             let mut client = self.client();
             let mut request = bearer(
@@ -361,7 +362,7 @@ impl Platform {
                 async move { client.update_preferences(request).await }
             })
             .await;
-        let token = testing::token(reply.metadata());
+        let token = breakroom_testing::token(reply.metadata());
         let mut request = bearer(
             &person.token,
             pb::GetPreferencesRequest {

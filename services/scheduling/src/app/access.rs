@@ -1,7 +1,8 @@
 //! Who may do what in scheduling, decided on the kit's `Caller` (the caller's roles from
 //! the service's replica of identity's directory).
 
-use breakroom_kit::{Error, Result, directory::Caller};
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
 
 use crate::queries::{claims_swaps::Viewer, shifts::OpenShiftScope};
 

@@ -16,9 +16,8 @@ use std::{
     time::Duration,
 };
 
-use breakroom_kit::{
-    Error, Result, aggregate::Aggregate, envelope::CommandMeta, repository::Committed,
-};
+use breakroom_base::{Error, Result};
+use breakroom_events::{aggregate::Aggregate, envelope::CommandMeta, repository::Committed};
 use futures::StreamExt;
 use jiff::Timestamp;
 

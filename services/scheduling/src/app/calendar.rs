@@ -1,10 +1,10 @@
 //! Calendar feed URLs: one secret URL per employee, replaced on creation, revocable.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use breakroom_kit::{Error, Result, envelope::CommandMeta};
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
+use breakroom_events::envelope::CommandMeta;
 use sha2::{Digest, Sha256};
-
-use breakroom_kit::directory::Caller;
 
 use super::App;
 use crate::{domain::calendar::CalendarFeedCommand, names};

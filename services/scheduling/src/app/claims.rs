@@ -1,12 +1,9 @@
 //! Claiming open shifts, deciding claims, and listing them (with the check of a list's
 //! parent that swaps share).
 
-use breakroom_kit::directory::Caller;
-use breakroom_kit::{
-    Error, Result,
-    envelope::{CommandMeta, new_aggregate_id},
-    paging::Page,
-};
+use breakroom_base::{Error, Result, paging::Page};
+use breakroom_directory::Caller;
+use breakroom_events::envelope::{CommandMeta, new_aggregate_id};
 
 use super::{App, Recorded, access::Access};
 use crate::{

@@ -10,10 +10,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use breakroom_kit::{Error, Result, envelope::CommandMeta, error::Violations};
+use breakroom_base::{Error, Result, error::Violations};
+use breakroom_directory::Caller;
+use breakroom_events::envelope::CommandMeta;
 use futures::StreamExt;
-
-use breakroom_kit::directory::{self, Caller};
 
 use super::{
     App,
@@ -248,7 +248,8 @@ impl App {
                 format!("the header must be: {}", CSV_COLUMNS.join(",")),
             ));
         }
-        let stores = directory::read::store_ids_by_code(self.directory().pool(), tenant).await?;
+        let stores =
+            breakroom_directory::read::store_ids_by_code(self.directory().pool(), tenant).await?;
         let mut v = Violations::new();
         let mut records = Vec::new();
         for (index, record) in reader.records().enumerate() {
@@ -267,7 +268,8 @@ impl App {
             .into_iter()
             .collect();
         let people =
-            directory::read::people_by_email(self.directory().pool(), tenant, &emails).await?;
+            breakroom_directory::read::people_by_email(self.directory().pool(), tenant, &emails)
+                .await?;
         let mut weeks: BTreeMap<(String, Week), Vec<(ShiftInput, String)>> = BTreeMap::new();
         for (line, record) in records {
             let field = |column: &str| format!("csv.line[{line}].{column}");

@@ -1,6 +1,8 @@
 //! Change notices: an employee acknowledges (saw and accepted) what changed for them.
 
-use breakroom_kit::{Error, Result, directory::Caller, envelope::CommandMeta};
+use breakroom_base::{Error, Result};
+use breakroom_directory::Caller;
+use breakroom_events::envelope::CommandMeta;
 use chrono::{DateTime, Utc};
 
 use super::App;

@@ -7,17 +7,15 @@
 
 use std::collections::HashSet;
 
-use breakroom_kit::{
-    Error, Result,
+use breakroom_base::{Error, Result, error::Violations};
+use breakroom_directory::{Caller, Store, UserState};
+use breakroom_events::{
     aggregate::Aggregate,
     envelope::{CommandMeta, new_aggregate_id},
-    error::Violations,
     repository::Committed,
 };
 use breakroom_proto::scheduling::v1 as pb;
 use jiff::civil::DateTime as Local;
-
-use breakroom_kit::directory::{Caller, Store, UserState};
 
 use super::{App, access::Access};
 use crate::{

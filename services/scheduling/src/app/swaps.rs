@@ -1,12 +1,9 @@
 //! Shift swaps: offering one's shift, accepting an offer, a manager's decision, and
 //! listing them.
 
-use breakroom_kit::directory::Caller;
-use breakroom_kit::{
-    Error, Result,
-    envelope::{CommandMeta, new_aggregate_id},
-    paging::Page,
-};
+use breakroom_base::{Error, Result, paging::Page};
+use breakroom_directory::Caller;
+use breakroom_events::envelope::{CommandMeta, new_aggregate_id};
 
 use super::{App, Recorded, access::Access, claims::ClaimRef};
 use crate::{

@@ -1,15 +1,11 @@
 //! Time off: employees request it for one of their stores; the store's planners decide;
 //! approval flags the employee's published shifts in the period.
 
-use breakroom_kit::{
-    Error, Result,
-    envelope::{CommandMeta, new_aggregate_id},
-    paging::Page,
-};
+use breakroom_base::{Error, Result, paging::Page};
+use breakroom_directory::Caller;
+use breakroom_events::envelope::{CommandMeta, new_aggregate_id};
 use breakroom_proto::scheduling::v1 as pb;
 use chrono::{DateTime, Utc};
-
-use breakroom_kit::directory::Caller;
 
 use super::{App, Recorded, access::Access};
 use crate::{

@@ -13,7 +13,8 @@
 
 use std::collections::BTreeMap;
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::scheduling::v1::{self as pb, booking_event::Event as Ev};
 use jiff::{Timestamp, ToSpan, tz::TimeZone};
 
@@ -219,7 +220,7 @@ pub fn booking_id(employee_id: &str, week: Week) -> String {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use breakroom_kit::aggregate::given;
+    use breakroom_events::aggregate::given;
 
     use super::*;
 

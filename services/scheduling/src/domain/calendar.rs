@@ -1,7 +1,8 @@
 //! An employee's private calendar feed URL: created (replacing the previous one) and
 //! revoked. Only the SHA-256 of the URL's secret is recorded.
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::scheduling::v1::{self as pb, calendar_feed_event::Event as Ev};
 
 /// State of a feed.

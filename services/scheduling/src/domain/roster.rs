@@ -7,7 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev, shift_diff::Kind};
 use jiff::Timestamp;
 

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 use jiff::{
     Timestamp,
     civil::{DateTime, ISOWeekDate, Weekday},

@@ -2,7 +2,8 @@
 //! employee, decided by a manager of the store. Approving it flags the employee's
 //! published shifts inside the period, so the manager can re-plan them.
 
-use breakroom_kit::{Error, Result, aggregate::Aggregate};
+use breakroom_base::{Error, Result};
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::scheduling::v1::{self as pb, time_off_event::Event as Ev};
 use jiff::civil::Date;
 

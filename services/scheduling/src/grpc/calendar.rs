@@ -1,6 +1,6 @@
 //! Calendar feed handlers: CreateCalendarFeed, RevokeCalendarFeed.
 
-use breakroom_kit::consistency::reply;
+use breakroom_events::consistency::reply;
 use breakroom_proto::scheduling::v1 as pb;
 use tonic::Request;
 

@@ -1,6 +1,7 @@
 //! Open-shift claim handlers: ClaimOpenShift, DecideClaim, ListShiftClaims.
 
-use breakroom_kit::{consistency::reply, error::Violations, paging::Page};
+use breakroom_base::{error::Violations, paging::Page};
+use breakroom_events::consistency::reply;
 use breakroom_proto::scheduling::v1 as pb;
 use tonic::{Request, Response};
 
@@ -63,7 +64,7 @@ pub async fn list(
     let page = v.check(Page::parse(body.page_size, &body.page_token, &bound));
     v.finish()?;
     let (Some((tenant, store, shift)), Some(states), Some(page)) = (parent, states, page) else {
-        return Err(breakroom_kit::Error::invalid("parent", "invalid request").into());
+        return Err(breakroom_base::Error::invalid("parent", "invalid request").into());
     };
     let scope = ListScope {
         tenant: &tenant,

@@ -6,7 +6,7 @@ mod claims_swaps;
 
 pub use claims_swaps::{CLAIM_STATES, SWAP_STATES, claim, claim_row, swap, swap_row};
 
-use breakroom_kit::{Error, Result, error::Violations};
+use breakroom_base::{Error, Result, error::Violations};
 use breakroom_proto::scheduling::v1 as pb;
 
 use chrono::{DateTime, Utc};

@@ -4,7 +4,7 @@
 //! their `STATE_` prefix; `OR` is upper case, as AIP-160 writes it. Anything else is
 //! INVALID_ARGUMENT naming `filter`, so a client never gets a list it did not ask for.
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 
 /// The states `filter` names, in the order of `states` (so two spellings of one filter
 /// give one page-token binding); empty when the filter is empty (every state).

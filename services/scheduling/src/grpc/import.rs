@@ -1,6 +1,7 @@
 //! The workforce-management import handler: ImportRoster (structured store-weeks or CSV).
 
-use breakroom_kit::{Error, consistency::reply, error::Violations};
+use breakroom_base::{Error, error::Violations};
+use breakroom_events::consistency::reply;
 use breakroom_proto::scheduling::v1 as pb;
 use tonic::Request;
 

@@ -1,6 +1,7 @@
 //! Change-notice handlers: AcknowledgeShiftChange, ListMyChangeNotices.
 
-use breakroom_kit::{consistency::reply, paging::Page};
+use breakroom_base::paging::Page;
+use breakroom_events::consistency::reply;
 use breakroom_proto::scheduling::v1 as pb;
 use tonic::{Request, Response};
 

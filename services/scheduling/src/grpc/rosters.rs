@@ -1,7 +1,8 @@
 //! Roster handlers: PublishRoster, GetRoster (answered from a view kept per roster
 //! version, `views`).
 
-use breakroom_kit::{Error, consistency::reply};
+use breakroom_base::Error;
+use breakroom_events::consistency::reply;
 use breakroom_proto::scheduling::v1 as pb;
 use tonic::{Request, Response};
 

@@ -1,6 +1,7 @@
 //! Swap handlers: OfferShift, AcceptShiftOffer, DecideSwap, ListShiftSwaps.
 
-use breakroom_kit::{Error, consistency::reply, error::Violations, paging::Page};
+use breakroom_base::{Error, error::Violations, paging::Page};
+use breakroom_events::consistency::reply;
 use breakroom_proto::scheduling::v1 as pb;
 use tonic::{Request, Response};
 

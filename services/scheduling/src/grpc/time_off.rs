@@ -1,6 +1,7 @@
 //! Time-off handlers: RequestTimeOff, DecideTimeOff, ListTimeOffRequests.
 
-use breakroom_kit::{Error, consistency::reply, paging::Page};
+use breakroom_base::{Error, paging::Page};
+use breakroom_events::consistency::reply;
 use breakroom_proto::scheduling::v1 as pb;
 use tonic::{Request, Response};
 

@@ -7,8 +7,8 @@
 //! waits for both. The shift a row is about is read from the main model's `shifts` at
 //! query time ("as it is now").
 
-use breakroom_kit::{
-    Result,
+use breakroom_base::Result;
+use breakroom_events::{
     aggregate::Aggregate,
     envelope::RecordedCommit,
     projector::{Projection, Source},

@@ -1,6 +1,7 @@
 //! Shifts, per-employee calendar entries and calendar feeds from scheduling's own events.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::scheduling::v1::{
     self as pb, calendar_feed_event::Event as Feed, roster_event::Event as Ev, shift_diff::Kind,
 };

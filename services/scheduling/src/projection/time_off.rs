@@ -1,6 +1,7 @@
 //! Time-off requests in the read model.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::scheduling::v1::{self as pb, time_off_event::Event as Ev};
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;

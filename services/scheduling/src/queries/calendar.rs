@@ -1,7 +1,7 @@
 //! Calendar feeds as the read model holds them: whose a token is, and the entries of an
 //! employee's feed (their stores' codes read from the directory apart).
 
-use breakroom_kit::{Result, directory};
+use breakroom_base::Result;
 use sqlx::PgPool;
 
 use crate::ical::FeedEntry;
@@ -42,7 +42,7 @@ pub async fn entries(
     let mut stores: Vec<String> = rows.iter().map(|(store, _)| store.clone()).collect();
     stores.sort_unstable();
     stores.dedup();
-    let codes = directory::read::store_codes(pool, tenant, &stores).await?;
+    let codes = breakroom_directory::read::store_codes(pool, tenant, &stores).await?;
     Ok(rows
         .into_iter()
         .map(|(store, mut entry)| {

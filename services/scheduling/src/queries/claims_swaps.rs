@@ -5,7 +5,7 @@
 //! A claim or swap whose shift has since been removed is not listed: nobody can act on it
 //! any more (deciding it answers NOT_FOUND).
 
-use breakroom_kit::{Result, paging::Page};
+use breakroom_base::{Result, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 

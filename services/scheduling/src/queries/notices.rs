@@ -1,6 +1,6 @@
 //! Change notices as employees read them: one, or a page of theirs.
 
-use breakroom_kit::{Error, Result, paging::Page};
+use breakroom_base::{Error, Result, paging::Page};
 use breakroom_proto::scheduling::v1 as pb;
 use chrono::{DateTime, Utc};
 use prost::Message;

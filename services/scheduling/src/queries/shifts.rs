@@ -1,7 +1,7 @@
 //! Shifts as the read model holds them: an employee's, a store's, the open ones; one
 //! shift; the week a shift belongs to; an employee's published shifts in a period.
 
-use breakroom_kit::{Result, paging::Page};
+use breakroom_base::{Result, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 

@@ -1,6 +1,6 @@
 //! Time-off requests as the read model holds them.
 
-use breakroom_kit::{Result, paging::Page};
+use breakroom_base::{Result, paging::Page};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 

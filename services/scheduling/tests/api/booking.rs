@@ -373,7 +373,7 @@ async fn a_swap_racing_a_planner_in_another_store_accepts_one_per_round() {
 /// Appends a booking as a planner that crashed between booking and roster write would
 /// have left it: booked at `booked`, for a shift no roster holds.
 async fn crashed_booking(s: &Setup, date: &str, booked: jiff::Timestamp, shift: &str) {
-    use breakroom_kit::{aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore};
+    use breakroom_events::{aggregate::Aggregate, envelope::CommandMeta, event_store::EventStore};
     use breakroom_scheduling::domain::{
         booking::{Booking, booking_id},
         time::Week,

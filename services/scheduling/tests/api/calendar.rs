@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use breakroom_kit::testing::eventually;
 use breakroom_proto::scheduling::v1 as pb;
+use breakroom_testing::eventually;
 
 use crate::support::*;
 

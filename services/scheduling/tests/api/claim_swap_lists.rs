@@ -1,8 +1,9 @@
 //! ListShiftClaims and ListShiftSwaps: planners see a store's claims and swaps to decide
 //! them, employees their own and the offers they could take; each row carries its shift.
 
-use breakroom_kit::{consistency::MIN_SEQUENCE_KEY, testing::token};
+use breakroom_events::consistency::MIN_SEQUENCE_KEY;
 use breakroom_proto::{identity::v1 as id, scheduling::v1 as pb};
+use breakroom_testing::token;
 use tonic::{Code, Request, Status};
 
 use crate::support::*;
@@ -496,7 +497,7 @@ async fn bad_parents_filters_and_tokens_are_refused_precisely_and_other_stores_a
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
-    assert_eq!(breakroom_kit::testing::reason(&status), "NOT_IN_STORE");
+    assert_eq!(breakroom_testing::reason(&status), "NOT_IN_STORE");
     let empty = claims(&p, admin, seen, list(&store_wide, ""))
         .await
         .unwrap();

@@ -34,7 +34,7 @@ async fn open_shift_in(p: &Platform, chain: &Chain, days: i64) -> (pb::Shift, St
         ))
         .await
         .unwrap();
-    (open, breakroom_kit::testing::token(published.metadata()))
+    (open, breakroom_testing::token(published.metadata()))
 }
 
 #[tokio::test]
@@ -87,26 +87,25 @@ async fn of_concurrent_claims_on_one_open_shift_exactly_one_wins() {
         assert!(lost.message().contains("not an open"), "{lost:?}");
     }
     let winner = won[0].get_ref().claimant.clone();
-    let assigned =
-        breakroom_kit::testing::eventually(std::time::Duration::from_secs(10), || async {
-            let roster = p
-                .scheduling
-                .clone()
-                .get_roster(bearer(
-                    &chain.admin.token,
-                    pb::GetRosterRequest {
-                        name: open.roster.clone(),
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
-            roster
-                .shifts
-                .into_iter()
-                .find(|s| s.name == open.name && !s.employee.is_empty())
-        })
-        .await;
+    let assigned = breakroom_testing::eventually(std::time::Duration::from_secs(10), || async {
+        let roster = p
+            .scheduling
+            .clone()
+            .get_roster(bearer(
+                &chain.admin.token,
+                pb::GetRosterRequest {
+                    name: open.roster.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        roster
+            .shifts
+            .into_iter()
+            .find(|s| s.name == open.name && !s.employee.is_empty())
+    })
+    .await;
     assert_eq!(assigned.employee, winner);
 }
 
@@ -278,7 +277,7 @@ async fn open_shifts_months_ahead_are_listed_for_planners_and_eligible_employees
         ));
         let both = format!("{published},{}", p.people.token());
         request.metadata_mut().insert(
-            breakroom_kit::consistency::MIN_SEQUENCE_KEY,
+            breakroom_events::consistency::MIN_SEQUENCE_KEY,
             both.parse().unwrap(),
         );
         let first = p

@@ -1,7 +1,7 @@
 //! Read-your-writes across services: a client that wrote to identity hands the reply's
 //! token to scheduling and is answered as if scheduling had already seen the write.
 
-use breakroom_kit::consistency::MIN_SEQUENCE_KEY;
+use breakroom_events::consistency::MIN_SEQUENCE_KEY;
 use breakroom_proto::{identity::v1 as id, scheduling::v1 as pb};
 
 use crate::support::*;

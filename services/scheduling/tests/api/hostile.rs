@@ -17,7 +17,7 @@ struct Garbage {
 }
 
 async fn send_garbage(p: &Platform, garbage: Garbage) -> tonic::Status {
-    let channel = breakroom_kit::testing::channel(p.scheduling_addr).await;
+    let channel = breakroom_testing::channel(p.scheduling_addr).await;
     let mut grpc = tonic::client::Grpc::new(channel);
     grpc.ready().await.unwrap();
     let path = http::uri::PathAndQuery::from_static(
@@ -44,10 +44,7 @@ async fn a_body_that_does_not_decode_is_invalid_argument_not_internal() {
     )
     .await;
     assert_eq!(wrong_type.code(), Code::InvalidArgument, "{wrong_type:?}");
-    assert_eq!(
-        breakroom_kit::testing::reason(&wrong_type),
-        "MALFORMED_MESSAGE"
-    );
+    assert_eq!(breakroom_testing::reason(&wrong_type), "MALFORMED_MESSAGE");
     let not_utf8 = send_garbage(
         &p,
         Garbage {

@@ -64,11 +64,11 @@ async fn a_break_only_change_reaches_the_employee_as_a_notice_with_whole_shifts_
         ))
         .await
         .unwrap();
-    let token = breakroom_kit::testing::token(amended.metadata());
+    let token = breakroom_testing::token(amended.metadata());
 
     let mut request = bearer(&anna.token, pb::ListMyChangeNoticesRequest::default());
     request.metadata_mut().insert(
-        breakroom_kit::consistency::MIN_SEQUENCE_KEY,
+        breakroom_events::consistency::MIN_SEQUENCE_KEY,
         token.parse().unwrap(),
     );
     let notices = p
@@ -147,8 +147,8 @@ async fn a_break_only_change_reaches_the_employee_as_a_notice_with_whole_shifts_
         },
     );
     request.metadata_mut().insert(
-        breakroom_kit::consistency::MIN_SEQUENCE_KEY,
-        breakroom_kit::testing::token(acknowledged.metadata())
+        breakroom_events::consistency::MIN_SEQUENCE_KEY,
+        breakroom_testing::token(acknowledged.metadata())
             .parse()
             .unwrap(),
     );

@@ -1,8 +1,8 @@
 //! The reasons the API answers are the ones each rpc documents in the proto, so clients
 //! can branch on them.
 
-use breakroom_kit::testing::reason;
 use breakroom_proto::scheduling::v1 as pb;
+use breakroom_testing::reason;
 use tonic::Code;
 
 use crate::support::*;

@@ -498,7 +498,7 @@ async fn another_chain_sees_and_changes_nothing_and_employees_do_not_plan() {
 
 /// Every commit under `<ns>.scheduling.<filter>`.
 pub async fn recorded(p: &Platform, filter: &str) -> Vec<breakroom_proto::kit::v1::Commit> {
-    breakroom_kit::testing::recorded(&p.env, "scheduling", filter)
+    breakroom_testing::recorded(&p.env, "scheduling", filter)
         .await
         .into_iter()
         .map(|c| c.commit)
@@ -533,7 +533,7 @@ async fn offboarding_an_employee_turns_their_future_shifts_into_open_shifts() {
         .await
         .unwrap();
     p.people.offboard(&olga, &chain.admin.token).await;
-    let open = breakroom_kit::testing::eventually(std::time::Duration::from_secs(15), || async {
+    let open = breakroom_testing::eventually(std::time::Duration::from_secs(15), || async {
         let shifts = p
             .scheduling
             .clone()

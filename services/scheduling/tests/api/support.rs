@@ -6,13 +6,13 @@ use std::{net::SocketAddr, time::Duration};
 
 use breakroom_identity::testing::Identity;
 pub use breakroom_identity::testing::{Chain, Person, bearer, role_in, uuid};
-pub use breakroom_kit::testing::violated_fields;
-use breakroom_kit::testing::{self, Running, TestEnv, eventually};
 use breakroom_proto::{
     identity::v1 as id,
     scheduling::v1::{self as pb, scheduling_service_client::SchedulingServiceClient},
 };
 use breakroom_scheduling::config::SchedulingConfig;
+pub use breakroom_testing::violated_fields;
+use breakroom_testing::{Running, TestEnv, eventually};
 use tonic::{Status, transport::Channel};
 
 /// Both services of one test.
@@ -46,7 +46,8 @@ impl Platform {
         .unwrap();
         let calendar = built.calendar_addr;
         let scheduling_running =
-            testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService").await;
+            breakroom_testing::spawn(built.server, "breakroom.scheduling.v1.SchedulingService")
+                .await;
         Self {
             scheduling_addr: scheduling_running.addr,
             scheduling: SchedulingServiceClient::new(scheduling_running.channel().await),

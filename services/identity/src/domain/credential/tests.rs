@@ -4,7 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
-use breakroom_kit::{Error, aggregate::given};
+use breakroom_base::Error;
+use breakroom_events::aggregate::given;
 
 use super::*;
 

@@ -3,7 +3,7 @@
 //! notifications"), a notification of its own that is not an inbox item. Each person is
 //! released in one transaction with `SKIP LOCKED`, so replicas never release twice.
 
-use breakroom_kit::{Result, directory};
+use breakroom_base::Result;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -118,7 +118,7 @@ async fn email_digest(
     notifications: &[Uuid],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let who = directory::delivery::mail_address(&mut *tx, tenant, user).await?;
+    let who = breakroom_directory::delivery::mail_address(&mut *tx, tenant, user).await?;
     let Some((address, locale)) = who.filter(|(address, _)| !address.is_empty()) else {
         return Ok(());
     };

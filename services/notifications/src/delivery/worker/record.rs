@@ -2,7 +2,8 @@
 //! from the round and writes those waiting together through the outbox of pushes (one
 //! statement per kind of outcome, each fenced on its claim).
 
-use breakroom_kit::{Result, outbox::Outcome as Done};
+use breakroom_base::Result;
+use breakroom_chassis::outbox::Outcome as Done;
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use super::Claimed;

@@ -2,7 +2,8 @@
 //! which routing remembers), acknowledgement reminders, comments and replies, mentions in
 //! posts and comments; and acknowledgements, which clear the announcement's items.
 
-use breakroom_kit::{Result, envelope::RecordedCommit};
+use breakroom_base::Result;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::feed::v1::{
     AcknowledgementEvent, AudienceEvent, CommentEvent, PostEvent, ReminderEvent,
     acknowledgement_event::Event as Ack, audience_event::Event as Aud, comment_event::Event as Com,

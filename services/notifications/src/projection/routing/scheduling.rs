@@ -6,11 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::{
-    Result,
-    directory::{self, UserState},
-    envelope::RecordedCommit,
-};
+use breakroom_base::Result;
+use breakroom_directory::UserState;
+use breakroom_events::envelope::RecordedCommit;
 use breakroom_proto::scheduling::v1::{
     RosterEvent, ShiftData, TimeOffEvent, roster_event::Event as Ro, time_off_event::Event as To,
 };
@@ -305,7 +303,7 @@ async fn eligible(
     store: &str,
     department: &str,
 ) -> Result<Vec<String>> {
-    let people: BTreeSet<String> = directory::read::store_members(conn, tenant, store)
+    let people: BTreeSet<String> = breakroom_directory::read::store_members(conn, tenant, store)
         .await?
         .into_iter()
         .filter(|m| m.state == UserState::Active && m.covers(department))

@@ -2,7 +2,7 @@
 //! manager, by store policy. Claims are decided on the roster week, so of concurrent
 //! claims on one shift exactly one can win: the others meet a shift that is no longer open.
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev};
 
 use super::{Roster, diffs, event};

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::{Result, aggregate::Aggregate};
+use breakroom_base::Result;
+use breakroom_events::aggregate::Aggregate;
 use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev};
 
 use super::{Roster, RosterCommand, diffs, event, same_content};

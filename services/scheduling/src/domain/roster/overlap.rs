@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 use breakroom_proto::scheduling::v1 as pb;
 use jiff::Timestamp;
 

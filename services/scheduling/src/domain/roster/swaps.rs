@@ -2,7 +2,7 @@
 //! eligible; a colleague accepts; a manager approves (or the store's policy does). The
 //! rules run at acceptance and again at approval, on the roster as it is then.
 
-use breakroom_kit::{Error, Result};
+use breakroom_base::{Error, Result};
 use breakroom_proto::scheduling::v1::{self as pb, roster_event::Event as Ev};
 
 use super::{Roster, diffs, event};

@@ -12,7 +12,7 @@ mod overlap;
 mod publishing;
 mod swaps;
 
-use breakroom_kit::aggregate::given;
+use breakroom_events::aggregate::given;
 
 use super::*;
 use crate::domain::time::{Zone, parse_local, parse_planned, timestamp};

@@ -2,7 +2,7 @@
 //! approval keeps the shifts it collides with.
 #![allow(clippy::unwrap_used)]
 
-use breakroom_kit::aggregate::given;
+use breakroom_events::aggregate::given;
 
 use super::*;
 
