@@ -5,9 +5,13 @@
 //! - `auth`: `AuthService`.
 //! - `convert`: proto <-> domain.
 
+mod accounts;
 mod auth;
 mod convert;
 mod identity;
+mod stores;
+mod tenants;
+mod users;
 
 use crate::app::App;
 
