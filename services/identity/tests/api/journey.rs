@@ -33,16 +33,21 @@ async fn an_invited_employee_activates_logs_in_refreshes_and_a_replayed_refresh_
         .activate_and_login("jumbo", "anna@jumbo.example", &invited.invite_code)
         .await;
 
-    // An authenticated call with the access token.
+    // An authenticated call with the access token, after the activation (its token: the
+    // read model may not have applied it yet otherwise).
+    let mut request = bearer(
+        &anna.access,
+        pb::GetUserRequest {
+            name: anna.user.clone(),
+        },
+    );
+    request
+        .metadata_mut()
+        .insert("breakroom-min-sequence", anna.activated.parse().unwrap());
     let me = id
         .identity
         .clone()
-        .get_user(bearer(
-            &anna.access,
-            pb::GetUserRequest {
-                name: anna.user.clone(),
-            },
-        ))
+        .get_user(request)
         .await
         .unwrap()
         .into_inner();

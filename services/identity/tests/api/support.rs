@@ -30,6 +30,8 @@ pub struct Session {
     pub access: String,
     pub refresh: String,
     pub session: String,
+    /// The activation's consistency token (`breakroom-sequence`), for reads after it.
+    pub activated: String,
 }
 
 impl Identity {
@@ -127,16 +129,31 @@ impl Identity {
 
     /// Activates with `code` and logs in by e-mail.
     pub async fn activate_and_login(&self, tenant: &str, email: &str, code: &str) -> Session {
-        let user = self
-            .auth_activate(tenant, code, PASSWORD)
+        let activated = self
+            .identity
+            .clone()
+            .activate_user(pb::ActivateUserRequest {
+                tenant: format!("tenants/{tenant}"),
+                invite_code: code.into(),
+                password: PASSWORD.into(),
+                request_id: uuid(),
+            })
             .await
             .expect("activate");
+        let sequence = activated
+            .metadata()
+            .get("breakroom-sequence")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let user = activated.into_inner();
         let login = self.login(tenant, email, PASSWORD).await.expect("login");
         Session {
             user: user.name,
             access: login.access_token,
             refresh: login.refresh_token,
             session: login.session,
+            activated: sequence,
         }
     }
 
