@@ -14,7 +14,7 @@ use breakroom_testing::{bearer, eventually};
 
 use crate::{
     Stack, activate, assert_security_headers,
-    browser::{Browser, Page, submit},
+    browser::{Browser, Page, hidden_in, submit},
     onboard,
 };
 
@@ -520,14 +520,18 @@ async fn a_shift_offered_on_my_week_is_taken_by_a_colleague_once_the_manager_app
     .await;
     let offerable = values(&mine, "shift");
     assert!(offerable.len() >= 2, "Monday and Wednesday: {}", mine.body);
+    // The form says which week it was sent from; the answer goes back to that week.
+    let from = hidden_in(&mine, "/week/offer", "week");
+    assert_eq!(from, week);
     let offered = submit(
         &mut sanne,
         &mine,
         "/week/offer",
-        &[("shift", offerable[1].as_str())],
+        &[("shift", offerable[1].as_str()), ("week", from.as_str())],
     )
     .await;
     assert_eq!(offered.status, 303, "{}", offered.body);
+    assert_eq!(offered.location(), week_path, "she stays in next week");
     let waiting = until(&sanne, &week_path, |b| {
         b.contains("een collega moet nog reageren")
     })
@@ -551,14 +555,16 @@ async fn a_shift_offered_on_my_week_is_taken_by_a_colleague_once_the_manager_app
     .await;
     let swap = values(&offer, "swap");
     assert_eq!(swap.len(), 1, "{}", offer.body);
+    // A week that is not an ISO week label sends him to this week, never elsewhere.
     let accepted = submit(
         &mut daan,
         &offer,
         "/week/accept",
-        &[("swap", swap[0].as_str())],
+        &[("swap", swap[0].as_str()), ("week", "//evil.example")],
     )
     .await;
     assert_eq!(accepted.status, 303, "{}", accepted.body);
+    assert_eq!(accepted.location(), "/week");
 
     // The manager approves the swap; the shift is Daan's.
     let mut boss = Browser::new(stack.web);

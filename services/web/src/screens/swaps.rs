@@ -132,13 +132,31 @@ pub async fn list(ctx: &Ctx) -> Swaps {
     swaps
 }
 
-/// A swap form: the shift to offer, or the swap to accept.
+/// A swap form: the shift to offer, or the swap to accept, and the week it was sent from.
 #[derive(Debug, Deserialize)]
 pub struct SwapForm {
     #[serde(default)]
     shift: String,
     #[serde(default)]
     swap: String,
+    #[serde(default)]
+    week: String,
+}
+
+impl SwapForm {
+    /// My week as it was shown (`/week?week=2026-W50`), so the person keeps their place;
+    /// this week when the form names none or anything but an ISO week label.
+    fn back(&self) -> String {
+        let label = self.week.as_bytes();
+        let iso = label.len() == 8
+            && label[4..6] == *b"-W"
+            && label[..4].iter().chain(&label[6..]).all(u8::is_ascii_digit);
+        if iso {
+            format!("/week?week={}", self.week)
+        } else {
+            "/week".to_owned()
+        }
+    }
 }
 
 /// `POST /week/offer`: offers the person's shift to anyone who may work it.
@@ -150,12 +168,12 @@ pub async fn offer(Extension(ctx): Extension<Ctx>, Form(form): Form<SwapForm>) -
         .app
         .scheduling()
         .offer_shift(ctx.req(pb::OfferShiftRequest {
-            shift: form.shift,
+            shift: form.shift.clone(),
             offered_to: String::new(),
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    ctx.answer("/week", reply)
+    ctx.answer(&form.back(), reply)
 }
 
 /// `POST /week/accept`: takes a colleague's offered shift (a manager approves it).
@@ -167,9 +185,9 @@ pub async fn accept(Extension(ctx): Extension<Ctx>, Form(form): Form<SwapForm>) 
         .app
         .scheduling()
         .accept_shift_offer(ctx.req(pb::AcceptShiftOfferRequest {
-            name: form.swap,
+            name: form.swap.clone(),
             request_id: uuid::Uuid::new_v4().to_string(),
         }))
         .await;
-    ctx.answer("/week", reply)
+    ctx.answer(&form.back(), reply)
 }
