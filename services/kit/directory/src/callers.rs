@@ -161,8 +161,14 @@ pub fn follow(pool: PgPool, callers: Callers, cancel: CancellationToken) {
             match listen(&pool, &callers, &cancel).await {
                 Ok(()) => break,
                 Err(e) => {
+                    // Said once when a listening connection is lost; while it has not
+                    // connected yet (the database not created at start-up), quietly.
+                    if callers.inner.listening.load(Ordering::Acquire) {
+                        tracing::warn!(error = %e, "stopped listening for directory changes; looking every caller up until listening again");
+                    } else {
+                        tracing::debug!(error = %e, "not listening for directory changes yet");
+                    }
                     callers.listening(false);
-                    tracing::warn!(error = %e, "not listening for directory changes; looking every caller up");
                     let pause = pauses.next().unwrap_or(Duration::from_secs(5));
                     tokio::select! {
                         _ = cancel.cancelled() => break,
@@ -190,10 +196,8 @@ async fn listen(
             // `None`: the connection was lost and notifications may have been missed.
             received = listener.try_recv() => match received? {
                 Some(_) => callers.forget(),
-                None => {
-                    callers.listening(false);
-                    return Err(sqlx::Error::PoolClosed);
-                }
+                // `follow` forgets everything before anything else runs.
+                None => return Err(sqlx::Error::PoolClosed),
             },
         }
     }
