@@ -226,9 +226,13 @@ pub async fn foreign_post(identity: &Channel, feed: &Channel, tenant: &str) -> S
     .await
 }
 
-/// The ISO week after this one (`2026-W50`) and its Monday.
+/// The ISO week after this one in the store's zone (`2026-W50`) and its Monday: as the
+/// app counts weeks, so that late on a Sunday in UTC (already Monday in Amsterdam) the
+/// tests' next week is the app's next week too.
 pub fn next_week() -> (String, jiff::civil::Date) {
-    let next = jiff::Zoned::now()
+    let next = jiff::Timestamp::now()
+        .in_tz("Europe/Amsterdam")
+        .unwrap()
         .date()
         .checked_add(jiff::Span::new().days(7))
         .unwrap();
