@@ -129,24 +129,10 @@ impl Identity {
 
     /// Activates with `code` and logs in by e-mail.
     pub async fn activate_and_login(&self, tenant: &str, email: &str, code: &str) -> Session {
-        let activated = self
-            .identity
-            .clone()
-            .activate_user(pb::ActivateUserRequest {
-                tenant: format!("tenants/{tenant}"),
-                invite_code: code.into(),
-                password: PASSWORD.into(),
-                request_id: uuid(),
-            })
+        let (user, sequence) = self
+            .activate_with_token(tenant, code, PASSWORD)
             .await
             .expect("activate");
-        let sequence = activated
-            .metadata()
-            .get("breakroom-sequence")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let user = activated.into_inner();
         let login = self.login(tenant, email, PASSWORD).await.expect("login");
         Session {
             user: user.name,
@@ -164,7 +150,18 @@ impl Identity {
         code: &str,
         password: &str,
     ) -> Result<pb::User, Status> {
-        self.identity
+        Ok(self.activate_with_token(tenant, code, password).await?.0)
+    }
+
+    /// ActivateUser, with the reply's consistency token (`breakroom-sequence`).
+    pub async fn activate_with_token(
+        &self,
+        tenant: &str,
+        code: &str,
+        password: &str,
+    ) -> Result<(pb::User, String), Status> {
+        let activated = self
+            .identity
             .clone()
             .activate_user(pb::ActivateUserRequest {
                 tenant: format!("tenants/{tenant}"),
@@ -172,8 +169,14 @@ impl Identity {
                 password: password.into(),
                 request_id: uuid(),
             })
-            .await
-            .map(|r| r.into_inner())
+            .await?;
+        let sequence = activated
+            .metadata()
+            .get("breakroom-sequence")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok((activated.into_inner(), sequence))
     }
 
     /// Login by e-mail and password from the mobile app.
